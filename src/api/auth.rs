@@ -1,0 +1,49 @@
+use super::extract::Auth;
+use crate::error::{AppResult, Problem};
+use crate::service::{auth, users::UserView, Ctx};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/auth/login").route(web::post().to(login)))
+        .service(web::resource("/auth/logout").route(web::post().to(logout)))
+        .service(web::resource("/me").route(web::get().to(me)));
+}
+
+/// Log in; answers a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses(
+    (status = 200, body = auth::LoginResult),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "wrong username or password, or account disabled"),
+    (status = 429, body = Problem, content_type = "application/problem+json", description = "too many failed logins; see Retry-After"),
+))]
+pub async fn login(ctx: web::Data<Ctx>, body: web::Json<LoginRequest>) -> AppResult<HttpResponse> {
+    let b = body.into_inner();
+    let r = auth::login(&ctx, b.username, b.password).await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+/// Revoke the token used for this request.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])), responses(
+    (status = 204, description = "logged out"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn logout(ctx: web::Data<Ctx>, Auth(who): Auth) -> AppResult<HttpResponse> {
+    auth::logout(&ctx, &who).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's own account.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])), responses(
+    (status = 200, body = UserView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn me(ctx: web::Data<Ctx>, Auth(who): Auth) -> AppResult<web::Json<UserView>> {
+    Ok(web::Json(auth::me(&ctx, &who).await?))
+}

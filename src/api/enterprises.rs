@@ -1,0 +1,87 @@
+use super::extract::Auth;
+use crate::error::{AppResult, Problem};
+use crate::service::enterprises::{
+    self, EnterprisePatch, EnterpriseQuery, EnterpriseView, NewEnterprise,
+};
+use crate::service::{Ctx, Page};
+use actix_web::{web, HttpResponse};
+use uuid::Uuid;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/enterprises")
+            .route(web::post().to(create))
+            .route(web::get().to(list)),
+    )
+    .service(
+        web::resource("/enterprises/{id}")
+            .route(web::get().to(get))
+            .route(web::patch().to(update)),
+    );
+}
+
+/// Register an enterprise (admin, safety_officer).
+#[utoipa::path(post, path = "/api/v1/enterprises", tag = "enterprises", security(("bearer" = [])), request_body = NewEnterprise, responses(
+    (status = 201, body = EnterpriseView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "credit code already registered"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn create(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    body: web::Json<NewEnterprise>,
+) -> AppResult<HttpResponse> {
+    let e = enterprises::create(&ctx, &who, body.into_inner()).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/enterprises/{}", e.id)))
+        .json(e))
+}
+
+/// List the enterprises the caller may see (enterprise users: their own; agencies: assigned ones).
+#[utoipa::path(get, path = "/api/v1/enterprises", tag = "enterprises", security(("bearer" = [])), params(EnterpriseQuery), responses(
+    (status = 200, body = Page<EnterpriseView>),
+))]
+pub async fn list(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    q: web::Query<EnterpriseQuery>,
+) -> AppResult<web::Json<Page<EnterpriseView>>> {
+    Ok(web::Json(
+        enterprises::list(&ctx, &who, q.into_inner()).await?,
+    ))
+}
+
+/// Read one enterprise (404 when outside the caller's scope).
+#[utoipa::path(get, path = "/api/v1/enterprises/{id}", tag = "enterprises", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+    (status = 200, body = EnterpriseView),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn get(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+) -> AppResult<web::Json<EnterpriseView>> {
+    Ok(web::Json(
+        enterprises::get(&ctx, &who, id.into_inner()).await?,
+    ))
+}
+
+/// Change an enterprise (admin, safety_officer).
+#[utoipa::path(patch, path = "/api/v1/enterprises/{id}", tag = "enterprises", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = EnterprisePatch, responses(
+    (status = 200, body = EnterpriseView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn update(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+    body: web::Json<EnterprisePatch>,
+) -> AppResult<web::Json<EnterpriseView>> {
+    Ok(web::Json(
+        enterprises::update(&ctx, &who, id.into_inner(), body.into_inner()).await?,
+    ))
+}

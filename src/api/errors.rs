@@ -1,0 +1,124 @@
+use crate::error::{AppError, Problem, PROBLEM_JSON};
+use actix_web::body::EitherBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|err, _req| {
+            let e = match &err {
+                JsonPayloadError::ContentType => AppError::UnsupportedMediaType {
+                    code: "unsupported_content_type",
+                    detail: "请求体须为 application/json / the body must be application/json"
+                        .into(),
+                },
+                JsonPayloadError::Overflow { limit }
+                | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+                    AppError::PayloadTooLarge {
+                        code: "body_too_large",
+                        detail: format!("请求体超过{limit}字节 / body larger than {limit} bytes"),
+                    }
+                }
+                JsonPayloadError::Deserialize(de) if de.is_data() => {
+                    AppError::field("body", de.to_string())
+                }
+                JsonPayloadError::Deserialize(de) => AppError::bad_request(
+                    "malformed_json",
+                    format!("JSON格式错误 / malformed JSON: {de}"),
+                ),
+                other => AppError::bad_request(
+                    "bad_body",
+                    format!("无法读取请求体 / cannot read body: {other}"),
+                ),
+            };
+            e.into()
+        })
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err: PathError, _req| {
+        AppError::bad_request(
+            "invalid_path_parameter",
+            format!("路径参数无效（应为UUID） / invalid path parameter: {err}"),
+        )
+        .into()
+    })
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req| {
+        AppError::bad_request(
+            "invalid_query",
+            format!("查询参数无效 / invalid query parameters: {err}"),
+        )
+        .into()
+    })
+}
+
+pub async fn not_found_route(req: HttpRequest) -> HttpResponse {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "route_not_found",
+        format!(
+            "没有这个接口 / no route for {} {}",
+            req.method(),
+            req.path()
+        ),
+    )
+    .response()
+}
+
+fn code_for(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthenticated",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        408 => "request_timeout",
+        411 => "length_required",
+        413 => "body_too_large",
+        414 => "uri_too_long",
+        415 => "unsupported_content_type",
+        431 => "headers_too_large",
+        s if s >= 500 => "internal_error",
+        _ => "request_error",
+    }
+}
+
+/// Last line of defence: any error response that is not already
+/// problem+json (actix's own 405, 413, plain-text errors) is rewritten.
+pub fn problemize<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (req, old) = res.into_parts();
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => format!(
+            "此接口不支持{}方法 / method {} not allowed here",
+            req.method(),
+            req.method()
+        ),
+        StatusCode::INTERNAL_SERVER_ERROR => {
+            "服务器内部错误，已记录 / internal error, it has been logged".into()
+        }
+        _ => format!("{}", status.canonical_reason().unwrap_or("error")),
+    };
+    let mut new = Problem::new(status, code_for(status), detail).response();
+    for (k, v) in old.headers() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            new.headers_mut().append(k.clone(), v.clone());
+        }
+    }
+    let res: ServiceResponse<EitherBody<B>> = ServiceResponse::new(req, new).map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(res))
+}

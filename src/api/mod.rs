@@ -1,0 +1,26 @@
+//! HTTP layer: thin handlers that extract, call `service`, and respond.
+//! Framework errors (bad JSON, wrong content type, unknown routes, bad
+//! path ids) are turned into the same problem+json as our own errors.
+
+pub mod auth;
+pub mod enterprises;
+mod errors;
+pub mod extract;
+pub mod health;
+pub mod openapi;
+pub mod request_id;
+pub mod users;
+
+use actix_web::web;
+
+pub use errors::{json_config, not_found_route, path_config, problemize, query_config};
+
+/// Routes under `/api/v1`.
+pub fn v1(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .configure(auth::routes)
+            .configure(users::routes)
+            .configure(enterprises::routes),
+    );
+}

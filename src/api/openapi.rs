@@ -1,0 +1,68 @@
+//! The OpenAPI 3.1 description, generated from the handlers and types.
+//! Checked in at `api-spec/openapi.json`; regenerate with
+//! `cargo run -- openapi > api-spec/openapi.json`.
+
+use crate::domain::enterprise::Contact;
+use crate::domain::{FieldError, Industry, Role};
+use crate::error::Problem;
+use crate::service::{auth, enterprises, health, users};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "anhuan 安环 API",
+        description = "Safety and environmental inspection backend for an industrial park: inspections, hazards, rectification orders. Errors are RFC 9457 application/problem+json with a stable `code`.",
+        license(name = "MIT OR Apache-2.0"),
+    ),
+    paths(
+        super::health::healthz,
+        super::health::readyz,
+        super::auth::login,
+        super::auth::logout,
+        super::auth::me,
+        super::users::create,
+        super::users::list,
+        super::users::get,
+        super::users::update,
+        super::enterprises::create,
+        super::enterprises::list,
+        super::enterprises::get,
+        super::enterprises::update,
+    ),
+    components(schemas(
+        Problem, FieldError, Role, Industry, Contact,
+        super::auth::LoginRequest, auth::LoginResult, auth::LoginUser,
+        users::UserView, users::NewUser, users::UserPatch,
+        enterprises::EnterpriseView, enterprises::NewEnterprise, enterprises::EnterprisePatch, enterprises::Label,
+        health::Readiness, health::Check,
+    )),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "登录与会话 / login and sessions"),
+        (name = "users", description = "账号管理 / accounts"),
+        (name = "enterprises", description = "企业名录 / enterprise register"),
+        (name = "health", description = "健康检查 / health"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The spec as pretty JSON with a trailing newline (the checked-in form).
+pub fn json() -> String {
+    let mut s = ApiDoc::openapi().to_pretty_json().expect("serialisable");
+    s.push('\n');
+    s
+}

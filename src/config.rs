@@ -1,0 +1,236 @@
+//! Settings: defaults that need nothing installed, then an optional TOML
+//! file, then `ANHUAN_*` environment variables and `DATABASE_URL`.
+
+use crate::db::DbUrl;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on.
+    #[serde(deserialize_with = "scalar_string")]
+    pub bind: String,
+    /// Folder for the SQLite file and local photo storage.
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH`, a file path, or `postgres://…`; default SQLite in the data dir.
+    #[serde(default, deserialize_with = "opt_scalar_string")]
+    pub database_url: Option<String>,
+    /// Password of the first `admin` account, created when there are no users.
+    #[serde(default, deserialize_with = "opt_scalar_string")]
+    pub bootstrap_password: Option<String>,
+    pub log_format: LogFormat,
+    /// tracing filter (overridden by RUST_LOG).
+    pub log_level: String,
+    /// Bearer token lifetime.
+    pub token_ttl_hours: u32,
+    /// Largest JSON body accepted.
+    pub max_json_bytes: usize,
+    pub db_pool_size: u32,
+    pub db_timeout_secs: u64,
+    /// HTTP worker threads; default = number of cores.
+    pub workers: Option<usize>,
+    /// Failed logins allowed before an account is slowed down.
+    pub login_max_failures: u32,
+    /// First lock-out; doubles with every further failure.
+    pub login_lockout_secs: u64,
+    /// Longest lock-out, so the owner is never locked out for good.
+    pub login_lockout_max_secs: u64,
+    /// Seconds in-flight requests get to finish on SIGTERM/SIGINT.
+    pub shutdown_timeout_secs: u64,
+}
+
+/// Environment values arrive parsed ("12345678" becomes a number); a
+/// setting that is text takes any scalar back as its text.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    Str(String),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Bool(bool),
+}
+
+impl Scalar {
+    fn into_string(self) -> String {
+        match self {
+            Scalar::Str(s) => s,
+            Scalar::Int(i) => i.to_string(),
+            Scalar::UInt(u) => u.to_string(),
+            Scalar::Float(f) => f.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+fn scalar_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Scalar::deserialize(d).map(Scalar::into_string)
+}
+
+fn opt_scalar_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<Scalar>::deserialize(d).map(|o| o.map(Scalar::into_string))
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            bootstrap_password: None,
+            log_format: LogFormat::Human,
+            log_level: "info".into(),
+            token_ttl_hours: 72,
+            max_json_bytes: 1024 * 1024,
+            db_pool_size: 8,
+            db_timeout_secs: 10,
+            workers: None,
+            login_max_failures: 5,
+            login_lockout_secs: 30,
+            login_lockout_max_secs: 15 * 60,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+/// Variables read from the environment besides `ANHUAN_*` settings.
+const NOT_SETTINGS: &[&str] = &["CONFIG", "NEW_PASSWORD"];
+
+impl Settings {
+    /// Loads and validates settings. `file` (or `ANHUAN_CONFIG`) names an
+    /// optional TOML file; a named file that is missing is an error.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
+        let env_file = std::env::var_os("ANHUAN_CONFIG").map(PathBuf::from);
+        let file = file.map(Path::to_path_buf).or(env_file);
+        let mut fig = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(f) = &file {
+            if !f.is_file() {
+                anyhow::bail!(
+                    "configuration file {} not found (ANHUAN_CONFIG / --config)",
+                    f.display()
+                );
+            }
+            fig = fig.merge(Toml::file(f));
+        }
+        fig = fig
+            .merge(Env::prefixed("ANHUAN_").ignore(NOT_SETTINGS).filter(|k| {
+                // Test-harness variables are not settings.
+                !k.as_str().to_ascii_lowercase().starts_with("test_")
+            }))
+            .merge(Env::raw().only(&["DATABASE_URL"]));
+        let s: Settings = fig.extract().map_err(|e| {
+            let key = e.path.join(".");
+            let env = if key.is_empty() {
+                String::new()
+            } else {
+                format!(" (ANHUAN_{})", key.to_uppercase())
+            };
+            anyhow::anyhow!("invalid setting `{key}`{env}: {}", e.kind)
+        })?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let bad = |key: &str, msg: String| {
+            anyhow::anyhow!(
+                "invalid setting `{key}` (ANHUAN_{}): {msg}",
+                key.to_uppercase()
+            )
+        };
+        self.bind_addr().map_err(|e| bad("bind", e))?;
+        self.db_url().map_err(|e| bad("database_url", e))?;
+        if self.token_ttl_hours == 0 {
+            return Err(bad("token_ttl_hours", "must be at least 1".into()));
+        }
+        if self.db_pool_size == 0 {
+            return Err(bad("db_pool_size", "must be at least 1".into()));
+        }
+        if self.max_json_bytes < 1024 {
+            return Err(bad("max_json_bytes", "must be at least 1024".into()));
+        }
+        if self.workers == Some(0) {
+            return Err(bad("workers", "must be at least 1".into()));
+        }
+        if self.login_max_failures == 0 {
+            return Err(bad("login_max_failures", "must be at least 1".into()));
+        }
+        if self.login_lockout_max_secs < self.login_lockout_secs {
+            return Err(bad(
+                "login_lockout_max_secs",
+                "must not be below login_lockout_secs".into(),
+            ));
+        }
+        if let Some(p) = &self.bootstrap_password {
+            if p.chars().count() < 8 {
+                return Err(bad(
+                    "bootstrap_password",
+                    "must be at least 8 characters".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn bind_addr(&self) -> Result<SocketAddr, String> {
+        self.bind
+            .parse()
+            .map_err(|e| format!("{:?} is not HOST:PORT: {e}", self.bind))
+    }
+
+    pub fn db_url(&self) -> Result<DbUrl, String> {
+        match &self.database_url {
+            Some(u) => DbUrl::parse(u),
+            None => Ok(DbUrl::Sqlite(self.data_dir.join("anhuan.db"))),
+        }
+    }
+
+    pub fn photo_dir(&self) -> PathBuf {
+        self.data_dir.join("photos")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        let s = Settings::default();
+        s.validate().unwrap();
+        assert_eq!(
+            s.db_url().unwrap(),
+            DbUrl::Sqlite("./data/anhuan.db".into())
+        );
+    }
+
+    #[test]
+    fn invalid_values_name_the_setting() {
+        let s = Settings {
+            bind: "nowhere".into(),
+            ..Settings::default()
+        };
+        let e = s.validate().unwrap_err().to_string();
+        assert!(e.contains("`bind`") && e.contains("ANHUAN_BIND"), "{e}");
+        let s = Settings {
+            database_url: Some("mysql://x".into()),
+            ..Settings::default()
+        };
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("database_url"));
+    }
+}

@@ -1,0 +1,75 @@
+//! The only module that knows SQL. One diesel code path serves SQLite and
+//! PostgreSQL through `#[derive(MultiConnection)]`; the backend is chosen
+//! by the `DATABASE_URL` scheme.
+
+pub mod enterprises;
+mod pool;
+pub mod schema;
+pub mod sessions;
+pub mod throttle;
+pub mod types;
+pub mod users;
+
+pub use pool::{Backend, Db, DbError, DbUrl, PoolStatus};
+pub use types::DbUuid;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+impl DbConn {
+    /// A write transaction. On SQLite it is `BEGIN IMMEDIATE`, so the write
+    /// lock is taken up front and two writers never deadlock on upgrade.
+    pub fn write_tx<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        match self {
+            DbConn::Sqlite(_) => {
+                // diesel's immediate_transaction is only on SqliteConnection;
+                // issue the statements ourselves so `f` keeps the enum type.
+                self.batch_execute("BEGIN IMMEDIATE")?;
+                match f(self) {
+                    Ok(v) => {
+                        self.batch_execute("COMMIT")?;
+                        Ok(v)
+                    }
+                    Err(e) => {
+                        let _ = self.batch_execute("ROLLBACK");
+                        Err(e)
+                    }
+                }
+            }
+            DbConn::Postgresql(_) => self.transaction(f),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Postgresql(_) => Backend::Postgres,
+            DbConn::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
+pub fn like_contains(needle: &str) -> String {
+    let mut s = String::with_capacity(needle.len() + 2);
+    s.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s.push('%');
+    s
+}
+
+pub type QueryResult<T> = Result<T, diesel::result::Error>;

@@ -1,0 +1,128 @@
+use super::schema::{sessions, user_enterprises, users};
+use super::{DbConn, DbUuid, QueryResult};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: DbUuid,
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub display_name: String,
+    pub enterprise_id: Option<DbUuid>,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub password_hash: Option<String>,
+    pub role: Option<String>,
+    pub display_name: Option<String>,
+    pub enterprise_id: Option<Option<DbUuid>>,
+    pub disabled: Option<bool>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut DbConn, row: &UserRow) -> QueryResult<()> {
+    diesel::insert_into(users::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::username.eq(username))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub struct UserFilter {
+    pub role: Option<String>,
+    pub enterprise_id: Option<DbUuid>,
+    pub after: Option<DbUuid>,
+    pub limit: i64,
+}
+
+/// Users in id (= creation) order, one page after the cursor.
+pub fn list(conn: &mut DbConn, f: &UserFilter) -> QueryResult<Vec<UserRow>> {
+    let mut q = users::table.select(UserRow::as_select()).into_boxed();
+    if let Some(r) = &f.role {
+        q = q.filter(users::role.eq(r.clone()));
+    }
+    if let Some(e) = f.enterprise_id {
+        q = q.filter(users::enterprise_id.eq(e));
+    }
+    if let Some(a) = f.after {
+        q = q.filter(users::id.gt(a));
+    }
+    q.order(users::id.asc()).limit(f.limit).load(conn)
+}
+
+pub fn all(conn: &mut DbConn) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .select(UserRow::as_select())
+        .order(users::username.asc())
+        .load(conn)
+}
+
+pub fn update(conn: &mut DbConn, id: DbUuid, changes: &UserChanges) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(changes)
+        .execute(conn)
+}
+
+pub fn assigned_enterprises(conn: &mut DbConn, user: DbUuid) -> QueryResult<Vec<DbUuid>> {
+    user_enterprises::table
+        .filter(user_enterprises::user_id.eq(user))
+        .select(user_enterprises::enterprise_id)
+        .order(user_enterprises::enterprise_id.asc())
+        .load(conn)
+}
+
+pub fn set_assigned_enterprises(
+    conn: &mut DbConn,
+    user: DbUuid,
+    enterprises: &[DbUuid],
+) -> QueryResult<()> {
+    diesel::delete(user_enterprises::table.filter(user_enterprises::user_id.eq(user)))
+        .execute(conn)?;
+    for e in enterprises {
+        diesel::insert_into(user_enterprises::table)
+            .values((
+                user_enterprises::user_id.eq(user),
+                user_enterprises::enterprise_id.eq(*e),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Revokes every live session of a user (password change, disabling).
+pub fn revoke_sessions(conn: &mut DbConn, user: DbUuid, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(Some(now)))
+    .execute(conn)
+}

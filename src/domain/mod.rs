@@ -1,0 +1,17 @@
+//! Pure types and rules: no I/O, no framework types. Everything here is
+//! unit-tested in place.
+
+pub mod credit_code;
+pub mod enterprise;
+pub mod industry;
+pub mod login_policy;
+pub mod password;
+pub mod role;
+pub mod time;
+pub mod user;
+pub mod validation;
+
+pub use credit_code::CreditCode;
+pub use industry::Industry;
+pub use role::Role;
+pub use validation::{FieldError, FieldErrors};

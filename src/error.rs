@@ -1,0 +1,280 @@
+//! One error type, rendered as RFC 9457 `application/problem+json` with a
+//! stable machine `code`. Causes of 5xx errors are logged, never returned.
+
+use crate::db::DbError;
+use crate::domain::{FieldError, FieldErrors};
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("{detail}")]
+    BadRequest { code: &'static str, detail: String },
+    #[error("authentication required")]
+    Unauthenticated { code: &'static str, detail: String },
+    #[error("forbidden")]
+    Forbidden { detail: String },
+    #[error("not found")]
+    NotFound { what: &'static str },
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("too many requests")]
+    TooManyRequests {
+        detail: String,
+        retry_after_secs: u64,
+    },
+    #[error("{detail}")]
+    PayloadTooLarge { code: &'static str, detail: String },
+    #[error("{detail}")]
+    UnsupportedMediaType { code: &'static str, detail: String },
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// The wire shape of every error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// URI reference naming the problem type (documented in api-spec/problems.md).
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `validation_failed`.
+    pub code: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Problem {
+        Problem {
+            type_: format!("/problems/{code}"),
+            title: title_for(status).to_string(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code: code.to_string(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn response(&self) -> HttpResponse {
+        HttpResponse::build(
+            StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        )
+        .content_type(PROBLEM_JSON)
+        .json(self)
+    }
+}
+
+/// Chinese first, English alongside, as every user-facing label.
+pub fn title_for(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "请求无效 / Bad request",
+        401 => "未登录或登录已失效 / Unauthenticated",
+        403 => "无权执行此操作 / Forbidden",
+        404 => "资源不存在 / Not found",
+        405 => "不支持的请求方法 / Method not allowed",
+        406 => "无法提供所需格式 / Not acceptable",
+        409 => "状态冲突 / Conflict",
+        412 => "前提条件不满足 / Precondition failed",
+        413 => "请求体过大 / Payload too large",
+        415 => "不支持的内容类型 / Unsupported media type",
+        422 => "请求校验失败 / Validation failed",
+        429 => "请求过于频繁 / Too many requests",
+        503 => "服务暂不可用 / Service unavailable",
+        s if s >= 500 => "服务器内部错误 / Internal server error",
+        _ => "请求错误 / Request error",
+    }
+}
+
+impl AppError {
+    pub fn validation(errs: FieldErrors) -> AppError {
+        AppError::Validation(errs.into_vec())
+    }
+
+    pub fn field(field: &str, message: impl Into<String>) -> AppError {
+        AppError::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> AppError {
+        AppError::BadRequest {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> AppError {
+        AppError::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> AppError {
+        AppError::Forbidden {
+            detail: detail.into(),
+        }
+    }
+
+    pub fn not_found(what: &'static str) -> AppError {
+        AppError::NotFound { what }
+    }
+
+    pub fn internal(e: impl Into<anyhow::Error>) -> AppError {
+        AppError::Internal(e.into())
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Validation(_) => "validation_failed",
+            AppError::BadRequest { code, .. } => code,
+            AppError::Unauthenticated { code, .. } => code,
+            AppError::Forbidden { .. } => "forbidden",
+            AppError::NotFound { .. } => "not_found",
+            AppError::Conflict { code, .. } => code,
+            AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::PayloadTooLarge { code, .. } => code,
+            AppError::UnsupportedMediaType { code, .. } => code,
+            AppError::Unavailable(_) => "service_unavailable",
+            AppError::Internal(_) => "internal_error",
+        }
+    }
+
+    pub fn to_problem(&self) -> Problem {
+        let status = self.status_code();
+        let detail = match self {
+            AppError::Validation(errs) => format!(
+                "请求中有{}处错误，见 errors / {} field error(s), see errors",
+                errs.len(),
+                errs.len()
+            ),
+            AppError::BadRequest { detail, .. }
+            | AppError::Unauthenticated { detail, .. }
+            | AppError::Forbidden { detail }
+            | AppError::Conflict { detail, .. }
+            | AppError::TooManyRequests { detail, .. }
+            | AppError::PayloadTooLarge { detail, .. }
+            | AppError::UnsupportedMediaType { detail, .. } => detail.clone(),
+            AppError::NotFound { what } => format!("{what}不存在 / {what} not found"),
+            AppError::Unavailable(_) => {
+                "服务暂时不可用，请稍后重试 / temporarily unavailable, retry later".into()
+            }
+            AppError::Internal(_) => {
+                "服务器内部错误，已记录 / internal error, it has been logged".into()
+            }
+        };
+        let mut p = Problem::new(status, self.code(), detail);
+        if let AppError::Validation(errs) = self {
+            p.errors = errs.clone();
+        }
+        p
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            AppError::Internal(e) => tracing::error!(error = ?e, "internal error"),
+            AppError::Unavailable(e) => tracing::warn!(error = %e, "unavailable"),
+            _ => {}
+        }
+        let mut resp = self.to_problem().response();
+        match self {
+            AppError::TooManyRequests {
+                retry_after_secs, ..
+            } => {
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, (*retry_after_secs).into());
+            }
+            AppError::Unavailable(_) => {
+                resp.headers_mut().insert(header::RETRY_AFTER, 5u64.into());
+            }
+            AppError::Unauthenticated { .. } => {
+                resp.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer realm=\"anhuan\""),
+                );
+            }
+            _ => {}
+        }
+        resp
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Unavailable(m) => AppError::Unavailable(m),
+            DbError::Query(q) => q.into(),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match &e {
+            E::NotFound => AppError::NotFound {
+                what: "记录 record",
+            },
+            E::DatabaseError(K::UniqueViolation, info) => AppError::conflict(
+                "already_exists",
+                format!(
+                    "记录已存在 / already exists ({})",
+                    info.constraint_name().unwrap_or(info.message())
+                ),
+            ),
+            E::DatabaseError(K::ForeignKeyViolation, _) => AppError::conflict(
+                "referenced_record_missing",
+                "引用的记录不存在 / a referenced record does not exist",
+            ),
+            E::DatabaseError(K::ClosedConnection, _) => AppError::Unavailable(e.to_string()),
+            E::DatabaseError(K::Unknown, info) if info.message().contains("database is locked") => {
+                AppError::Unavailable(e.to_string())
+            }
+            _ => AppError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(anyhow::anyhow!("blocking task failed: {e}"))
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status, self.code, self.detail)
+    }
+}

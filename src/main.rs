@@ -1,0 +1,227 @@
+//! The `anhuan` command line.
+
+use anhuan::config::Settings;
+use anhuan::domain::Role;
+use anhuan::service::{enterprise_import, users, Ctx};
+use anhuan::startup::{build_context, Application};
+use anhuan::{api, db, telemetry};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "anhuan",
+    version,
+    about = "安环 — park safety and environmental inspection backend"
+)]
+struct Cli {
+    /// TOML settings file (also ANHUAN_CONFIG).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service (migrates the database first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage the enterprise register.
+    Enterprise {
+        #[command(subcommand)]
+        command: EnterpriseCommand,
+    },
+    /// Print the OpenAPI description (the checked-in api-spec/openapi.json).
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from ANHUAN_NEW_PASSWORD or stdin.
+    Create {
+        username: String,
+        #[arg(long)]
+        role: Role,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Enterprise id (for role enterprise).
+        #[arg(long)]
+        enterprise: Option<uuid::Uuid>,
+    },
+    /// List accounts.
+    List,
+    /// Set a password (read from ANHUAN_NEW_PASSWORD or stdin); ends the user's sessions.
+    SetPassword { username: String },
+    /// Disable an account; ends its sessions.
+    Disable { username: String },
+}
+
+#[derive(Subcommand)]
+enum EnterpriseCommand {
+    /// Load enterprises from CSV (UTF-8 or GB18030; Chinese or English headers). All or nothing.
+    Import { file: PathBuf },
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("ANHUAN_NEW_PASSWORD") {
+        return Ok(p);
+    }
+    eprint!("password: ");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+#[actix_web::main]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn context(settings: &Settings) -> anyhow::Result<Ctx> {
+    let s = settings.clone();
+    actix_web::web::block(move || build_context(&s)).await?
+}
+
+fn print_problem(e: anhuan::error::AppError) -> anyhow::Error {
+    let p = e.to_problem();
+    let mut msg = format!("{} ({})", p.detail, p.code);
+    for fe in p.errors {
+        msg.push_str(&format!("\n  {}: {}", fe.field, fe.message));
+    }
+    anyhow::anyhow!(msg)
+}
+
+async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        print!("{}", api::openapi::json());
+        return Ok(());
+    }
+    // Printing the spec needs no settings; everything else does.
+    let settings = Settings::load(cli.config.as_deref())?;
+    telemetry::init(settings.log_format, &settings.log_level);
+    match cli.command {
+        Command::Openapi => unreachable!(),
+        Command::Serve => {
+            let app = Application::build(settings.clone()).await?;
+            tracing::info!(bind = %settings.bind, port = app.port(), "anhuan listening");
+            app.run_until_stopped().await?;
+            tracing::info!("stopped");
+        }
+        Command::Migrate => {
+            let url = settings
+                .db_url()
+                .map_err(|e| anyhow::anyhow!("invalid setting `database_url`: {e}"))?;
+            let applied = actix_web::web::block(move || {
+                db::Db::connect(&url, 1, std::time::Duration::from_secs(10)).map(|_| ())
+            })
+            .await?;
+            applied?;
+            println!("database is up to date");
+        }
+        Command::User { command } => {
+            let ctx = context(&settings).await?;
+            match command {
+                UserCommand::Create {
+                    username,
+                    role,
+                    display_name,
+                    enterprise,
+                } => {
+                    let password = read_password()?;
+                    let u = users::create(
+                        &ctx,
+                        None,
+                        users::NewUser {
+                            username,
+                            password,
+                            role,
+                            display_name,
+                            enterprise_id: enterprise,
+                            assigned_enterprise_ids: vec![],
+                        },
+                    )
+                    .await
+                    .map_err(print_problem)?;
+                    println!("created {} ({}) {}", u.username, u.role, u.id);
+                }
+                UserCommand::List => {
+                    for u in users::all(&ctx).await.map_err(print_problem)? {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}",
+                            u.id,
+                            u.username,
+                            u.role,
+                            u.display_name,
+                            if u.disabled { "disabled" } else { "active" }
+                        );
+                    }
+                }
+                UserCommand::SetPassword { username } => {
+                    let id = users::find_id_by_username(&ctx, username.clone())
+                        .await
+                        .map_err(print_problem)?;
+                    let password = read_password()?;
+                    users::update(
+                        &ctx,
+                        None,
+                        id,
+                        users::UserPatch {
+                            password: Some(password),
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .map_err(print_problem)?;
+                    println!("password of {username} changed; its sessions were ended");
+                }
+                UserCommand::Disable { username } => {
+                    let id = users::find_id_by_username(&ctx, username.clone())
+                        .await
+                        .map_err(print_problem)?;
+                    users::update(
+                        &ctx,
+                        None,
+                        id,
+                        users::UserPatch {
+                            disabled: Some(true),
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .map_err(print_problem)?;
+                    println!("{username} disabled; its sessions were ended");
+                }
+            }
+        }
+        Command::Enterprise {
+            command: EnterpriseCommand::Import { file },
+        } => {
+            let ctx = context(&settings).await?;
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("read {}: {e}", file.display()))?;
+            let r = enterprise_import::import_csv(&ctx, bytes)
+                .await
+                .map_err(print_problem)?;
+            println!(
+                "imported {} ({}): {} created, {} updated, {} unchanged",
+                file.display(),
+                r.encoding,
+                r.created,
+                r.updated,
+                r.unchanged
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,337 @@
+//! Login, logout, bearer-token authentication and the bootstrap account.
+
+use super::users::UserView;
+use super::Ctx;
+use crate::db::{self, sessions::SessionRow, throttle::ThrottleRow, users::UserRow, DbUuid};
+use crate::domain::{login_policy, time, Role};
+use crate::error::{AppError, AppResult};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: Uuid,
+    pub username: String,
+    pub role: Role,
+    /// Set for `enterprise` users: the one enterprise they belong to.
+    pub enterprise_id: Option<Uuid>,
+    /// Set for `third_party` users: the enterprises their agency is assigned.
+    pub assigned_enterprises: Vec<Uuid>,
+    pub(crate) token_hash: String,
+}
+
+/// Which enterprises a caller may see.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scope {
+    All,
+    Only(Vec<Uuid>),
+}
+
+impl Principal {
+    pub fn scope(&self) -> Scope {
+        match self.role {
+            Role::Enterprise => Scope::Only(self.enterprise_id.into_iter().collect()),
+            Role::ThirdParty => Scope::Only(self.assigned_enterprises.clone()),
+            Role::Inspector | Role::SafetyOfficer | Role::Admin => Scope::All,
+        }
+    }
+
+    pub fn can_see_enterprise(&self, id: Uuid) -> bool {
+        match self.scope() {
+            Scope::All => true,
+            Scope::Only(ids) => ids.contains(&id),
+        }
+    }
+
+    /// 403 unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> AppResult<()> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(format!(
+                "角色“{}”无权执行此操作 / role {} may not do this",
+                self.role.label_zh(),
+                self.role
+            )))
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LoginUser {
+    pub id: Uuid,
+    pub username: String,
+    pub role: Role,
+    pub enterprise_id: Option<Uuid>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LoginResult {
+    /// Bearer token: send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: LoginUser,
+}
+
+fn argon2() -> Argon2<'static> {
+    Argon2::default() // argon2id, 19 MiB, t=2, p=1 (OWASP minimum)
+}
+
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hash password: {e}"))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+/// A valid hash to verify against when the user does not exist, so the
+/// response time does not tell which usernames exist.
+fn dummy_hash() -> &'static str {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| hash_password("not-a-real-password").expect("hash"))
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("ah_{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+fn invalid_credentials() -> AppError {
+    AppError::Unauthenticated {
+        code: "invalid_credentials",
+        detail: "用户名或密码错误 / wrong username or password".into(),
+    }
+}
+
+fn locked(until: chrono::NaiveDateTime, now: chrono::NaiveDateTime) -> AppError {
+    let secs = (until - now).num_seconds().max(1) as u64;
+    AppError::TooManyRequests {
+        detail: format!(
+            "登录失败次数过多，请{secs}秒后再试 / too many failed logins, retry in {secs} s"
+        ),
+        retry_after_secs: secs,
+    }
+}
+
+pub async fn login(ctx: &Ctx, username: String, password: String) -> AppResult<LoginResult> {
+    let key = username.to_lowercase();
+    let now = time::now().naive_utc();
+    // Refuse early while the account is slowed down: no hash work at all.
+    let k = key.clone();
+    let throttle = ctx
+        .db
+        .run(move |c| Ok::<_, AppError>(db::throttle::find(c, &k)?))
+        .await?;
+    if let Some(until) = throttle
+        .as_ref()
+        .and_then(|t| t.locked_until)
+        .filter(|u| *u > now)
+    {
+        return Err(locked(until, now));
+    }
+    let u = username.clone();
+    let user = ctx
+        .db
+        .run(move |c| Ok::<_, AppError>(db::users::find_by_username(c, &u)?))
+        .await?;
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let ok = actix_web::web::block(move || {
+        verify_password(&password, hash.as_deref().unwrap_or_else(|| dummy_hash()))
+    })
+    .await?;
+    let user = match user {
+        Some(u) if ok && !u.disabled => u,
+        _ => {
+            let s = ctx.settings.clone();
+            let retry = ctx
+                .db
+                .run(move |c| {
+                    c.write_tx(|c| {
+                        let prev = db::throttle::find(c, &key)?;
+                        let failures = prev.map(|p| p.failures).unwrap_or(0).saturating_add(1);
+                        let lock = login_policy::lockout_after(
+                            failures as u32,
+                            s.login_max_failures,
+                            Duration::from_secs(s.login_lockout_secs),
+                            Duration::from_secs(s.login_lockout_max_secs),
+                        );
+                        let locked_until =
+                            lock.map(|d| now + chrono::Duration::from_std(d).unwrap_or_default());
+                        db::throttle::save(
+                            c,
+                            &ThrottleRow {
+                                username: key.clone(),
+                                failures,
+                                last_failure_at: now,
+                                locked_until,
+                            },
+                        )?;
+                        Ok::<_, AppError>(locked_until)
+                    })
+                })
+                .await?;
+            tracing::warn!(username = %username, "failed login");
+            return Err(match retry {
+                Some(until) => locked(until, now),
+                None => invalid_credentials(),
+            });
+        }
+    };
+    let token = new_token();
+    let expires = time::now() + chrono::Duration::hours(i64::from(ctx.settings.token_ttl_hours));
+    let row = SessionRow {
+        token_hash: token_hash(&token),
+        user_id: user.id,
+        created_at: now,
+        expires_at: expires.naive_utc(),
+        revoked_at: None,
+    };
+    ctx.db
+        .run(move |c| {
+            c.write_tx(|c| {
+                db::throttle::clear(c, &key)?;
+                db::sessions::insert(c, &row)?;
+                Ok::<_, AppError>(())
+            })
+        })
+        .await?;
+    tracing::info!(user = %user.username, role = %user.role, "login");
+    Ok(LoginResult {
+        token,
+        expires_at: expires,
+        user: LoginUser {
+            id: user.id.0,
+            username: user.username,
+            role: user
+                .role
+                .parse()
+                .map_err(|e: String| AppError::internal(anyhow::anyhow!(e)))?,
+            enterprise_id: user.enterprise_id.map(|e| e.0),
+        },
+    })
+}
+
+fn unauthenticated(detail: &str) -> AppError {
+    AppError::Unauthenticated {
+        code: "unauthenticated",
+        detail: detail.into(),
+    }
+}
+
+/// Resolves a bearer token to its principal; expired, revoked and disabled
+/// all answer 401.
+pub async fn authenticate(ctx: &Ctx, token: &str) -> AppResult<Principal> {
+    let hash = token_hash(token);
+    let now = time::now().naive_utc();
+    let found = ctx
+        .db
+        .run(move |c| {
+            let Some((session, user)) = db::sessions::find_with_user(c, &hash)? else {
+                return Ok::<_, AppError>(None);
+            };
+            let assigned = if user.role == Role::ThirdParty.as_str() {
+                db::users::assigned_enterprises(c, user.id)?
+            } else {
+                Vec::new()
+            };
+            Ok(Some((session, user, assigned)))
+        })
+        .await?;
+    let Some((session, user, assigned)) = found else {
+        return Err(unauthenticated("令牌无效 / invalid token"));
+    };
+    if session.revoked_at.is_some() {
+        return Err(unauthenticated("已退出登录 / token revoked"));
+    }
+    if session.expires_at <= now {
+        return Err(unauthenticated("登录已过期，请重新登录 / token expired"));
+    }
+    if user.disabled {
+        return Err(unauthenticated("账号已停用 / account disabled"));
+    }
+    Ok(Principal {
+        user_id: user.id.0,
+        username: user.username,
+        role: user
+            .role
+            .parse()
+            .map_err(|e: String| AppError::internal(anyhow::anyhow!(e)))?,
+        enterprise_id: user.enterprise_id.map(|e| e.0),
+        assigned_enterprises: assigned.into_iter().map(|e| e.0).collect(),
+        token_hash: session.token_hash,
+    })
+}
+
+pub async fn logout(ctx: &Ctx, who: &Principal) -> AppResult<()> {
+    let hash = who.token_hash.clone();
+    let now = time::now().naive_utc();
+    ctx.db
+        .run(move |c| Ok::<_, AppError>(db::sessions::revoke(c, &hash, now)?))
+        .await?;
+    Ok(())
+}
+
+pub async fn me(ctx: &Ctx, who: &Principal) -> AppResult<UserView> {
+    super::users::view_by_id(ctx, who.user_id).await
+}
+
+/// Creates `admin` when there are no users. Returns the generated password
+/// when none was configured, so the caller can print it once.
+pub fn bootstrap_admin(
+    db: &crate::db::Db,
+    configured: Option<&str>,
+) -> anyhow::Result<Option<String>> {
+    db.run_blocking(|c| {
+        if db::users::count(c)? > 0 {
+            return Ok(None);
+        }
+        let (password, generated) = match configured {
+            Some(p) => (p.to_string(), false),
+            None => {
+                let mut b = [0u8; 15];
+                rand::thread_rng().fill_bytes(&mut b);
+                (URL_SAFE_NO_PAD.encode(b), true)
+            }
+        };
+        let now = time::now().naive_utc();
+        db::users::insert(
+            c,
+            &UserRow {
+                id: DbUuid(Uuid::now_v7()),
+                username: "admin".into(),
+                password_hash: hash_password(&password)?,
+                role: Role::Admin.as_str().into(),
+                display_name: "系统管理员".into(),
+                enterprise_id: None,
+                disabled: false,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        Ok::<_, anyhow::Error>(generated.then_some(password))
+    })
+}

@@ -1,0 +1,154 @@
+//! Wiring: settings → pool, migrations, photo store, bootstrap account,
+//! HTTP server on a pre-bound listener. `main` and the tests share it.
+
+use crate::api;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::service::{auth, Ctx};
+use crate::storage::PhotoStore;
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, ErrorHandlers};
+use actix_web::{web, App, HttpServer};
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use prometheus::IntGauge;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing_actix_web::TracingLogger;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+/// Builds the shared context: data folder, database (migrated), photo store,
+/// and the first admin account.
+pub fn build_context(settings: &Settings) -> anyhow::Result<Ctx> {
+    std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create data folder {}: {e}",
+            settings.data_dir.display()
+        )
+    })?;
+    let url = settings
+        .db_url()
+        .map_err(|e| anyhow::anyhow!("invalid setting `database_url`: {e}"))?;
+    tracing::info!(database = %url.redacted(), "opening database");
+    let db = Db::connect(
+        &url,
+        settings.db_pool_size,
+        Duration::from_secs(settings.db_timeout_secs),
+    )?;
+    let photos = PhotoStore::local(&settings.photo_dir())?;
+    match auth::bootstrap_admin(&db, settings.bootstrap_password.as_deref())? {
+        Some(generated) => {
+            // Printed once, on purpose: this is the only way to learn it.
+            tracing::warn!("created account `admin` with generated password: {generated}  (change it: anhuan user set-password admin)");
+        }
+        None if settings.bootstrap_password.is_some() => {}
+        None => {}
+    }
+    Ok(Ctx {
+        db,
+        settings: Arc::new(settings.clone()),
+        photos,
+    })
+}
+
+fn metrics(ctx: &Ctx) -> anyhow::Result<PrometheusMetrics> {
+    let registry = prometheus::Registry::new();
+    let size = IntGauge::new("anhuan_db_pool_connections", "open database connections")?;
+    let idle = IntGauge::new(
+        "anhuan_db_pool_idle_connections",
+        "idle database connections",
+    )?;
+    let max = IntGauge::new("anhuan_db_pool_max_connections", "pool size limit")?;
+    registry.register(Box::new(size.clone()))?;
+    registry.register(Box::new(idle.clone()))?;
+    registry.register(Box::new(max.clone()))?;
+    // Pool figures are sampled; a scrape sees values at most 2 s old.
+    let db = ctx.db.clone();
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            let s = db.status();
+            size.set(i64::from(s.size));
+            idle.set(i64::from(s.idle));
+            max.set(i64::from(s.max));
+        }
+    });
+    PrometheusMetricsBuilder::new("anhuan")
+        .registry(registry)
+        .endpoint("/metrics")
+        .mask_unmatched_patterns("UNKNOWN")
+        .build()
+        .map_err(|e| anyhow::anyhow!("metrics: {e}"))
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let addr = settings
+            .bind_addr()
+            .map_err(|e| anyhow::anyhow!("invalid setting `bind`: {e}"))?;
+        let listener = TcpListener::bind(addr)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (ANHUAN_BIND): {e}"))?;
+        let ctx = {
+            let s = settings.clone();
+            actix_web::web::block(move || build_context(&s)).await??
+        };
+        Self::with_context(settings, ctx, listener)
+    }
+
+    pub fn with_context(
+        settings: Settings,
+        ctx: Ctx,
+        listener: TcpListener,
+    ) -> anyhow::Result<Application> {
+        let port = listener.local_addr()?.port();
+        let prom = metrics(&ctx)?;
+        let data = web::Data::new(ctx);
+        let json_limit = settings.max_json_bytes;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(api::json_config(json_limit))
+                .app_data(api::path_config())
+                .app_data(api::query_config())
+                .app_data(web::PayloadConfig::new(json_limit))
+                .wrap(ErrorHandlers::new().default_handler(api::problemize))
+                .wrap(prom.clone())
+                .wrap(TracingLogger::<api::request_id::RootSpan>::new())
+                .wrap(from_fn(api::request_id::middleware))
+                .service(api::health::healthz)
+                .service(api::health::readyz)
+                .service(web::resource("/api-docs/openapi.json").route(web::get().to(openapi_json)))
+                .configure(api::v1)
+                .default_service(web::to(api::not_found_route))
+        })
+        .listen(listener)?
+        .shutdown_timeout(settings.shutdown_timeout_secs);
+        if let Some(w) = settings.workers {
+            server = server.workers(w);
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until SIGINT/SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn openapi_json() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .body(api::openapi::json())
+}
