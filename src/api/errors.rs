@@ -90,14 +90,15 @@ fn code_for(status: StatusCode) -> &'static str {
     }
 }
 
-/// Last line of defence: any error response that is not already
-/// problem+json (actix's own 405, 413, plain-text errors) is rewritten.
+/// Last line of defence: any error response without a JSON body (actix's
+/// own 405, 413, plain-text errors) is rewritten as problem+json. JSON
+/// bodies are deliberate answers (problems, or `/readyz`'s report).
 pub fn problemize<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
+    let is_json = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        let v = v.as_bytes();
+        v.starts_with(PROBLEM_JSON.as_bytes()) || v.starts_with(b"application/json")
+    });
+    if is_json {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -158,7 +158,9 @@ impl Db {
         migrate(url)?;
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
-            .min_idle(Some(1))
+            // No background top-up: a connect still in flight in r2d2's thread
+            // when the process exits crashes inside libpq/OpenSSL teardown.
+            .min_idle(Some(0))
             .connection_timeout(checkout_timeout)
             .test_on_check_out(false)
             .build(Manager(url.clone()))

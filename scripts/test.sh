@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs the whole suite: unit tests and the HTTP integration suite on
+# SQLite, then the integration suite again on PostgreSQL when one is
+# reachable at ANHUAN_TEST_POSTGRES_URL
+# (default postgres://postgres@127.0.0.1:5432/test). Each integration test
+# creates and drops its own database there.
+#   REQUIRE_POSTGRES=1  fail instead of skipping PostgreSQL
+#   CARGO_FEATURES=...  extra cargo features (e.g. heic)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG_URL="${ANHUAN_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+FEATURES=()
+if [[ -n "${CARGO_FEATURES:-}" ]]; then FEATURES=(--features "$CARGO_FEATURES"); fi
+
+pg_reachable() {
+  # host and port from postgres://user[:pw]@host[:port]/db
+  local rest="${PG_URL#*://}"; rest="${rest#*@}"; rest="${rest%%/*}"
+  local host="${rest%%:*}" port=5432
+  [[ "$rest" == *:* ]] && port="${rest##*:}"
+  timeout 3 bash -c "exec 3<>/dev/tcp/${host}/${port}" 2>/dev/null
+}
+
+echo "=== anhuan tests: unit + integration on SQLite ==="
+cargo test --locked "${FEATURES[@]}" --all-targets
+
+if pg_reachable; then
+  echo "=== anhuan tests: integration on PostgreSQL (${PG_URL%%@*}@…) ==="
+  ANHUAN_TEST_DATABASE_URL="$PG_URL" cargo test --locked "${FEATURES[@]}" --test api
+else
+  if [[ "${REQUIRE_POSTGRES:-0}" == "1" ]]; then
+    echo "ERROR: PostgreSQL is not reachable at $PG_URL and REQUIRE_POSTGRES=1" >&2
+    exit 1
+  fi
+  cat >&2 <<MSG
+
+################################################################
+##  WARNING: PostgreSQL SKIPPED                                ##
+##  Nothing answered at ${PG_URL}
+##  Only the SQLite backend was tested. Start PostgreSQL or   ##
+##  set ANHUAN_TEST_POSTGRES_URL; REQUIRE_POSTGRES=1 fails.    ##
+################################################################
+
+MSG
+fi
+echo "=== anhuan tests: done ==="

@@ -1,0 +1,196 @@
+//! `TestApp`: the real server (same `Application` as `anhuan serve`) on a
+//! random port, with its own fresh database — a SQLite file in a temp dir,
+//! or a new PostgreSQL database when `ANHUAN_TEST_DATABASE_URL` points at a
+//! server — dropped when the test ends.
+
+use anhuan::config::Settings;
+use anhuan::db::{Db, DbUrl};
+use anhuan::startup::Application;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU32, Ordering};
+use tempfile::TempDir;
+
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+pub const PASSWORD: &str = "correct-horse-9";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub admin: String,
+    pub settings: Settings,
+    pub dir: TempDir,
+    /// Dropped with the app: removes the PostgreSQL test database.
+    _pg: Option<PgTestDb>,
+}
+
+struct PgTestDb {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgTestDb {
+    fn drop(&mut self) {
+        if let Ok(mut c) = PgConnection::establish(&self.admin_url) {
+            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+pub fn backend_url() -> Option<String> {
+    std::env::var("ANHUAN_TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let cut = base.rfind('/').expect("postgres URL has a database path");
+    let mut out = format!("{}/{}", &base[..cut], name);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+static SEQ: AtomicU32 = AtomicU32::new(0);
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (database_url, pg) = match backend_url() {
+            Some(url) if url.starts_with("postgres") => {
+                let name = format!("anhuan_t_{}_{}", std::process::id(), SEQ.fetch_add(1, Ordering::SeqCst));
+                let mut c = PgConnection::establish(&url).unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {url}: {e}"));
+                // Separate statements: DROP/CREATE DATABASE refuse to run in a transaction block.
+                c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).expect("drop stale test database");
+                c.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+                (replace_db_name(&url, &name), Some(PgTestDb { admin_url: url, name }))
+            }
+            Some(other) => panic!("ANHUAN_TEST_DATABASE_URL must be a postgres:// URL, got {other}"),
+            None => (format!("sqlite://{}", dir.path().join("test.db").display()), None),
+        };
+        let mut settings = Settings {
+            bind: "127.0.0.1:0".into(),
+            data_dir: dir.path().join("data"),
+            database_url: Some(database_url),
+            bootstrap_password: Some(ADMIN_PASSWORD.into()),
+            workers: Some(2),
+            db_pool_size: 4,
+            ..Settings::default()
+        };
+        tweak(&mut settings);
+        let app = Application::build(settings.clone()).await.expect("build app");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        actix_web::rt::spawn(app.run_until_stopped());
+        let client = Client::new();
+        let mut t = TestApp { base, client, admin: String::new(), settings, dir, _pg: pg };
+        t.admin = t.login("admin", ADMIN_PASSWORD).await;
+        t
+    }
+
+    /// A second pool on the same database, for tests that inspect or
+    /// tamper with rows directly.
+    pub fn db(&self) -> Db {
+        let url = DbUrl::parse(self.settings.database_url.as_deref().unwrap()).unwrap();
+        Db::connect(&url, 1, std::time::Duration::from_secs(10)).expect("db")
+    }
+
+    pub fn sql(&self, statements: &str) {
+        let statements = statements.to_string();
+        self.db()
+            .run_blocking(move |c| c.batch_execute(&statements).map_err(anhuan::db::DbError::from))
+            .expect("sql");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request")
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
+        self.client.post(self.url(path)).bearer_auth(token).json(&body).send().await.expect("request")
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
+        self.client.patch(self.url(path)).bearer_auth(token).json(&body).send().await.expect("request")
+    }
+
+    pub async fn try_login(&self, username: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let r = self.try_login(username, password).await;
+        assert_eq!(r.status(), StatusCode::OK, "login {username}");
+        let v: Value = r.json().await.unwrap();
+        v["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn create_enterprise(&self, name: &str) -> Value {
+        let r = self
+            .post(
+                "/api/v1/enterprises",
+                &self.admin,
+                json!({"name": name, "credit_code": credit_code(), "industry": "aluminium", "address": "黔江高新区", "lat": 29.53, "lon": 108.77}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        r.json().await.unwrap()
+    }
+
+    /// Creates a user of `role` and logs in; answers (user, token).
+    pub async fn user(&self, role: &str, enterprise_id: Option<&str>, assigned: &[&str]) -> (Value, String) {
+        let username = format!("{role}-{}", SEQ.fetch_add(1, Ordering::SeqCst));
+        let mut body = json!({"username": username, "password": PASSWORD, "role": role, "display_name": format!("测试{role}")});
+        if let Some(e) = enterprise_id {
+            body["enterprise_id"] = json!(e);
+        }
+        if !assigned.is_empty() {
+            body["assigned_enterprise_ids"] = json!(assigned);
+        }
+        let r = self.post("/api/v1/users", &self.admin, body).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+        let u: Value = r.json().await.unwrap();
+        let token = self.login(&username, PASSWORD).await;
+        (u, token)
+    }
+}
+
+/// A fresh, valid unified social credit code (GB 32100-2015 check character).
+pub fn credit_code() -> String {
+    let n = SEQ.fetch_add(1, Ordering::SeqCst) as u64 + u64::from(std::process::id()) * 1000;
+    let first17 = format!("91500114{:09}", n % 1_000_000_000);
+    let check = anhuan::domain::credit_code::check_character(&first17).unwrap();
+    format!("{first17}{check}")
+}
+
+/// Asserts an RFC 9457 problem with the given status and code; answers the body.
+pub async fn assert_problem(r: Response, status: u16, code: &str) -> Value {
+    assert_eq!(r.status().as_u16(), status, "status for {code}");
+    let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string());
+    assert_eq!(ct.as_deref(), Some("application/problem+json"));
+    let v: Value = r.json().await.expect("problem body is JSON");
+    assert_eq!(v["status"], status);
+    assert_eq!(v["code"], code, "{v}");
+    for k in ["type", "title", "detail"] {
+        assert!(v[k].as_str().is_some_and(|s| !s.is_empty()), "problem lacks {k}: {v}");
+    }
+    v
+}

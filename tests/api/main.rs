@@ -1,0 +1,12 @@
+//! Integration suite: real HTTP against the real server and a real
+//! database. Run on SQLite by default and on PostgreSQL with
+//! `ANHUAN_TEST_DATABASE_URL=postgres://…` (see scripts/test.sh).
+
+mod auth;
+mod cli;
+mod enterprises;
+mod errors;
+mod helpers;
+mod ops;
+mod roles;
+mod users;
