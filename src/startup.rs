@@ -40,6 +40,10 @@ pub fn build_context(settings: &Settings) -> anyhow::Result<Ctx> {
         Duration::from_secs(settings.db_timeout_secs),
     )?;
     let photos = PhotoStore::local(&settings.photo_dir())?;
+    let loaded = crate::service::checklists::load_embedded(&db)?;
+    if loaded > 0 {
+        tracing::info!(loaded, "published checklist versions from checklists/");
+    }
     match auth::bootstrap_admin(&db, settings.bootstrap_password.as_deref())? {
         Some(generated) => {
             // Printed once, on purpose: this is the only way to learn it.

@@ -3,10 +3,13 @@
 //! path ids) are turned into the same problem+json as our own errors.
 
 pub mod auth;
+pub mod checklists;
 pub mod enterprises;
 mod errors;
+pub mod findings;
 pub mod extract;
 pub mod health;
+pub mod inspections;
 pub mod openapi;
 pub mod request_id;
 pub mod users;
@@ -21,6 +24,9 @@ pub fn v1(cfg: &mut web::ServiceConfig) {
         web::scope("/api/v1")
             .configure(auth::routes)
             .configure(users::routes)
-            .configure(enterprises::routes),
+            .configure(enterprises::routes)
+            .configure(checklists::routes)
+            .configure(inspections::routes)
+            .configure(findings::routes),
     );
 }

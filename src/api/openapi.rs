@@ -5,7 +5,8 @@
 use crate::domain::enterprise::Contact;
 use crate::domain::{FieldError, Industry, Role};
 use crate::error::Problem;
-use crate::service::{auth, enterprises, health, users};
+use crate::domain::{checklist, finding, inspection};
+use crate::service::{auth, checklists, enterprises, findings, health, inspections, users};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -42,6 +43,17 @@ impl Modify for BearerAuth {
         super::enterprises::list,
         super::enterprises::get,
         super::enterprises::update,
+        super::checklists::list,
+        super::checklists::latest,
+        super::checklists::version,
+        super::checklists::publish,
+        super::inspections::put,
+        super::inspections::submit,
+        super::inspections::get,
+        super::inspections::list,
+        super::findings::put,
+        super::findings::get,
+        super::findings::list,
     ),
     components(schemas(
         Problem, FieldError, Role, Industry, Contact,
@@ -49,12 +61,21 @@ impl Modify for BearerAuth {
         users::UserView, users::NewUser, users::UserPatch,
         enterprises::EnterpriseView, enterprises::NewEnterprise, enterprises::EnterprisePatch, enterprises::Label,
         health::Readiness, health::Check,
+        checklist::Template, checklist::Item, checklist::Category, checklist::HazardLevel, checklist::ResponseType,
+        checklists::TemplateSummary, checklists::TemplateView, checklists::ChecklistList, checklists::Labels,
+        inspection::Answer, inspection::AnswerResult,
+        inspections::InspectionInput, inspections::InspectionView, inspections::AnswerView, inspections::ChecklistRef, inspections::Kind,
+        finding::Source, finding::FindingStatus,
+        findings::FindingInput, findings::FindingView, findings::Label,
     )),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "登录与会话 / login and sessions"),
         (name = "users", description = "账号管理 / accounts"),
         (name = "enterprises", description = "企业名录 / enterprise register"),
+        (name = "checklists", description = "检查表 / checklists"),
+        (name = "inspections", description = "检查记录 / inspections"),
+        (name = "findings", description = "隐患 / findings"),
         (name = "health", description = "健康检查 / health"),
     )
 )]

@@ -2,7 +2,10 @@
 //! PostgreSQL through `#[derive(MultiConnection)]`; the backend is chosen
 //! by the `DATABASE_URL` scheme.
 
+pub mod checklists;
 pub mod enterprises;
+pub mod findings;
+pub mod inspections;
 mod pool;
 pub mod schema;
 pub mod sessions;
@@ -71,5 +74,8 @@ pub fn like_contains(needle: &str) -> String {
     s.push('%');
     s
 }
+
+/// Keyset position for newest-first lists: (time, id) of the last row seen.
+pub type Seek = (chrono::NaiveDateTime, DbUuid);
 
 pub type QueryResult<T> = Result<T, diesel::result::Error>;

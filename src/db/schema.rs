@@ -67,7 +67,77 @@ table! {
     }
 }
 
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    checklist_templates (id) {
+        id -> Uuid,
+        code -> Text,
+        version -> Integer,
+        category -> Text,
+        industry -> Nullable<Text>,
+        title_zh -> Text,
+        title_en -> Text,
+        content_hash -> Text,
+        body -> Text,
+        source -> Text,
+        published_by -> Nullable<Uuid>,
+        published_at -> Timestamp,
+    }
+}
+
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    inspections (id) {
+        id -> Uuid,
+        enterprise_id -> Uuid,
+        template_id -> Uuid,
+        inspector_id -> Uuid,
+        kind -> Text,
+        state -> Text,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        lat -> Nullable<Double>,
+        lon -> Nullable<Double>,
+        accuracy_m -> Nullable<Double>,
+        answers -> Text,
+        body_hash -> Text,
+        received_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+    }
+}
+
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    findings (id) {
+        id -> Uuid,
+        enterprise_id -> Uuid,
+        source -> Text,
+        category -> Text,
+        level -> Text,
+        status -> Text,
+        description -> Text,
+        location_text -> Nullable<Text>,
+        lat -> Nullable<Double>,
+        lon -> Nullable<Double>,
+        photo_ids -> Text,
+        inspection_id -> Nullable<Uuid>,
+        item_code -> Nullable<Text>,
+        template_id -> Nullable<Uuid>,
+        regulatory_basis -> Nullable<Text>,
+        major_criterion -> Nullable<Text>,
+        reported_by -> Uuid,
+        body_hash -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 joinable!(sessions -> users (user_id));
+joinable!(inspections -> checklist_templates (template_id));
 joinable!(user_enterprises -> users (user_id));
 joinable!(user_enterprises -> enterprises (enterprise_id));
 allow_tables_to_appear_in_same_query!(

@@ -1,9 +1,12 @@
 //! Pure types and rules: no I/O, no framework types. Everything here is
 //! unit-tested in place.
 
+pub mod checklist;
 pub mod credit_code;
 pub mod enterprise;
+pub mod finding;
 pub mod industry;
+pub mod inspection;
 pub mod login_policy;
 pub mod password;
 pub mod role;

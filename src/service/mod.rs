@@ -3,9 +3,12 @@
 //! where every authorization decision is made.
 
 pub mod auth;
+pub mod checklists;
 pub mod enterprise_import;
 pub mod enterprises;
+pub mod findings;
 pub mod health;
+pub mod inspections;
 pub mod pagination;
 pub mod text_file;
 pub mod users;

@@ -3,10 +3,13 @@
 //! `ANHUAN_TEST_DATABASE_URL=postgres://…` (see scripts/test.sh).
 
 mod auth;
+mod checklists;
 mod cli;
 mod enterprises;
 mod errors;
+mod findings;
 mod helpers;
+mod inspections;
 mod ops;
 mod roles;
 mod users;

@@ -1,0 +1,68 @@
+-- Checklist versions (immutable), inspections from phones, findings.
+CREATE TABLE checklist_templates (
+    id UUID PRIMARY KEY,
+    code TEXT NOT NULL,
+    version INTEGER NOT NULL CHECK (version >= 1),
+    category TEXT NOT NULL CHECK (category IN ('safety', 'stability', 'environment')),
+    industry TEXT,
+    title_zh TEXT NOT NULL,
+    title_en TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    body TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('file', 'api')),
+    published_by UUID REFERENCES users (id),
+    published_at TIMESTAMP NOT NULL,
+    UNIQUE (code, version)
+);
+
+CREATE TABLE inspections (
+    id UUID PRIMARY KEY,
+    enterprise_id UUID NOT NULL REFERENCES enterprises (id),
+    template_id UUID NOT NULL REFERENCES checklist_templates (id),
+    inspector_id UUID NOT NULL REFERENCES users (id),
+    kind TEXT NOT NULL CHECK (kind IN ('inspection', 'self_inspection')),
+    state TEXT NOT NULL CHECK (state IN ('draft', 'submitted')),
+    started_at TIMESTAMP,
+    finished_at TIMESTAMP,
+    lat DOUBLE PRECISION,
+    lon DOUBLE PRECISION,
+    accuracy_m DOUBLE PRECISION,
+    answers TEXT NOT NULL,
+    body_hash TEXT NOT NULL,
+    received_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    submitted_at TIMESTAMP
+);
+CREATE INDEX inspections_received ON inspections (received_at, id);
+CREATE INDEX inspections_enterprise ON inspections (enterprise_id, received_at, id);
+CREATE INDEX inspections_inspector ON inspections (inspector_id, received_at, id);
+
+CREATE TABLE findings (
+    id UUID PRIMARY KEY,
+    enterprise_id UUID NOT NULL REFERENCES enterprises (id),
+    source TEXT NOT NULL CHECK (source IN ('inspection', 'self_inspection', 'env_audit', 'ad_hoc')),
+    category TEXT NOT NULL CHECK (category IN ('safety', 'stability', 'environment')),
+    level TEXT NOT NULL CHECK (level IN ('general', 'major')),
+    status TEXT NOT NULL CHECK (status IN ('open', 'in_order', 'closed', 'cancelled')),
+    description TEXT NOT NULL,
+    location_text TEXT,
+    lat DOUBLE PRECISION,
+    lon DOUBLE PRECISION,
+    photo_ids TEXT NOT NULL,
+    inspection_id UUID REFERENCES inspections (id),
+    item_code TEXT,
+    template_id UUID REFERENCES checklist_templates (id),
+    regulatory_basis TEXT,
+    major_criterion TEXT,
+    reported_by TEXT NOT NULL REFERENCES users (id),
+    body_hash TEXT,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    -- Submitting an inspection twice never makes a finding twice.
+    UNIQUE (inspection_id, item_code)
+);
+CREATE INDEX findings_created ON findings (created_at, id);
+CREATE INDEX findings_enterprise ON findings (enterprise_id, created_at, id);
+CREATE INDEX findings_status ON findings (status, created_at, id);
+CREATE INDEX findings_level ON findings (level, created_at, id);
+CREATE INDEX findings_source ON findings (source, created_at, id);

@@ -1,0 +1,3 @@
+DROP TABLE findings;
+DROP TABLE inspections;
+DROP TABLE checklist_templates;

@@ -1,0 +1,121 @@
+use super::schema::findings as f;
+use super::{like_contains, DbConn, DbUuid, QueryResult, Seek};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = f)]
+pub struct FindingRow {
+    pub id: DbUuid,
+    pub enterprise_id: DbUuid,
+    pub source: String,
+    pub category: String,
+    pub level: String,
+    pub status: String,
+    pub description: String,
+    pub location_text: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub photo_ids: String,
+    pub inspection_id: Option<DbUuid>,
+    pub item_code: Option<String>,
+    pub template_id: Option<DbUuid>,
+    pub regulatory_basis: Option<String>,
+    pub major_criterion: Option<String>,
+    pub reported_by: DbUuid,
+    pub body_hash: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, row: &FindingRow) -> QueryResult<()> {
+    diesel::insert_into(f::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<FindingRow>> {
+    f::table.find(id).select(FindingRow::as_select()).first(conn).optional()
+}
+
+pub fn of_inspection(conn: &mut DbConn, inspection: DbUuid) -> QueryResult<Vec<FindingRow>> {
+    f::table
+        .filter(f::inspection_id.eq(inspection))
+        .order(f::created_at.asc())
+        .select(FindingRow::as_select())
+        .load(conn)
+}
+
+/// Rewrites an open ad-hoc finding's reported content.
+pub fn update_content(conn: &mut DbConn, row: &FindingRow) -> QueryResult<usize> {
+    diesel::update(f::table.find(row.id).filter(f::status.eq("open")))
+        .set((
+            f::enterprise_id.eq(row.enterprise_id),
+            f::category.eq(&row.category),
+            f::level.eq(&row.level),
+            f::description.eq(&row.description),
+            f::location_text.eq(&row.location_text),
+            f::lat.eq(row.lat),
+            f::lon.eq(row.lon),
+            f::photo_ids.eq(&row.photo_ids),
+            f::body_hash.eq(&row.body_hash),
+            f::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)
+}
+
+#[derive(Debug, Default)]
+pub struct FindingFilter {
+    pub only_enterprises: Option<Vec<DbUuid>>,
+    pub enterprise_id: Option<DbUuid>,
+    pub source: Option<String>,
+    pub category: Option<String>,
+    pub level: Option<String>,
+    pub status: Option<String>,
+    pub inspection_id: Option<DbUuid>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    /// Substring of the description (any script; LIKE is byte-wise).
+    pub q: Option<String>,
+    pub before: Option<Seek>,
+    pub limit: i64,
+}
+
+/// Newest first; (created_at, id) is a total order, so pages never skip
+/// or repeat a row, and rows added meanwhile land before page one.
+pub fn list(conn: &mut DbConn, flt: &FindingFilter) -> QueryResult<Vec<FindingRow>> {
+    let mut q = f::table.select(FindingRow::as_select()).into_boxed();
+    if let Some(only) = &flt.only_enterprises {
+        q = q.filter(f::enterprise_id.eq_any(only.clone()));
+    }
+    if let Some(e) = flt.enterprise_id {
+        q = q.filter(f::enterprise_id.eq(e));
+    }
+    if let Some(s) = &flt.source {
+        q = q.filter(f::source.eq(s.clone()));
+    }
+    if let Some(s) = &flt.category {
+        q = q.filter(f::category.eq(s.clone()));
+    }
+    if let Some(s) = &flt.level {
+        q = q.filter(f::level.eq(s.clone()));
+    }
+    if let Some(s) = &flt.status {
+        q = q.filter(f::status.eq(s.clone()));
+    }
+    if let Some(i) = flt.inspection_id {
+        q = q.filter(f::inspection_id.eq(i));
+    }
+    if let Some(t) = flt.from {
+        q = q.filter(f::created_at.ge(t));
+    }
+    if let Some(t) = flt.to {
+        q = q.filter(f::created_at.lt(t));
+    }
+    if let Some(text) = &flt.q {
+        q = q.filter(f::description.like(like_contains(text)).escape('\\'));
+    }
+    if let Some((t, id)) = flt.before {
+        q = q.filter(f::created_at.lt(t).or(f::created_at.eq(t).and(f::id.lt(id))));
+    }
+    q.order((f::created_at.desc(), f::id.desc())).limit(flt.limit).load(conn)
+}

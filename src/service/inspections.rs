@@ -1,0 +1,374 @@
+//! Inspections from phones, offline first: the phone picks the id, sends
+//! the record whenever it has signal, and retries freely. Submitting turns
+//! every failed item into a finding, exactly once.
+
+use super::auth::Scope;
+use super::checklists::parse_row;
+use super::findings::{body_hash, FindingView};
+use super::pagination::{self, Page};
+use super::{Ctx, Principal};
+use crate::db::{self, findings::FindingRow, inspections::{InspectionFilter, InspectionRow}, DbConn, DbUuid};
+use crate::domain::checklist::{ResponseType, Template};
+use crate::domain::enterprise::validate_location;
+use crate::domain::finding::{FindingStatus, Source};
+use crate::domain::inspection::{self as rules, Answer};
+use crate::domain::{time, FieldErrors, Role};
+use crate::error::{AppError, AppResult};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InspectionInput {
+    pub enterprise_id: Uuid,
+    pub checklist_code: String,
+    pub checklist_version: i32,
+    /// As the phone's clock recorded it.
+    #[serde(default)]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub finished_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub lat: Option<f64>,
+    #[serde(default)]
+    pub lon: Option<f64>,
+    #[serde(default)]
+    pub accuracy_m: Option<f64>,
+    #[serde(default)]
+    pub answers: Vec<Answer>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// 检查 by the park or an agency.
+    Inspection,
+    /// 企业自查.
+    SelfInspection,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AnswerView {
+    #[serde(flatten)]
+    pub answer: Answer,
+    /// The measured value is outside the item's limits (counted as failed).
+    pub out_of_range: bool,
+    pub failed: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChecklistRef {
+    pub id: Uuid,
+    pub code: String,
+    pub version: i32,
+    pub title_zh: String,
+    pub title_en: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InspectionView {
+    pub id: Uuid,
+    pub enterprise_id: Uuid,
+    pub kind: Kind,
+    /// `draft` or `submitted`.
+    pub state: String,
+    pub checklist: ChecklistRef,
+    pub inspector_id: Uuid,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub accuracy_m: Option<f64>,
+    pub answers: Vec<AnswerView>,
+    /// When the server first received this inspection.
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// Findings made on submit (empty for drafts).
+    pub findings: Vec<FindingView>,
+}
+
+fn not_found() -> AppError {
+    AppError::not_found("检查记录 inspection")
+}
+
+fn view(c: &mut DbConn, row: InspectionRow, with_findings: bool) -> AppResult<InspectionView> {
+    let trow = db::checklists::find(c, row.template_id)?.ok_or_else(|| AppError::internal(anyhow::anyhow!("template missing")))?;
+    let t = parse_row(&trow)?;
+    let answers: Vec<Answer> = serde_json::from_str(&row.answers).map_err(AppError::internal)?;
+    let answers = answers
+        .into_iter()
+        .map(|a| {
+            let (out_of_range, failed) = t.item(&a.item_code).map(|it| {
+                let o = rules::outcome(it, &a);
+                (o.out_of_range, o.failed)
+            }).unwrap_or((false, false));
+            AnswerView { answer: a, out_of_range, failed }
+        })
+        .collect();
+    let findings = if with_findings && row.state == "submitted" { super::findings::of_inspection(c, row.id.0)? } else { Vec::new() };
+    Ok(InspectionView {
+        id: row.id.0,
+        enterprise_id: row.enterprise_id.0,
+        kind: if row.kind == "self_inspection" { Kind::SelfInspection } else { Kind::Inspection },
+        state: row.state,
+        checklist: ChecklistRef { id: trow.id.0, code: t.code, version: t.version, title_zh: t.title_zh, title_en: t.title_en },
+        inspector_id: row.inspector_id.0,
+        started_at: row.started_at.map(|t| t.and_utc()),
+        finished_at: row.finished_at.map(|t| t.and_utc()),
+        lat: row.lat,
+        lon: row.lon,
+        accuracy_m: row.accuracy_m,
+        answers,
+        received_at: row.received_at.and_utc(),
+        updated_at: row.updated_at.and_utc(),
+        submitted_at: row.submitted_at.map(|t| t.and_utc()),
+        findings,
+    })
+}
+
+const RUNNERS: &[Role] = &[Role::Inspector, Role::ThirdParty, Role::SafetyOfficer, Role::Enterprise];
+
+fn check_input(input: &InspectionInput, t: &Template) -> FieldErrors {
+    let mut e = rules::check_answers(t, &input.answers);
+    validate_location(input.lat, input.lon, &mut e);
+    if input.accuracy_m.is_some_and(|a| !(0.0..=100_000.0).contains(&a)) {
+        e.add("accuracy_m", "定位精度应为0到100000米 / accuracy_m must be 0..100000");
+    }
+    if let (Some(s), Some(f)) = (input.started_at, input.finished_at) {
+        if f < s {
+            e.add("finished_at", "结束时间早于开始时间 / finished_at is before started_at");
+        }
+    }
+    e
+}
+
+/// `PUT /inspections/{id}`: create or update a draft; a replay answers
+/// the stored record. Answers (created?, record).
+pub async fn put(ctx: &Ctx, who: &Principal, id: Uuid, input: InspectionInput) -> AppResult<(bool, InspectionView)> {
+    let who = who.clone();
+    let hash = body_hash(&input);
+    ctx.db
+        .run(move |c| {
+            let created = c.write_tx(|c| {
+                let existing = db::inspections::find(c, DbUuid(id))?;
+                if let Some(cur) = &existing {
+                    if !who.can_see_enterprise(cur.enterprise_id.0) {
+                        return Err(not_found());
+                    }
+                }
+                who.require(RUNNERS)?;
+                if let Some(cur) = &existing {
+                    if cur.inspector_id.0 != who.user_id {
+                        return Err(AppError::forbidden("只能修改自己的检查草稿 / only the inspector who made it may change it"));
+                    }
+                    if cur.body_hash == hash {
+                        return Ok(false); // a phone's retry
+                    }
+                    if cur.state == "submitted" {
+                        return Err(AppError::conflict(
+                            "inspection_already_submitted",
+                            "检查已提交，内容不能再更改 / the inspection was submitted and cannot change",
+                        ));
+                    }
+                }
+                if !who.can_see_enterprise(input.enterprise_id) || db::enterprises::find(c, DbUuid(input.enterprise_id))?.is_none() {
+                    return Err(AppError::field("enterprise_id", "企业不存在 / enterprise not found"));
+                }
+                let trow = db::checklists::find_version(c, &input.checklist_code, input.checklist_version)?.ok_or_else(|| {
+                    AppError::field(
+                        "checklist_version",
+                        format!("检查表{}没有第{}版 / no checklist {} v{}", input.checklist_code, input.checklist_version, input.checklist_code, input.checklist_version),
+                    )
+                })?;
+                let t = parse_row(&trow)?;
+                check_input(&input, &t).finish().map_err(AppError::validation)?;
+                let now = time::now().naive_utc();
+                let row = InspectionRow {
+                    id: DbUuid(id),
+                    enterprise_id: DbUuid(input.enterprise_id),
+                    template_id: trow.id,
+                    inspector_id: DbUuid(who.user_id),
+                    kind: if who.role == Role::Enterprise { "self_inspection" } else { "inspection" }.into(),
+                    state: "draft".into(),
+                    started_at: input.started_at.map(|t| time::normalise(t).naive_utc()),
+                    finished_at: input.finished_at.map(|t| time::normalise(t).naive_utc()),
+                    lat: input.lat,
+                    lon: input.lon,
+                    accuracy_m: input.accuracy_m,
+                    answers: serde_json::to_string(&input.answers).map_err(AppError::internal)?,
+                    body_hash: hash.clone(),
+                    received_at: now,
+                    updated_at: now,
+                    submitted_at: None,
+                };
+                if existing.is_some() {
+                    db::inspections::update_draft(c, &row)?;
+                    Ok(false)
+                } else {
+                    db::inspections::insert(c, &row)?;
+                    Ok(true)
+                }
+            })?;
+            let row = db::inspections::find(c, DbUuid(id))?.ok_or_else(not_found)?;
+            Ok((created, view(c, row, true)?))
+        })
+        .await
+}
+
+fn finding_description(o: &rules::Outcome) -> String {
+    let mut d = o.item.text_zh.clone();
+    d.insert_str(0, "检查项不合格：");
+    if o.out_of_range {
+        if let Some(v) = o.answer.value.as_ref().and_then(|v| v.as_f64()) {
+            let unit = o.item.unit.as_deref().unwrap_or("");
+            let limits = match (o.item.min, o.item.max) {
+                (Some(a), Some(b)) => format!("{a}–{b}{unit}"),
+                (Some(a), None) => format!("≥{a}{unit}"),
+                (None, Some(b)) => format!("≤{b}{unit}"),
+                (None, None) => String::new(),
+            };
+            d.push_str(&format!("。实测{v}{unit}，超出限值{limits}"));
+        }
+    }
+    if o.item.response == ResponseType::Text {
+        if let Some(s) = o.answer.value.as_ref().and_then(|v| v.as_str()) {
+            d.push_str(&format!("。记录：{s}"));
+        }
+    }
+    if let Some(n) = o.answer.note.as_deref().filter(|n| !n.trim().is_empty()) {
+        d.push_str(&format!("。检查员备注：{}", n.trim()));
+    }
+    d
+}
+
+/// `POST /inspections/{id}/submit`: completeness check, then findings.
+pub async fn submit(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<InspectionView> {
+    let who = who.clone();
+    ctx.db
+        .run(move |c| {
+            c.write_tx(|c| {
+                let row = db::inspections::find(c, DbUuid(id))?.filter(|r| who.can_see_enterprise(r.enterprise_id.0)).ok_or_else(not_found)?;
+                who.require(RUNNERS)?;
+                if row.inspector_id.0 != who.user_id {
+                    return Err(AppError::forbidden("只能提交自己的检查 / only the inspector who made it may submit it"));
+                }
+                if row.state == "submitted" {
+                    return Ok(()); // a retried submit
+                }
+                let trow = db::checklists::find(c, row.template_id)?.ok_or_else(|| AppError::internal(anyhow::anyhow!("template missing")))?;
+                let t = parse_row(&trow)?;
+                let answers: Vec<Answer> = serde_json::from_str(&row.answers).map_err(AppError::internal)?;
+                let missing = rules::check_complete(&t, &answers);
+                if !missing.is_empty() {
+                    return Err(AppError::Validation(missing));
+                }
+                let now = time::now().naive_utc();
+                if db::inspections::mark_submitted(c, row.id, now)? == 0 {
+                    return Ok(());
+                }
+                let source = if row.kind == "self_inspection" { Source::SelfInspection } else { Source::Inspection };
+                for o in rules::failures(&t, &answers) {
+                    db::findings::insert(
+                        c,
+                        &FindingRow {
+                            id: DbUuid(Uuid::now_v7()),
+                            enterprise_id: row.enterprise_id,
+                            source: source.as_str().into(),
+                            category: t.category.as_str().into(),
+                            level: o.level.as_str().into(),
+                            status: FindingStatus::Open.as_str().into(),
+                            description: finding_description(&o),
+                            location_text: None,
+                            lat: row.lat,
+                            lon: row.lon,
+                            photo_ids: serde_json::to_string(&o.answer.photo_ids).map_err(AppError::internal)?,
+                            inspection_id: Some(row.id),
+                            item_code: Some(o.item.code.clone()),
+                            template_id: Some(trow.id),
+                            regulatory_basis: o.item.basis.clone(),
+                            major_criterion: o.item.major_criterion.clone(),
+                            reported_by: row.inspector_id,
+                            body_hash: None,
+                            created_at: now,
+                            updated_at: now,
+                        },
+                    )?;
+                }
+                Ok(())
+            })?;
+            let row = db::inspections::find(c, DbUuid(id))?.ok_or_else(not_found)?;
+            view(c, row, true)
+        })
+        .await
+}
+
+pub async fn get(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<InspectionView> {
+    let who = who.clone();
+    ctx.db
+        .run(move |c| {
+            let row = db::inspections::find(c, DbUuid(id))?.filter(|r| who.can_see_enterprise(r.enterprise_id.0)).ok_or_else(not_found)?;
+            view(c, row, true)
+        })
+        .await
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StateFilter {
+    Draft,
+    Submitted,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct InspectionQuery {
+    pub enterprise_id: Option<Uuid>,
+    pub inspector_id: Option<Uuid>,
+    pub checklist_code: Option<String>,
+    pub state: Option<StateFilter>,
+    /// Received at or after (RFC 3339).
+    pub received_from: Option<DateTime<Utc>>,
+    /// Received before (RFC 3339).
+    pub received_to: Option<DateTime<Utc>>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+pub async fn list(ctx: &Ctx, who: &Principal, q: InspectionQuery) -> AppResult<Page<InspectionView>> {
+    let limit = pagination::limit(q.limit)?;
+    let before = pagination::decode_seek(q.cursor.as_deref())?;
+    let scope = who.scope();
+    ctx.db
+        .run(move |c| {
+            let template_ids = match &q.checklist_code {
+                Some(code) => Some(
+                    db::checklists::all(c)?.into_iter().filter(|t| &t.code == code).map(|t| t.id).collect::<Vec<_>>(),
+                ),
+                None => None,
+            };
+            let filter = InspectionFilter {
+                only_enterprises: match scope {
+                    Scope::All => None,
+                    Scope::Only(ids) => Some(ids.into_iter().map(DbUuid).collect()),
+                },
+                enterprise_id: q.enterprise_id.map(DbUuid),
+                inspector_id: q.inspector_id.map(DbUuid),
+                template_ids,
+                state: q.state.map(|s| if s == StateFilter::Draft { "draft" } else { "submitted" }.to_string()),
+                from: q.received_from.map(|t| t.naive_utc()),
+                to: q.received_to.map(|t| t.naive_utc()),
+                before: before.map(|(t, id)| (t, DbUuid(id))),
+                limit: limit + 1,
+            };
+            let rows = db::inspections::list(c, &filter)?;
+            let more = rows.len() as i64 > limit;
+            let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
+            let next_cursor = if more { rows.last().map(|r| pagination::encode_seek(r.received_at, r.id.0)) } else { None };
+            let items = rows.into_iter().map(|r| view(c, r, false)).collect::<AppResult<Vec<_>>>()?;
+            Ok(Page { items, next_cursor })
+        })
+        .await
+}
