@@ -6,17 +6,27 @@ use crate::service::Ctx;
 use actix_web::{web, HttpResponse};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/checklists").route(web::get().to(list)).route(web::post().to(publish)))
-        .service(web::resource("/checklists/{code}").route(web::get().to(latest)))
-        .service(web::resource("/checklists/{code}/versions/{version}").route(web::get().to(version)));
+    cfg.service(
+        web::resource("/checklists")
+            .route(web::get().to(list))
+            .route(web::post().to(publish)),
+    )
+    .service(web::resource("/checklists/{code}").route(web::get().to(latest)))
+    .service(web::resource("/checklists/{code}/versions/{version}").route(web::get().to(version)));
 }
 
 /// Latest version of every checklist; `industry` gives the base templates plus that industry's add-ons.
 #[utoipa::path(get, path = "/api/v1/checklists", tag = "checklists", security(("bearer" = [])), params(ChecklistQuery), responses(
     (status = 200, body = ChecklistList),
 ))]
-pub async fn list(ctx: web::Data<Ctx>, Auth(who): Auth, q: web::Query<ChecklistQuery>) -> AppResult<web::Json<ChecklistList>> {
-    Ok(web::Json(checklists::list(&ctx, &who, q.into_inner()).await?))
+pub async fn list(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    q: web::Query<ChecklistQuery>,
+) -> AppResult<web::Json<ChecklistList>> {
+    Ok(web::Json(
+        checklists::list(&ctx, &who, q.into_inner()).await?,
+    ))
 }
 
 /// The latest version of one checklist, with its items.
@@ -24,8 +34,14 @@ pub async fn list(ctx: web::Data<Ctx>, Auth(who): Auth, q: web::Query<ChecklistQ
     (status = 200, body = TemplateView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
-pub async fn latest(ctx: web::Data<Ctx>, Auth(who): Auth, code: web::Path<String>) -> AppResult<web::Json<TemplateView>> {
-    Ok(web::Json(checklists::latest(&ctx, &who, code.into_inner()).await?))
+pub async fn latest(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    code: web::Path<String>,
+) -> AppResult<web::Json<TemplateView>> {
+    Ok(web::Json(
+        checklists::latest(&ctx, &who, code.into_inner()).await?,
+    ))
 }
 
 /// One published version (what an inspection pinned).
@@ -33,7 +49,11 @@ pub async fn latest(ctx: web::Data<Ctx>, Auth(who): Auth, code: web::Path<String
     (status = 200, body = TemplateView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
-pub async fn version(ctx: web::Data<Ctx>, Auth(who): Auth, path: web::Path<(String, i32)>) -> AppResult<web::Json<TemplateView>> {
+pub async fn version(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    path: web::Path<(String, i32)>,
+) -> AppResult<web::Json<TemplateView>> {
     let (code, v) = path.into_inner();
     Ok(web::Json(checklists::version(&ctx, &who, code, v).await?))
 }
@@ -46,7 +66,15 @@ pub async fn version(ctx: web::Data<Ctx>, Auth(who): Auth, path: web::Path<(Stri
     (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
-pub async fn publish(ctx: web::Data<Ctx>, Auth(who): Auth, body: web::Json<Template>) -> AppResult<HttpResponse> {
+pub async fn publish(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    body: web::Json<Template>,
+) -> AppResult<HttpResponse> {
     let (created, v) = checklists::publish(&ctx, &who, body.into_inner()).await?;
-    Ok(if created { HttpResponse::Created().json(v) } else { HttpResponse::Ok().json(v) })
+    Ok(if created {
+        HttpResponse::Created().json(v)
+    } else {
+        HttpResponse::Ok().json(v)
+    })
 }

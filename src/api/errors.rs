@@ -112,7 +112,7 @@ pub fn problemize<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerR
         StatusCode::INTERNAL_SERVER_ERROR => {
             "服务器内部错误，已记录 / internal error, it has been logged".into()
         }
-        _ => format!("{}", status.canonical_reason().unwrap_or("error")),
+        _ => status.canonical_reason().unwrap_or("error").to_string(),
     };
     let mut new = Problem::new(status, code_for(status), detail).response();
     for (k, v) in old.headers() {

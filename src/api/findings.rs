@@ -7,7 +7,11 @@ use uuid::Uuid;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/findings").route(web::get().to(list)))
-        .service(web::resource("/findings/{id}").route(web::put().to(put)).route(web::get().to(get)));
+        .service(
+            web::resource("/findings/{id}")
+                .route(web::put().to(put))
+                .route(web::get().to(get)),
+        );
 }
 
 /// Report an ad-hoc finding under a phone-made id (201), replay it (200), or change it while open (200).
@@ -19,9 +23,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
-pub async fn put(ctx: web::Data<Ctx>, Auth(who): Auth, id: web::Path<Uuid>, body: web::Json<FindingInput>) -> AppResult<HttpResponse> {
+pub async fn put(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+    body: web::Json<FindingInput>,
+) -> AppResult<HttpResponse> {
     let (created, v) = findings::put(&ctx, &who, id.into_inner(), body.into_inner()).await?;
-    Ok(if created { HttpResponse::Created().json(v) } else { HttpResponse::Ok().json(v) })
+    Ok(if created {
+        HttpResponse::Created().json(v)
+    } else {
+        HttpResponse::Ok().json(v)
+    })
 }
 
 /// One finding.
@@ -29,7 +42,11 @@ pub async fn put(ctx: web::Data<Ctx>, Auth(who): Auth, id: web::Path<Uuid>, body
     (status = 200, body = FindingView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
-pub async fn get(ctx: web::Data<Ctx>, Auth(who): Auth, id: web::Path<Uuid>) -> AppResult<web::Json<FindingView>> {
+pub async fn get(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+) -> AppResult<web::Json<FindingView>> {
     Ok(web::Json(findings::get(&ctx, &who, id.into_inner()).await?))
 }
 
@@ -37,6 +54,10 @@ pub async fn get(ctx: web::Data<Ctx>, Auth(who): Auth, id: web::Path<Uuid>) -> A
 #[utoipa::path(get, path = "/api/v1/findings", tag = "findings", security(("bearer" = [])), params(FindingQuery), responses(
     (status = 200, body = Page<FindingView>),
 ))]
-pub async fn list(ctx: web::Data<Ctx>, Auth(who): Auth, q: web::Query<FindingQuery>) -> AppResult<web::Json<Page<FindingView>>> {
+pub async fn list(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    q: web::Query<FindingQuery>,
+) -> AppResult<web::Json<Page<FindingView>>> {
     Ok(web::Json(findings::list(&ctx, &who, q.into_inner()).await?))
 }

@@ -7,7 +7,11 @@ use uuid::Uuid;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/inspections").route(web::get().to(list)))
-        .service(web::resource("/inspections/{id}").route(web::put().to(put)).route(web::get().to(get)))
+        .service(
+            web::resource("/inspections/{id}")
+                .route(web::put().to(put))
+                .route(web::get().to(get)),
+        )
         .service(web::resource("/inspections/{id}/submit").route(web::post().to(submit)));
 }
 
@@ -20,9 +24,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
-pub async fn put(ctx: web::Data<Ctx>, Auth(who): Auth, id: web::Path<Uuid>, body: web::Json<InspectionInput>) -> AppResult<HttpResponse> {
+pub async fn put(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+    body: web::Json<InspectionInput>,
+) -> AppResult<HttpResponse> {
     let (created, v) = inspections::put(&ctx, &who, id.into_inner(), body.into_inner()).await?;
-    Ok(if created { HttpResponse::Created().json(v) } else { HttpResponse::Ok().json(v) })
+    Ok(if created {
+        HttpResponse::Created().json(v)
+    } else {
+        HttpResponse::Ok().json(v)
+    })
 }
 
 /// Submit: every required item answered, photos on failed items that need one; failed items become findings (once).
@@ -31,8 +44,14 @@ pub async fn put(ctx: web::Data<Ctx>, Auth(who): Auth, id: web::Path<Uuid>, body
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json", description = "incomplete: errors list each item code as items.<code>"),
 ))]
-pub async fn submit(ctx: web::Data<Ctx>, Auth(who): Auth, id: web::Path<Uuid>) -> AppResult<web::Json<InspectionView>> {
-    Ok(web::Json(inspections::submit(&ctx, &who, id.into_inner()).await?))
+pub async fn submit(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+) -> AppResult<web::Json<InspectionView>> {
+    Ok(web::Json(
+        inspections::submit(&ctx, &who, id.into_inner()).await?,
+    ))
 }
 
 /// One inspection with its answers and findings.
@@ -40,14 +59,26 @@ pub async fn submit(ctx: web::Data<Ctx>, Auth(who): Auth, id: web::Path<Uuid>) -
     (status = 200, body = InspectionView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
-pub async fn get(ctx: web::Data<Ctx>, Auth(who): Auth, id: web::Path<Uuid>) -> AppResult<web::Json<InspectionView>> {
-    Ok(web::Json(inspections::get(&ctx, &who, id.into_inner()).await?))
+pub async fn get(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+) -> AppResult<web::Json<InspectionView>> {
+    Ok(web::Json(
+        inspections::get(&ctx, &who, id.into_inner()).await?,
+    ))
 }
 
 /// Inspections the caller may see, newest first.
 #[utoipa::path(get, path = "/api/v1/inspections", tag = "inspections", security(("bearer" = [])), params(InspectionQuery), responses(
     (status = 200, body = Page<InspectionView>),
 ))]
-pub async fn list(ctx: web::Data<Ctx>, Auth(who): Auth, q: web::Query<InspectionQuery>) -> AppResult<web::Json<Page<InspectionView>>> {
-    Ok(web::Json(inspections::list(&ctx, &who, q.into_inner()).await?))
+pub async fn list(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    q: web::Query<InspectionQuery>,
+) -> AppResult<web::Json<Page<InspectionView>>> {
+    Ok(web::Json(
+        inspections::list(&ctx, &who, q.into_inner()).await?,
+    ))
 }

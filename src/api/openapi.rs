@@ -3,9 +3,9 @@
 //! `cargo run -- openapi > api-spec/openapi.json`.
 
 use crate::domain::enterprise::Contact;
+use crate::domain::{checklist, finding, inspection};
 use crate::domain::{FieldError, Industry, Role};
 use crate::error::Problem;
-use crate::domain::{checklist, finding, inspection};
 use crate::service::{auth, checklists, enterprises, findings, health, inspections, users};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};

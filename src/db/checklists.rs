@@ -26,10 +26,18 @@ pub fn insert(conn: &mut DbConn, row: &TemplateRow) -> QueryResult<()> {
 }
 
 pub fn find(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<TemplateRow>> {
-    ct::table.find(id).select(TemplateRow::as_select()).first(conn).optional()
+    ct::table
+        .find(id)
+        .select(TemplateRow::as_select())
+        .first(conn)
+        .optional()
 }
 
-pub fn find_version(conn: &mut DbConn, code: &str, version: i32) -> QueryResult<Option<TemplateRow>> {
+pub fn find_version(
+    conn: &mut DbConn,
+    code: &str,
+    version: i32,
+) -> QueryResult<Option<TemplateRow>> {
     ct::table
         .filter(ct::code.eq(code))
         .filter(ct::version.eq(version))

@@ -34,7 +34,11 @@ pub fn insert(conn: &mut DbConn, row: &FindingRow) -> QueryResult<()> {
 }
 
 pub fn find(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<FindingRow>> {
-    f::table.find(id).select(FindingRow::as_select()).first(conn).optional()
+    f::table
+        .find(id)
+        .select(FindingRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn of_inspection(conn: &mut DbConn, inspection: DbUuid) -> QueryResult<Vec<FindingRow>> {
@@ -115,7 +119,13 @@ pub fn list(conn: &mut DbConn, flt: &FindingFilter) -> QueryResult<Vec<FindingRo
         q = q.filter(f::description.like(like_contains(text)).escape('\\'));
     }
     if let Some((t, id)) = flt.before {
-        q = q.filter(f::created_at.lt(t).or(f::created_at.eq(t).and(f::id.lt(id))));
+        q = q.filter(
+            f::created_at
+                .lt(t)
+                .or(f::created_at.eq(t).and(f::id.lt(id))),
+        );
     }
-    q.order((f::created_at.desc(), f::id.desc())).limit(flt.limit).load(conn)
+    q.order((f::created_at.desc(), f::id.desc()))
+        .limit(flt.limit)
+        .load(conn)
 }

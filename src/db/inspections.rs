@@ -30,7 +30,11 @@ pub fn insert(conn: &mut DbConn, row: &InspectionRow) -> QueryResult<()> {
 }
 
 pub fn find(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<InspectionRow>> {
-    i::table.find(id).select(InspectionRow::as_select()).first(conn).optional()
+    i::table
+        .find(id)
+        .select(InspectionRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Replaces a draft's content (keeps id, owner and first receipt time).
@@ -55,7 +59,11 @@ pub fn update_draft(conn: &mut DbConn, row: &InspectionRow) -> QueryResult<usize
 /// submit won), so findings are made exactly once.
 pub fn mark_submitted(conn: &mut DbConn, id: DbUuid, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(i::table.find(id).filter(i::state.eq("draft")))
-        .set((i::state.eq("submitted"), i::submitted_at.eq(Some(at)), i::updated_at.eq(at)))
+        .set((
+            i::state.eq("submitted"),
+            i::submitted_at.eq(Some(at)),
+            i::updated_at.eq(at),
+        ))
         .execute(conn)
 }
 
@@ -97,7 +105,13 @@ pub fn list(conn: &mut DbConn, f: &InspectionFilter) -> QueryResult<Vec<Inspecti
         q = q.filter(i::received_at.lt(t));
     }
     if let Some((t, id)) = f.before {
-        q = q.filter(i::received_at.lt(t).or(i::received_at.eq(t).and(i::id.lt(id))));
+        q = q.filter(
+            i::received_at
+                .lt(t)
+                .or(i::received_at.eq(t).and(i::id.lt(id))),
+        );
     }
-    q.order((i::received_at.desc(), i::id.desc())).limit(f.limit).load(conn)
+    q.order((i::received_at.desc(), i::id.desc()))
+        .limit(f.limit)
+        .load(conn)
 }

@@ -23,12 +23,26 @@ impl Category {
         }
     }
     pub fn parse(s: &str) -> Option<Category> {
-        [Category::Safety, Category::Stability, Category::Environment].into_iter().find(|c| c.as_str() == s)
+        [Category::Safety, Category::Stability, Category::Environment]
+            .into_iter()
+            .find(|c| c.as_str() == s)
     }
 }
 
 /// 一般隐患 / 重大隐患.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum HazardLevel {
     General,
@@ -123,7 +137,15 @@ pub struct Template {
 fn is_code(s: &str, upper: bool) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.chars().all(|c| c.is_ascii_digit() || c == '-' || if upper { c.is_ascii_uppercase() } else { c.is_ascii_lowercase() })
+        && s.chars().all(|c| {
+            c.is_ascii_digit()
+                || c == '-'
+                || if upper {
+                    c.is_ascii_uppercase()
+                } else {
+                    c.is_ascii_lowercase()
+                }
+        })
 }
 
 impl Template {
@@ -158,7 +180,10 @@ impl Template {
                 e.add(f("code"), "检查项编码应为大写字母、数字和连字符 / item code must be upper-case letters, digits and dashes");
             }
             if !seen.insert(it.code.as_str()) {
-                e.add(f("code"), format!("检查项编码{}重复 / duplicate item code", it.code));
+                e.add(
+                    f("code"),
+                    format!("检查项编码{}重复 / duplicate item code", it.code),
+                );
             }
             if it.text_zh.trim().is_empty() {
                 e.add(f("text_zh"), "检查内容不能为空 / text_zh is required");
@@ -169,7 +194,10 @@ impl Template {
                         e.add(f("unit"), "数值型检查项须有单位 / number items need a unit");
                     }
                     if it.min.is_none() && it.max.is_none() {
-                        e.add(f("min"), "数值型检查项须有上限或下限 / number items need min and/or max");
+                        e.add(
+                            f("min"),
+                            "数值型检查项须有上限或下限 / number items need min and/or max",
+                        );
                     }
                     if let (Some(a), Some(b)) = (it.min, it.max) {
                         if a > b {
@@ -179,7 +207,10 @@ impl Template {
                 }
                 _ => {
                     if it.unit.is_some() || it.min.is_some() || it.max.is_some() {
-                        e.add(f("unit"), "只有数值型检查项有单位和限值 / only number items have unit/min/max");
+                        e.add(
+                            f("unit"),
+                            "只有数值型检查项有单位和限值 / only number items have unit/min/max",
+                        );
                     }
                 }
             }
@@ -247,8 +278,22 @@ default_level = "general"
         t.items[0].default_level = HazardLevel::General;
         t.items[1].unit = None;
         t.items.push(t.items[0].clone());
-        let fields: Vec<_> = t.validate().unwrap_err().into_vec().into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["items[0].default_level", "items[1].unit", "items[2].code", "items[2].default_level"]);
+        let fields: Vec<_> = t
+            .validate()
+            .unwrap_err()
+            .into_vec()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "items[0].default_level",
+                "items[1].unit",
+                "items[2].code",
+                "items[2].default_level"
+            ]
+        );
     }
 
     #[test]

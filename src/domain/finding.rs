@@ -24,7 +24,14 @@ impl Source {
         }
     }
     pub fn parse(s: &str) -> Option<Source> {
-        [Source::Inspection, Source::SelfInspection, Source::EnvAudit, Source::AdHoc].into_iter().find(|x| x.as_str() == s)
+        [
+            Source::Inspection,
+            Source::SelfInspection,
+            Source::EnvAudit,
+            Source::AdHoc,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
     }
 }
 
@@ -49,13 +56,26 @@ impl FindingStatus {
         }
     }
     pub fn parse(s: &str) -> Option<FindingStatus> {
-        [FindingStatus::Open, FindingStatus::InOrder, FindingStatus::Closed, FindingStatus::Cancelled].into_iter().find(|x| x.as_str() == s)
+        [
+            FindingStatus::Open,
+            FindingStatus::InOrder,
+            FindingStatus::Closed,
+            FindingStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
     }
 }
 
 pub const DESCRIPTION_MAX: usize = 4000;
 
-pub fn check_fields(description: &str, location_text: Option<&str>, lat: Option<f64>, lon: Option<f64>, photos: usize) -> FieldErrors {
+pub fn check_fields(
+    description: &str,
+    location_text: Option<&str>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    photos: usize,
+) -> FieldErrors {
     let mut e = FieldErrors::new();
     let n = description.trim().chars().count();
     if n == 0 {
@@ -64,7 +84,10 @@ pub fn check_fields(description: &str, location_text: Option<&str>, lat: Option<
         e.add("description", format!("隐患描述不超过{DESCRIPTION_MAX}字 / description up to {DESCRIPTION_MAX} characters"));
     }
     if location_text.is_some_and(|l| l.chars().count() > 500) {
-        e.add("location_text", "位置描述不超过500字 / location_text up to 500 characters");
+        e.add(
+            "location_text",
+            "位置描述不超过500字 / location_text up to 500 characters",
+        );
     }
     validate_location(lat, lon, &mut e);
     if photos > 20 {
@@ -95,10 +118,20 @@ mod tests {
 
     #[test]
     fn codes_round_trip() {
-        for s in [Source::Inspection, Source::SelfInspection, Source::EnvAudit, Source::AdHoc] {
+        for s in [
+            Source::Inspection,
+            Source::SelfInspection,
+            Source::EnvAudit,
+            Source::AdHoc,
+        ] {
             assert_eq!(Source::parse(s.as_str()), Some(s));
         }
-        for s in [FindingStatus::Open, FindingStatus::InOrder, FindingStatus::Closed, FindingStatus::Cancelled] {
+        for s in [
+            FindingStatus::Open,
+            FindingStatus::InOrder,
+            FindingStatus::Closed,
+            FindingStatus::Cancelled,
+        ] {
             assert_eq!(FindingStatus::parse(s.as_str()), Some(s));
         }
     }
@@ -106,6 +139,11 @@ mod tests {
     #[test]
     fn field_rules() {
         assert!(check_fields("配电箱未接地", None, None, None, 1).is_empty());
-        assert_eq!(check_fields(" ", None, Some(1.0), None, 21).into_vec().len(), 3);
+        assert_eq!(
+            check_fields(" ", None, Some(1.0), None, 21)
+                .into_vec()
+                .len(),
+            3
+        );
     }
 }

@@ -45,22 +45,48 @@ pub fn check_answers(t: &Template, answers: &[Answer]) -> FieldErrors {
     for (i, a) in answers.iter().enumerate() {
         let f = |n: &str| format!("answers[{i}].{n}");
         let Some(item) = t.item(&a.item_code) else {
-            e.add(f("item_code"), format!("检查表{}第{}版没有检查项{} / no item {} in {} v{}", t.code, t.version, a.item_code, a.item_code, t.code, t.version));
+            e.add(
+                f("item_code"),
+                format!(
+                    "检查表{}第{}版没有检查项{} / no item {} in {} v{}",
+                    t.code, t.version, a.item_code, a.item_code, t.code, t.version
+                ),
+            );
             continue;
         };
         if !seen.insert(a.item_code.as_str()) {
-            e.add(f("item_code"), format!("检查项{}重复作答 / item answered twice", a.item_code));
+            e.add(
+                f("item_code"),
+                format!("检查项{}重复作答 / item answered twice", a.item_code),
+            );
         }
         match (item.response, &a.value) {
             (_, None) | (_, Some(serde_json::Value::Null)) => {}
             (ResponseType::Number, Some(v)) if v.as_f64().is_some_and(f64::is_finite) => {}
-            (ResponseType::Number, Some(_)) => e.add(f("value"), "应为数值 / value must be a number"),
-            (ResponseType::Text, Some(serde_json::Value::String(s))) if s.chars().count() <= NOTE_MAX => {}
-            (ResponseType::Text, Some(_)) => e.add(f("value"), format!("应为不超过{NOTE_MAX}字的文本 / value must be text up to {NOTE_MAX} characters")),
-            (ResponseType::PassFail, Some(_)) => e.add(f("value"), "合格/不合格项不填数值 / pass/fail items take no value"),
+            (ResponseType::Number, Some(_)) => {
+                e.add(f("value"), "应为数值 / value must be a number")
+            }
+            (ResponseType::Text, Some(serde_json::Value::String(s)))
+                if s.chars().count() <= NOTE_MAX => {}
+            (ResponseType::Text, Some(_)) => e.add(
+                f("value"),
+                format!(
+                    "应为不超过{NOTE_MAX}字的文本 / value must be text up to {NOTE_MAX} characters"
+                ),
+            ),
+            (ResponseType::PassFail, Some(_)) => e.add(
+                f("value"),
+                "合格/不合格项不填数值 / pass/fail items take no value",
+            ),
         }
-        if a.note.as_deref().is_some_and(|n| n.chars().count() > NOTE_MAX) {
-            e.add(f("note"), format!("备注不超过{NOTE_MAX}字 / note up to {NOTE_MAX} characters"));
+        if a.note
+            .as_deref()
+            .is_some_and(|n| n.chars().count() > NOTE_MAX)
+        {
+            e.add(
+                f("note"),
+                format!("备注不超过{NOTE_MAX}字 / note up to {NOTE_MAX} characters"),
+            );
         }
         if item.criterion_major() && a.level == Some(HazardLevel::General) {
             e.add(
@@ -69,7 +95,10 @@ pub fn check_answers(t: &Template, answers: &[Answer]) -> FieldErrors {
             );
         }
         if a.photo_ids.len() > 20 {
-            e.add(f("photo_ids"), "每项最多20张照片 / at most 20 photos per item");
+            e.add(
+                f("photo_ids"),
+                "每项最多20张照片 / at most 20 photos per item",
+            );
         }
     }
     e
@@ -89,29 +118,54 @@ pub struct Outcome<'a> {
 pub fn outcome<'a>(item: &'a Item, a: &'a Answer) -> Outcome<'a> {
     let out_of_range = item.response == ResponseType::Number
         && a.result != Some(AnswerResult::Na)
-        && a.value.as_ref().and_then(|v| v.as_f64()).is_some_and(|v| !item.in_range(v));
+        && a.value
+            .as_ref()
+            .and_then(|v| v.as_f64())
+            .is_some_and(|v| !item.in_range(v));
     let failed = a.result == Some(AnswerResult::Fail) || out_of_range;
-    let level = a.level.map_or(item.default_level, |l| l.max(item.default_level));
-    Outcome { item, answer: a, failed, out_of_range, level }
+    let level = a
+        .level
+        .map_or(item.default_level, |l| l.max(item.default_level));
+    Outcome {
+        item,
+        answer: a,
+        failed,
+        out_of_range,
+        level,
+    }
 }
 
 /// Completeness on submit; every offending item is reported by its code.
 pub fn check_complete(t: &Template, answers: &[Answer]) -> Vec<FieldError> {
     let mut errs = Vec::new();
-    let mut add = |code: &str, message: String| errs.push(FieldError { field: format!("items.{code}"), message });
+    let mut add = |code: &str, message: String| {
+        errs.push(FieldError {
+            field: format!("items.{code}"),
+            message,
+        })
+    };
     for item in &t.items {
         let a = answers.iter().find(|a| a.item_code == item.code);
         let Some(a) = a else {
             if item.required {
-                add(&item.code, "必检项未作答 / required item not answered".into());
+                add(
+                    &item.code,
+                    "必检项未作答 / required item not answered".into(),
+                );
             }
             continue;
         };
-        let has_value = a.value.as_ref().is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
+        let has_value = a
+            .value
+            .as_ref()
+            .is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
         match (item.response, a.result) {
             (_, Some(AnswerResult::Na)) => continue,
             (ResponseType::PassFail, None) => {
-                add(&item.code, "未选择合格/不合格/不适用 / result missing".into());
+                add(
+                    &item.code,
+                    "未选择合格/不合格/不适用 / result missing".into(),
+                );
                 continue;
             }
             (ResponseType::Number | ResponseType::Text, _) if !has_value && a.result.is_none() => {
@@ -126,7 +180,10 @@ pub fn check_complete(t: &Template, answers: &[Answer]) -> Vec<FieldError> {
         }
         let o = outcome(item, a);
         if o.failed && item.photo_on_fail && a.photo_ids.is_empty() {
-            add(&item.code, "不合格项须附现场照片 / a failed item needs a photo".into());
+            add(
+                &item.code,
+                "不合格项须附现场照片 / a failed item needs a photo".into(),
+            );
         }
     }
     errs
@@ -136,7 +193,12 @@ pub fn check_complete(t: &Template, answers: &[Answer]) -> Vec<FieldError> {
 pub fn failures<'a>(t: &'a Template, answers: &'a [Answer]) -> Vec<Outcome<'a>> {
     t.items
         .iter()
-        .filter_map(|item| answers.iter().find(|a| a.item_code == item.code).map(|a| outcome(item, a)))
+        .filter_map(|item| {
+            answers
+                .iter()
+                .find(|a| a.item_code == item.code)
+                .map(|a| outcome(item, a))
+        })
         .filter(|o| o.failed)
         .collect()
 }
@@ -191,8 +253,19 @@ default_level = "general"
         .unwrap()
     }
 
-    fn answer(code: &str, result: Option<AnswerResult>, value: Option<serde_json::Value>) -> Answer {
-        Answer { item_code: code.into(), result, value, note: None, photo_ids: vec![], level: None }
+    fn answer(
+        code: &str,
+        result: Option<AnswerResult>,
+        value: Option<serde_json::Value>,
+    ) -> Answer {
+        Answer {
+            item_code: code.into(),
+            result,
+            value,
+            note: None,
+            photo_ids: vec![],
+            level: None,
+        }
     }
 
     #[test]
@@ -200,9 +273,26 @@ default_level = "general"
         let t = template();
         let mut lowered = answer("D-01", Some(AnswerResult::Fail), None);
         lowered.level = Some(HazardLevel::General);
-        let answers = vec![answer("X-99", None, None), lowered, answer("D-02", None, Some(serde_json::json!("high"))), answer("D-02", None, None)];
-        let fields: Vec<_> = check_answers(&t, &answers).into_vec().into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["answers[0].item_code", "answers[1].level", "answers[2].value", "answers[3].item_code"]);
+        let answers = vec![
+            answer("X-99", None, None),
+            lowered,
+            answer("D-02", None, Some(serde_json::json!("high"))),
+            answer("D-02", None, None),
+        ];
+        let fields: Vec<_> = check_answers(&t, &answers)
+            .into_vec()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "answers[0].item_code",
+                "answers[1].level",
+                "answers[2].value",
+                "answers[3].item_code"
+            ]
+        );
     }
 
     #[test]
@@ -216,15 +306,30 @@ default_level = "general"
     #[test]
     fn out_of_range_numbers_fail_and_levels_only_rise() {
         let t = template();
-        let mut a = answer("D-02", Some(AnswerResult::Pass), Some(serde_json::json!(35.5)));
+        let mut a = answer(
+            "D-02",
+            Some(AnswerResult::Pass),
+            Some(serde_json::json!(35.5)),
+        );
         a.level = Some(HazardLevel::Major);
-        let answers = vec![answer("D-01", Some(AnswerResult::Pass), None), a, answer("D-03", None, Some(serde_json::json!("2026-10-12 氨泄漏演练")))];
+        let answers = vec![
+            answer("D-01", Some(AnswerResult::Pass), None),
+            a,
+            answer(
+                "D-03",
+                None,
+                Some(serde_json::json!("2026-10-12 氨泄漏演练")),
+            ),
+        ];
         assert!(check_complete(&t, &answers).is_empty());
         let f = failures(&t, &answers);
         assert_eq!(f.len(), 1);
         assert!(f[0].out_of_range);
         assert_eq!(f[0].level, HazardLevel::Major);
-        let ok = vec![answer("D-01", Some(AnswerResult::Na), None), answer("D-02", None, Some(serde_json::json!(12)))];
+        let ok = vec![
+            answer("D-01", Some(AnswerResult::Na), None),
+            answer("D-02", None, Some(serde_json::json!(12))),
+        ];
         assert!(check_complete(&t, &ok).is_empty());
         assert!(failures(&t, &ok).is_empty());
     }

@@ -20,10 +20,18 @@ pub const SEED_CLAUSES_FILE: &str = "seed-clauses.toml";
 /// The template files built into the binary, parsed and validated.
 pub fn embedded_templates() -> anyhow::Result<Vec<Template>> {
     let mut out = Vec::new();
-    for (name, text) in embedded::FILES.iter().filter(|(n, _)| *n != SEED_CLAUSES_FILE) {
-        let t: Template = toml::from_str(text).map_err(|e| anyhow::anyhow!("checklists/{name}: {e}"))?;
+    for (name, text) in embedded::FILES
+        .iter()
+        .filter(|(n, _)| *n != SEED_CLAUSES_FILE)
+    {
+        let t: Template =
+            toml::from_str(text).map_err(|e| anyhow::anyhow!("checklists/{name}: {e}"))?;
         t.validate().map_err(|errs| {
-            let list: Vec<String> = errs.into_vec().into_iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+            let list: Vec<String> = errs
+                .into_vec()
+                .into_iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect();
             anyhow::anyhow!("checklists/{name}: {}", list.join("; "))
         })?;
         out.push(t);
@@ -76,7 +84,12 @@ pub enum Stored {
 
 /// Inserts a version unless an identical one exists; different content
 /// under a published version is a conflict.
-fn store(c: &mut DbConn, t: &Template, source: &str, by: Option<Uuid>) -> AppResult<(Stored, TemplateRow)> {
+fn store(
+    c: &mut DbConn,
+    t: &Template,
+    source: &str,
+    by: Option<Uuid>,
+) -> AppResult<(Stored, TemplateRow)> {
     if let Some(existing) = db::checklists::find_version(c, &t.code, t.version)? {
         if existing.content_hash == t.content_hash() {
             return Ok((Stored::Unchanged, existing));
@@ -158,7 +171,10 @@ fn summary(row: &TemplateRow, t: &Template) -> TemplateSummary {
         title_zh: t.title_zh.clone(),
         title_en: t.title_en.clone(),
         category: t.category,
-        category_label: Labels { zh: zh.into(), en: en.into() },
+        category_label: Labels {
+            zh: zh.into(),
+            en: en.into(),
+        },
         industry: t.industry,
         item_count: t.items.len(),
         major_item_count: t.items.iter().filter(|i| i.criterion_major()).count(),
@@ -215,7 +231,9 @@ pub async fn list(ctx: &Ctx, _who: &Principal, q: ChecklistQuery) -> AppResult<C
                 items.push(summary(&row, &t));
             }
             // Base templates first, then add-ons; stable by code.
-            items.sort_by(|a, b| (a.industry.is_some(), &a.code).cmp(&(b.industry.is_some(), &b.code)));
+            items.sort_by(|a, b| {
+                (a.industry.is_some(), &a.code).cmp(&(b.industry.is_some(), &b.code))
+            });
             Ok(ChecklistList { items })
         })
         .await
@@ -226,11 +244,22 @@ fn not_found() -> AppError {
 }
 
 pub async fn latest(ctx: &Ctx, _who: &Principal, code: String) -> AppResult<TemplateView> {
-    ctx.db.run(move |c| view(&db::checklists::latest(c, &code)?.ok_or_else(not_found)?)).await
+    ctx.db
+        .run(move |c| view(&db::checklists::latest(c, &code)?.ok_or_else(not_found)?))
+        .await
 }
 
-pub async fn version(ctx: &Ctx, _who: &Principal, code: String, version: i32) -> AppResult<TemplateView> {
-    ctx.db.run(move |c| view(&db::checklists::find_version(c, &code, version)?.ok_or_else(not_found)?)).await
+pub async fn version(
+    ctx: &Ctx,
+    _who: &Principal,
+    code: String,
+    version: i32,
+) -> AppResult<TemplateView> {
+    ctx.db
+        .run(move |c| {
+            view(&db::checklists::find_version(c, &code, version)?.ok_or_else(not_found)?)
+        })
+        .await
 }
 
 /// Admin publishes a template version. Answers whether it was new.
@@ -268,21 +297,39 @@ mod tests {
         let known: HashSet<&str> = clauses.iter().map(|c| c.id.as_str()).collect();
         // Section 六 has three parts: safety (5 clauses), stability (4), ecology (5).
         for part in ["6.1.", "6.2.", "6.3."] {
-            assert!(known.iter().filter(|c| c.starts_with(part)).count() >= 4, "{part}");
+            assert!(
+                known.iter().filter(|c| c.starts_with(part)).count() >= 4,
+                "{part}"
+            );
         }
         let templates = embedded_templates().unwrap();
         let mut refs: HashMap<&str, usize> = HashMap::new();
         for t in &templates {
             for it in &t.items {
-                assert!(!it.seed_clauses.is_empty(), "{}/{} cites no clause", t.code, it.code);
+                assert!(
+                    !it.seed_clauses.is_empty(),
+                    "{}/{} cites no clause",
+                    t.code,
+                    it.code
+                );
                 for c in &it.seed_clauses {
-                    assert!(known.contains(c.as_str()), "{}/{} cites unknown clause {c}", t.code, it.code);
+                    assert!(
+                        known.contains(c.as_str()),
+                        "{}/{} cites unknown clause {c}",
+                        t.code,
+                        it.code
+                    );
                     *refs.entry(c.as_str()).or_default() += 1;
                 }
             }
         }
         for c in &clauses {
-            assert!(refs.get(c.id.as_str()).copied().unwrap_or(0) >= 1, "clause {} ({}) is not covered", c.id, c.summary_zh);
+            assert!(
+                refs.get(c.id.as_str()).copied().unwrap_or(0) >= 1,
+                "clause {} ({}) is not covered",
+                c.id,
+                c.summary_zh
+            );
             assert!(!c.summary_en.is_empty());
         }
     }
@@ -295,15 +342,30 @@ mod tests {
         let codes: HashSet<&str> = templates.iter().map(|t| t.code.as_str()).collect();
         assert_eq!(codes.len(), templates.len(), "template codes are unique");
         for ind in Industry::ALL.into_iter().filter(|i| *i != Industry::Other) {
-            assert!(templates.iter().any(|t| t.industry == Some(ind)), "no add-on for {ind:?}");
+            assert!(
+                templates.iter().any(|t| t.industry == Some(ind)),
+                "no add-on for {ind:?}"
+            );
         }
         for cat in [Category::Safety, Category::Stability, Category::Environment] {
-            assert!(templates.iter().any(|t| t.industry.is_none() && t.category == cat), "no base template for {cat:?}");
+            assert!(
+                templates
+                    .iter()
+                    .any(|t| t.industry.is_none() && t.category == cat),
+                "no base template for {cat:?}"
+            );
         }
         // Every criterion-major item cites 《工贸企业重大事故隐患判定标准》.
         for t in &templates {
             for it in t.items.iter().filter(|i| i.criterion_major()) {
-                assert!(it.major_criterion.as_deref().unwrap().contains("重大事故隐患判定标准"), "{}", it.code);
+                assert!(
+                    it.major_criterion
+                        .as_deref()
+                        .unwrap()
+                        .contains("重大事故隐患判定标准"),
+                    "{}",
+                    it.code
+                );
             }
         }
     }

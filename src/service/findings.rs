@@ -4,7 +4,11 @@
 use super::auth::Scope;
 use super::pagination::{self, Page};
 use super::{Ctx, Principal};
-use crate::db::{self, findings::{FindingFilter, FindingRow}, DbConn, DbUuid};
+use crate::db::{
+    self,
+    findings::{FindingFilter, FindingRow},
+    DbConn, DbUuid,
+};
 use crate::domain::checklist::{Category, HazardLevel};
 use crate::domain::finding::{self as rules, FindingStatus, Source};
 use crate::domain::{time, Role};
@@ -112,8 +116,19 @@ const REPORTERS: &[Role] = &[Role::Inspector, Role::ThirdParty, Role::SafetyOffi
 /// Create or replay an ad-hoc finding with a phone-made id. The same body
 /// again answers the stored record; a changed body updates it while it is
 /// still open and the caller reported it.
-pub async fn put(ctx: &Ctx, who: &Principal, id: Uuid, input: FindingInput) -> AppResult<(bool, FindingView)> {
-    let errs = rules::check_fields(&input.description, input.location_text.as_deref(), input.lat, input.lon, input.photo_ids.len());
+pub async fn put(
+    ctx: &Ctx,
+    who: &Principal,
+    id: Uuid,
+    input: FindingInput,
+) -> AppResult<(bool, FindingView)> {
+    let errs = rules::check_fields(
+        &input.description,
+        input.location_text.as_deref(),
+        input.lat,
+        input.lon,
+        input.photo_ids.len(),
+    );
     let who = who.clone();
     let hash = body_hash(&input);
     ctx.db
@@ -185,7 +200,9 @@ pub async fn get(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<FindingView>
     let who = who.clone();
     ctx.db
         .run(move |c| {
-            let row = db::findings::find(c, DbUuid(id))?.filter(|r| who.can_see_enterprise(r.enterprise_id.0)).ok_or_else(not_found)?;
+            let row = db::findings::find(c, DbUuid(id))?
+                .filter(|r| who.can_see_enterprise(r.enterprise_id.0))
+                .ok_or_else(not_found)?;
             view(row)
         })
         .await
@@ -240,5 +257,8 @@ pub async fn list(ctx: &Ctx, who: &Principal, q: FindingQuery) -> AppResult<Page
 }
 
 pub(crate) fn of_inspection(c: &mut DbConn, inspection: Uuid) -> AppResult<Vec<FindingView>> {
-    db::findings::of_inspection(c, DbUuid(inspection))?.into_iter().map(view).collect()
+    db::findings::of_inspection(c, DbUuid(inspection))?
+        .into_iter()
+        .map(view)
+        .collect()
 }

@@ -7,7 +7,12 @@ use super::checklists::parse_row;
 use super::findings::{body_hash, FindingView};
 use super::pagination::{self, Page};
 use super::{Ctx, Principal};
-use crate::db::{self, findings::FindingRow, inspections::{InspectionFilter, InspectionRow}, DbConn, DbUuid};
+use crate::db::{
+    self,
+    findings::FindingRow,
+    inspections::{InspectionFilter, InspectionRow},
+    DbConn, DbUuid,
+};
 use crate::domain::checklist::{ResponseType, Template};
 use crate::domain::enterprise::validate_location;
 use crate::domain::finding::{FindingStatus, Source};
@@ -94,26 +99,48 @@ fn not_found() -> AppError {
 }
 
 fn view(c: &mut DbConn, row: InspectionRow, with_findings: bool) -> AppResult<InspectionView> {
-    let trow = db::checklists::find(c, row.template_id)?.ok_or_else(|| AppError::internal(anyhow::anyhow!("template missing")))?;
+    let trow = db::checklists::find(c, row.template_id)?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("template missing")))?;
     let t = parse_row(&trow)?;
     let answers: Vec<Answer> = serde_json::from_str(&row.answers).map_err(AppError::internal)?;
     let answers = answers
         .into_iter()
         .map(|a| {
-            let (out_of_range, failed) = t.item(&a.item_code).map(|it| {
-                let o = rules::outcome(it, &a);
-                (o.out_of_range, o.failed)
-            }).unwrap_or((false, false));
-            AnswerView { answer: a, out_of_range, failed }
+            let (out_of_range, failed) = t
+                .item(&a.item_code)
+                .map(|it| {
+                    let o = rules::outcome(it, &a);
+                    (o.out_of_range, o.failed)
+                })
+                .unwrap_or((false, false));
+            AnswerView {
+                answer: a,
+                out_of_range,
+                failed,
+            }
         })
         .collect();
-    let findings = if with_findings && row.state == "submitted" { super::findings::of_inspection(c, row.id.0)? } else { Vec::new() };
+    let findings = if with_findings && row.state == "submitted" {
+        super::findings::of_inspection(c, row.id.0)?
+    } else {
+        Vec::new()
+    };
     Ok(InspectionView {
         id: row.id.0,
         enterprise_id: row.enterprise_id.0,
-        kind: if row.kind == "self_inspection" { Kind::SelfInspection } else { Kind::Inspection },
+        kind: if row.kind == "self_inspection" {
+            Kind::SelfInspection
+        } else {
+            Kind::Inspection
+        },
         state: row.state,
-        checklist: ChecklistRef { id: trow.id.0, code: t.code, version: t.version, title_zh: t.title_zh, title_en: t.title_en },
+        checklist: ChecklistRef {
+            id: trow.id.0,
+            code: t.code,
+            version: t.version,
+            title_zh: t.title_zh,
+            title_en: t.title_en,
+        },
         inspector_id: row.inspector_id.0,
         started_at: row.started_at.map(|t| t.and_utc()),
         finished_at: row.finished_at.map(|t| t.and_utc()),
@@ -128,17 +155,31 @@ fn view(c: &mut DbConn, row: InspectionRow, with_findings: bool) -> AppResult<In
     })
 }
 
-const RUNNERS: &[Role] = &[Role::Inspector, Role::ThirdParty, Role::SafetyOfficer, Role::Enterprise];
+const RUNNERS: &[Role] = &[
+    Role::Inspector,
+    Role::ThirdParty,
+    Role::SafetyOfficer,
+    Role::Enterprise,
+];
 
 fn check_input(input: &InspectionInput, t: &Template) -> FieldErrors {
     let mut e = rules::check_answers(t, &input.answers);
     validate_location(input.lat, input.lon, &mut e);
-    if input.accuracy_m.is_some_and(|a| !(0.0..=100_000.0).contains(&a)) {
-        e.add("accuracy_m", "定位精度应为0到100000米 / accuracy_m must be 0..100000");
+    if input
+        .accuracy_m
+        .is_some_and(|a| !(0.0..=100_000.0).contains(&a))
+    {
+        e.add(
+            "accuracy_m",
+            "定位精度应为0到100000米 / accuracy_m must be 0..100000",
+        );
     }
     if let (Some(s), Some(f)) = (input.started_at, input.finished_at) {
         if f < s {
-            e.add("finished_at", "结束时间早于开始时间 / finished_at is before started_at");
+            e.add(
+                "finished_at",
+                "结束时间早于开始时间 / finished_at is before started_at",
+            );
         }
     }
     e
@@ -146,7 +187,12 @@ fn check_input(input: &InspectionInput, t: &Template) -> FieldErrors {
 
 /// `PUT /inspections/{id}`: create or update a draft; a replay answers
 /// the stored record. Answers (created?, record).
-pub async fn put(ctx: &Ctx, who: &Principal, id: Uuid, input: InspectionInput) -> AppResult<(bool, InspectionView)> {
+pub async fn put(
+    ctx: &Ctx,
+    who: &Principal,
+    id: Uuid,
+    input: InspectionInput,
+) -> AppResult<(bool, InspectionView)> {
     let who = who.clone();
     let hash = body_hash(&input);
     ctx.db
@@ -249,17 +295,23 @@ pub async fn submit(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<Inspectio
     ctx.db
         .run(move |c| {
             c.write_tx(|c| {
-                let row = db::inspections::find(c, DbUuid(id))?.filter(|r| who.can_see_enterprise(r.enterprise_id.0)).ok_or_else(not_found)?;
+                let row = db::inspections::find(c, DbUuid(id))?
+                    .filter(|r| who.can_see_enterprise(r.enterprise_id.0))
+                    .ok_or_else(not_found)?;
                 who.require(RUNNERS)?;
                 if row.inspector_id.0 != who.user_id {
-                    return Err(AppError::forbidden("只能提交自己的检查 / only the inspector who made it may submit it"));
+                    return Err(AppError::forbidden(
+                        "只能提交自己的检查 / only the inspector who made it may submit it",
+                    ));
                 }
                 if row.state == "submitted" {
                     return Ok(()); // a retried submit
                 }
-                let trow = db::checklists::find(c, row.template_id)?.ok_or_else(|| AppError::internal(anyhow::anyhow!("template missing")))?;
+                let trow = db::checklists::find(c, row.template_id)?
+                    .ok_or_else(|| AppError::internal(anyhow::anyhow!("template missing")))?;
                 let t = parse_row(&trow)?;
-                let answers: Vec<Answer> = serde_json::from_str(&row.answers).map_err(AppError::internal)?;
+                let answers: Vec<Answer> =
+                    serde_json::from_str(&row.answers).map_err(AppError::internal)?;
                 let missing = rules::check_complete(&t, &answers);
                 if !missing.is_empty() {
                     return Err(AppError::Validation(missing));
@@ -268,7 +320,11 @@ pub async fn submit(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<Inspectio
                 if db::inspections::mark_submitted(c, row.id, now)? == 0 {
                     return Ok(());
                 }
-                let source = if row.kind == "self_inspection" { Source::SelfInspection } else { Source::Inspection };
+                let source = if row.kind == "self_inspection" {
+                    Source::SelfInspection
+                } else {
+                    Source::Inspection
+                };
                 for o in rules::failures(&t, &answers) {
                     db::findings::insert(
                         c,
@@ -283,7 +339,8 @@ pub async fn submit(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<Inspectio
                             location_text: None,
                             lat: row.lat,
                             lon: row.lon,
-                            photo_ids: serde_json::to_string(&o.answer.photo_ids).map_err(AppError::internal)?,
+                            photo_ids: serde_json::to_string(&o.answer.photo_ids)
+                                .map_err(AppError::internal)?,
                             inspection_id: Some(row.id),
                             item_code: Some(o.item.code.clone()),
                             template_id: Some(trow.id),
@@ -308,7 +365,9 @@ pub async fn get(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<InspectionVi
     let who = who.clone();
     ctx.db
         .run(move |c| {
-            let row = db::inspections::find(c, DbUuid(id))?.filter(|r| who.can_see_enterprise(r.enterprise_id.0)).ok_or_else(not_found)?;
+            let row = db::inspections::find(c, DbUuid(id))?
+                .filter(|r| who.can_see_enterprise(r.enterprise_id.0))
+                .ok_or_else(not_found)?;
             view(c, row, true)
         })
         .await
@@ -337,7 +396,11 @@ pub struct InspectionQuery {
     pub cursor: Option<String>,
 }
 
-pub async fn list(ctx: &Ctx, who: &Principal, q: InspectionQuery) -> AppResult<Page<InspectionView>> {
+pub async fn list(
+    ctx: &Ctx,
+    who: &Principal,
+    q: InspectionQuery,
+) -> AppResult<Page<InspectionView>> {
     let limit = pagination::limit(q.limit)?;
     let before = pagination::decode_seek(q.cursor.as_deref())?;
     let scope = who.scope();
@@ -345,7 +408,11 @@ pub async fn list(ctx: &Ctx, who: &Principal, q: InspectionQuery) -> AppResult<P
         .run(move |c| {
             let template_ids = match &q.checklist_code {
                 Some(code) => Some(
-                    db::checklists::all(c)?.into_iter().filter(|t| &t.code == code).map(|t| t.id).collect::<Vec<_>>(),
+                    db::checklists::all(c)?
+                        .into_iter()
+                        .filter(|t| &t.code == code)
+                        .map(|t| t.id)
+                        .collect::<Vec<_>>(),
                 ),
                 None => None,
             };
@@ -357,7 +424,14 @@ pub async fn list(ctx: &Ctx, who: &Principal, q: InspectionQuery) -> AppResult<P
                 enterprise_id: q.enterprise_id.map(DbUuid),
                 inspector_id: q.inspector_id.map(DbUuid),
                 template_ids,
-                state: q.state.map(|s| if s == StateFilter::Draft { "draft" } else { "submitted" }.to_string()),
+                state: q.state.map(|s| {
+                    if s == StateFilter::Draft {
+                        "draft"
+                    } else {
+                        "submitted"
+                    }
+                    .to_string()
+                }),
                 from: q.received_from.map(|t| t.naive_utc()),
                 to: q.received_to.map(|t| t.naive_utc()),
                 before: before.map(|(t, id)| (t, DbUuid(id))),
@@ -366,8 +440,16 @@ pub async fn list(ctx: &Ctx, who: &Principal, q: InspectionQuery) -> AppResult<P
             let rows = db::inspections::list(c, &filter)?;
             let more = rows.len() as i64 > limit;
             let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
-            let next_cursor = if more { rows.last().map(|r| pagination::encode_seek(r.received_at, r.id.0)) } else { None };
-            let items = rows.into_iter().map(|r| view(c, r, false)).collect::<AppResult<Vec<_>>>()?;
+            let next_cursor = if more {
+                rows.last()
+                    .map(|r| pagination::encode_seek(r.received_at, r.id.0))
+            } else {
+                None
+            };
+            let items = rows
+                .into_iter()
+                .map(|r| view(c, r, false))
+                .collect::<AppResult<Vec<_>>>()?;
             Ok(Page { items, next_cursor })
         })
         .await

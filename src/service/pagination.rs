@@ -96,7 +96,9 @@ pub fn encode_seek(t: chrono::NaiveDateTime, id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(b)
 }
 
-pub fn decode_seek(cursor: Option<&str>) -> Result<Option<(chrono::NaiveDateTime, Uuid)>, AppError> {
+pub fn decode_seek(
+    cursor: Option<&str>,
+) -> Result<Option<(chrono::NaiveDateTime, Uuid)>, AppError> {
     let Some(c) = cursor.filter(|c| !c.is_empty()) else {
         return Ok(None);
     };
@@ -106,17 +108,34 @@ pub fn decode_seek(cursor: Option<&str>) -> Result<Option<(chrono::NaiveDateTime
         return Err(bad());
     }
     let micros = i64::from_be_bytes(b[..8].try_into().expect("8 bytes"));
-    let t = chrono::DateTime::from_timestamp_micros(micros).ok_or_else(bad)?.naive_utc();
+    let t = chrono::DateTime::from_timestamp_micros(micros)
+        .ok_or_else(bad)?
+        .naive_utc();
     let id = Uuid::from_slice(&b[8..]).map_err(|_| bad())?;
     Ok(Some((t, id)))
 }
 
 /// `page_of` for newest-first lists keyed by (time, id).
-pub fn seek_page<R, T>(mut rows: Vec<R>, limit: i64, key: impl Fn(&R) -> (chrono::NaiveDateTime, Uuid), view: impl Fn(R) -> Result<T, AppError>) -> Result<Page<T>, AppError> {
+pub fn seek_page<R, T>(
+    mut rows: Vec<R>,
+    limit: i64,
+    key: impl Fn(&R) -> (chrono::NaiveDateTime, Uuid),
+    view: impl Fn(R) -> Result<T, AppError>,
+) -> Result<Page<T>, AppError> {
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let next_cursor = if more { rows.last().map(|r| { let (t, id) = key(r); encode_seek(t, id) }) } else { None };
-    Ok(Page { items: rows.into_iter().map(view).collect::<Result<_, _>>()?, next_cursor })
+    let next_cursor = if more {
+        rows.last().map(|r| {
+            let (t, id) = key(r);
+            encode_seek(t, id)
+        })
+    } else {
+        None
+    };
+    Ok(Page {
+        items: rows.into_iter().map(view).collect::<Result<_, _>>()?,
+        next_cursor,
+    })
 }
 
 #[cfg(test)]
@@ -127,7 +146,10 @@ mod seek_tests {
     fn seek_round_trip() {
         let t = crate::domain::time::now().naive_utc();
         let id = Uuid::new_v4();
-        assert_eq!(decode_seek(Some(&encode_seek(t, id))).unwrap(), Some((t, id)));
+        assert_eq!(
+            decode_seek(Some(&encode_seek(t, id))).unwrap(),
+            Some((t, id))
+        );
         assert!(decode_seek(Some("AAAA")).is_err());
     }
 }

@@ -21,7 +21,10 @@ async fn login_answers_token_user_and_expiry() {
         .run_blocking(|c| {
             use anhuan::db::schema::sessions::dsl::*;
             use diesel::prelude::*;
-            sessions.select(token_hash).load::<String>(c).map_err(anhuan::db::DbError::from)
+            sessions
+                .select(token_hash)
+                .load::<String>(c)
+                .map_err(anhuan::db::DbError::from)
         })
         .unwrap();
     assert!(!stored.is_empty());
@@ -31,8 +34,18 @@ async fn login_answers_token_user_and_expiry() {
 #[actix_web::test]
 async fn wrong_password_and_unknown_user_look_the_same() {
     let app = TestApp::spawn().await;
-    let a = assert_problem(app.try_login("admin", "wrong-password").await, 401, "invalid_credentials").await;
-    let b = assert_problem(app.try_login("nobody", "wrong-password").await, 401, "invalid_credentials").await;
+    let a = assert_problem(
+        app.try_login("admin", "wrong-password").await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    let b = assert_problem(
+        app.try_login("nobody", "wrong-password").await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
     assert_eq!(a["detail"], b["detail"]);
 }
 
@@ -42,8 +55,19 @@ async fn missing_or_bad_token_is_401() {
     let r = app.client.get(app.url("/api/v1/me")).send().await.unwrap();
     assert!(r.headers().get("www-authenticate").is_some());
     assert_problem(r, 401, "unauthenticated").await;
-    assert_problem(app.get("/api/v1/me", "ah_forged").await, 401, "unauthenticated").await;
-    let r = app.client.get(app.url("/api/v1/me")).header("authorization", "Basic YWRtaW46eA==").send().await.unwrap();
+    assert_problem(
+        app.get("/api/v1/me", "ah_forged").await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+    let r = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .header("authorization", "Basic YWRtaW46eA==")
+        .send()
+        .await
+        .unwrap();
     assert_problem(r, 401, "unauthenticated").await;
 }
 
@@ -51,9 +75,16 @@ async fn missing_or_bad_token_is_401() {
 async fn logout_revokes_only_that_token() {
     let app = TestApp::spawn().await;
     let second = app.login("admin", ADMIN_PASSWORD).await;
-    let r = app.post("/api/v1/auth/logout", &app.admin, serde_json::json!({})).await;
+    let r = app
+        .post("/api/v1/auth/logout", &app.admin, serde_json::json!({}))
+        .await;
     assert_eq!(r.status(), 204);
-    assert_problem(app.get("/api/v1/me", &app.admin).await, 401, "unauthenticated").await;
+    assert_problem(
+        app.get("/api/v1/me", &app.admin).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
     assert_eq!(app.get("/api/v1/me", &second).await.status(), 200);
 }
 
@@ -72,12 +103,29 @@ async fn disabled_user_loses_sessions_and_cannot_log_in() {
     let app = TestApp::spawn().await;
     let (u, token) = app.user("inspector", None, &[]).await;
     let id = u["id"].as_str().unwrap();
-    let r = app.patch(&format!("/api/v1/users/{id}"), &app.admin, serde_json::json!({"disabled": true})).await;
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{id}"),
+            &app.admin,
+            serde_json::json!({"disabled": true}),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert_problem(app.get("/api/v1/me", &token).await, 401, "unauthenticated").await;
-    assert_problem(app.try_login(u["username"].as_str().unwrap(), PASSWORD).await, 401, "invalid_credentials").await;
+    assert_problem(
+        app.try_login(u["username"].as_str().unwrap(), PASSWORD)
+            .await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
     // Re-enabled, the same password works again.
-    app.patch(&format!("/api/v1/users/{id}"), &app.admin, serde_json::json!({"disabled": false})).await;
+    app.patch(
+        &format!("/api/v1/users/{id}"),
+        &app.admin,
+        serde_json::json!({"disabled": false}),
+    )
+    .await;
     app.login(u["username"].as_str().unwrap(), PASSWORD).await;
 }
 
@@ -92,21 +140,43 @@ async fn repeated_failures_are_slowed_down_but_not_forever() {
     let (u, _) = app.user("inspector", None, &[]).await;
     let name = u["username"].as_str().unwrap();
     for _ in 0..2 {
-        assert_problem(app.try_login(name, "nope-nope-nope").await, 401, "invalid_credentials").await;
+        assert_problem(
+            app.try_login(name, "nope-nope-nope").await,
+            401,
+            "invalid_credentials",
+        )
+        .await;
     }
     let r = app.try_login(name, "nope-nope-nope").await;
-    let retry: u64 = r.headers().get("retry-after").expect("Retry-After").to_str().unwrap().parse().unwrap();
+    let retry: u64 = r
+        .headers()
+        .get("retry-after")
+        .expect("Retry-After")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=2).contains(&retry), "{retry}");
     assert_problem(r, 429, "too_many_requests").await;
     // Even the right password waits while locked…
-    assert_problem(app.try_login(name, PASSWORD).await, 429, "too_many_requests").await;
+    assert_problem(
+        app.try_login(name, PASSWORD).await,
+        429,
+        "too_many_requests",
+    )
+    .await;
     // …another account is not affected…
     app.login("admin", ADMIN_PASSWORD).await;
     // …and the owner gets back in once the lock runs out.
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     app.login(name, PASSWORD).await;
     // A success resets the count: one more failure is a plain 401 again.
-    assert_problem(app.try_login(name, "nope-nope-nope").await, 401, "invalid_credentials").await;
+    assert_problem(
+        app.try_login(name, "nope-nope-nope").await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
 }
 
 #[actix_web::test]

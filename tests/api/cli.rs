@@ -11,33 +11,66 @@ fn anhuan(app: &TestApp, args: &[&str], password: Option<&str>) -> (bool, String
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("ANHUAN_DATA_DIR", &app.settings.data_dir)
-        .env("DATABASE_URL", app.settings.database_url.as_deref().unwrap())
+        .env(
+            "DATABASE_URL",
+            app.settings.database_url.as_deref().unwrap(),
+        )
         .env("ANHUAN_LOG_LEVEL", "warn");
     if let Some(p) = password {
         cmd.env("ANHUAN_NEW_PASSWORD", p);
     }
     let out = cmd.output().expect("run anhuan");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.success(), text)
 }
 
 #[actix_web::test]
 async fn user_commands() {
     let app = TestApp::spawn().await;
-    let (ok, out) = anhuan(&app, &["user", "create", "li.jiancha", "--role", "inspector", "--display-name", "李检查"], Some(PASSWORD));
+    let (ok, out) = anhuan(
+        &app,
+        &[
+            "user",
+            "create",
+            "li.jiancha",
+            "--role",
+            "inspector",
+            "--display-name",
+            "李检查",
+        ],
+        Some(PASSWORD),
+    );
     assert!(ok, "{out}");
     let token = app.login("li.jiancha", PASSWORD).await;
     let (ok, out) = anhuan(&app, &["user", "list"], None);
-    assert!(ok && out.contains("li.jiancha") && out.contains("inspector"), "{out}");
-    let (ok, out) = anhuan(&app, &["user", "set-password", "li.jiancha"], Some("another-pass-1"));
+    assert!(
+        ok && out.contains("li.jiancha") && out.contains("inspector"),
+        "{out}"
+    );
+    let (ok, out) = anhuan(
+        &app,
+        &["user", "set-password", "li.jiancha"],
+        Some("another-pass-1"),
+    );
     assert!(ok, "{out}");
     assert_eq!(app.get("/api/v1/me", &token).await.status(), 401);
     let token = app.login("li.jiancha", "another-pass-1").await;
     let (ok, out) = anhuan(&app, &["user", "disable", "li.jiancha"], None);
     assert!(ok, "{out}");
     assert_eq!(app.get("/api/v1/me", &token).await.status(), 401);
-    let (ok, out) = anhuan(&app, &["user", "create", "x", "--role", "inspector"], Some("short"));
-    assert!(!ok && out.contains("username") && out.contains("password"), "{out}");
+    let (ok, out) = anhuan(
+        &app,
+        &["user", "create", "x", "--role", "inspector"],
+        Some("short"),
+    );
+    assert!(
+        !ok && out.contains("username") && out.contains("password"),
+        "{out}"
+    );
 }
 
 #[actix_web::test]
@@ -53,20 +86,54 @@ async fn enterprise_import_is_all_or_nothing_and_idempotent() {
     let file = app.dir.path().join("enterprises.csv");
     std::fs::write(&file, &gb).unwrap();
 
-    let bad = format!("企业名称,统一社会信用代码\n好企业,{}\n,91350100M000100Y44\n", credit_code());
+    let bad = format!(
+        "企业名称,统一社会信用代码\n好企业,{}\n,91350100M000100Y44\n",
+        credit_code()
+    );
     let bad_file = app.dir.path().join("bad.csv");
     std::fs::write(&bad_file, bad).unwrap();
-    let (ok, out) = anhuan(&app, &["enterprise", "import", bad_file.to_str().unwrap()], None);
-    assert!(!ok && out.contains("row 3.name") && out.contains("row 3.credit_code"), "{out}");
-    let v: Value = app.get("/api/v1/enterprises", &app.admin).await.json().await.unwrap();
-    assert!(v["items"].as_array().unwrap().is_empty(), "a bad file writes nothing");
+    let (ok, out) = anhuan(
+        &app,
+        &["enterprise", "import", bad_file.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        !ok && out.contains("row 3.name") && out.contains("row 3.credit_code"),
+        "{out}"
+    );
+    let v: Value = app
+        .get("/api/v1/enterprises", &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        v["items"].as_array().unwrap().is_empty(),
+        "a bad file writes nothing"
+    );
 
-    let (ok, out) = anhuan(&app, &["enterprise", "import", file.to_str().unwrap()], None);
+    let (ok, out) = anhuan(
+        &app,
+        &["enterprise", "import", file.to_str().unwrap()],
+        None,
+    );
     assert!(ok && out.contains("2 created"), "{out}");
-    let (ok, out) = anhuan(&app, &["enterprise", "import", file.to_str().unwrap()], None);
-    assert!(ok && out.contains("0 created, 0 updated, 2 unchanged"), "{out}");
+    let (ok, out) = anhuan(
+        &app,
+        &["enterprise", "import", file.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        ok && out.contains("0 created, 0 updated, 2 unchanged"),
+        "{out}"
+    );
 
-    let v: Value = app.get("/api/v1/enterprises?industry=food", &app.admin).await.json().await.unwrap();
+    let v: Value = app
+        .get("/api/v1/enterprises?industry=food", &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
     let e = &v["items"][0];
     assert_eq!(e["name"], "黔江区调味品有限公司");
     assert_eq!(e["contacts"][0]["name"], "钱环保");

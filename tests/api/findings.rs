@@ -11,31 +11,88 @@ fn finding(enterprise: &str, description: &str, level: &str) -> Value {
 #[actix_web::test]
 async fn ad_hoc_findings_are_idempotent_and_owned() {
     let app = TestApp::spawn().await;
-    let e = app.create_enterprise("黔江燃气发电有限公司").await["id"].as_str().unwrap().to_string();
+    let e = app.create_enterprise("黔江燃气发电有限公司").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (_, inspector) = app.user("inspector", None, &[]).await;
     let path = format!("/api/v1/findings/{}", Uuid::new_v4());
     let b = finding(&e, "调压站可燃气体报警器未检定", "general");
-    let r = app.client.put(app.url(&path)).bearer_auth(&inspector).json(&b).send().await.unwrap();
+    let r = app
+        .client
+        .put(app.url(&path))
+        .bearer_auth(&inspector)
+        .json(&b)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     let first: Value = r.json().await.unwrap();
     assert_eq!(first["source"], "ad_hoc");
-    let r = app.client.put(app.url(&path)).bearer_auth(&inspector).json(&b).send().await.unwrap();
+    let r = app
+        .client
+        .put(app.url(&path))
+        .bearer_auth(&inspector)
+        .json(&b)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<Value>().await.unwrap(), first, "a replay answers the stored record");
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        first,
+        "a replay answers the stored record"
+    );
     let mut b2 = b.clone();
     b2["level"] = json!("major");
-    let r = app.client.put(app.url(&path)).bearer_auth(&inspector).json(&b2).send().await.unwrap();
+    let r = app
+        .client
+        .put(app.url(&path))
+        .bearer_auth(&inspector)
+        .json(&b2)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["level"], "major");
     let (_, other) = app.user("inspector", None, &[]).await;
     b2["description"] = json!("改写");
-    assert_problem(app.client.put(app.url(&path)).bearer_auth(&other).json(&b2).send().await.unwrap(), 403, "forbidden").await;
+    assert_problem(
+        app.client
+            .put(app.url(&path))
+            .bearer_auth(&other)
+            .json(&b2)
+            .send()
+            .await
+            .unwrap(),
+        403,
+        "forbidden",
+    )
+    .await;
     let (_, ent) = app.user("enterprise", Some(&e), &[]).await;
-    let r = app.client.put(app.url(&format!("/api/v1/findings/{}", Uuid::new_v4()))).bearer_auth(&ent).json(&b).send().await.unwrap();
+    let r = app
+        .client
+        .put(app.url(&format!("/api/v1/findings/{}", Uuid::new_v4())))
+        .bearer_auth(&ent)
+        .json(&b)
+        .send()
+        .await
+        .unwrap();
     assert_problem(r, 403, "forbidden").await;
-    assert_eq!(app.get(&path, &ent).await.status(), 200, "the enterprise sees its own finding");
+    assert_eq!(
+        app.get(&path, &ent).await.status(),
+        200,
+        "the enterprise sees its own finding"
+    );
     let bad = json!({"enterprise_id": e, "category": "safety", "level": "general", "description": " ", "lat": 100.0, "lon": 1.0});
-    let r = app.client.put(app.url(&format!("/api/v1/findings/{}", Uuid::new_v4()))).bearer_auth(&inspector).json(&bad).send().await.unwrap();
+    let r = app
+        .client
+        .put(app.url(&format!("/api/v1/findings/{}", Uuid::new_v4())))
+        .bearer_auth(&inspector)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
     let p = assert_problem(r, 422, "validation_failed").await;
     assert_eq!(p["errors"].as_array().unwrap().len(), 2);
 }
@@ -43,26 +100,126 @@ async fn ad_hoc_findings_are_idempotent_and_owned() {
 #[actix_web::test]
 async fn filters_search_and_scope() {
     let app = TestApp::spawn().await;
-    let a = app.create_enterprise("甲铝业").await["id"].as_str().unwrap().to_string();
-    let b = app.create_enterprise("乙冷链").await["id"].as_str().unwrap().to_string();
+    let a = app.create_enterprise("甲铝业").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = app.create_enterprise("乙冷链").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (_, inspector) = app.user("inspector", None, &[]).await;
     let (_, agency) = app.user("third_party", None, &[&b]).await;
     let (_, ent_a) = app.user("enterprise", Some(&a), &[]).await;
-    for (e, d, l) in [(&a, "铝灰渣露天堆放未覆盖", "general"), (&a, "深井铸造冷却水无流量报警", "major"), (&b, "液氨机房氨气报警器失效", "major")] {
-        let r = app.client.put(app.url(&format!("/api/v1/findings/{}", Uuid::new_v4()))).bearer_auth(&inspector).json(&finding(e, d, l)).send().await.unwrap();
+    for (e, d, l) in [
+        (&a, "铝灰渣露天堆放未覆盖", "general"),
+        (&a, "深井铸造冷却水无流量报警", "major"),
+        (&b, "液氨机房氨气报警器失效", "major"),
+    ] {
+        let r = app
+            .client
+            .put(app.url(&format!("/api/v1/findings/{}", Uuid::new_v4())))
+            .bearer_auth(&inspector)
+            .json(&finding(e, d, l))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 201);
     }
     let count = |v: Value| v["items"].as_array().unwrap().len();
-    assert_eq!(count(app.get("/api/v1/findings?level=major", &inspector).await.json().await.unwrap()), 2);
-    assert_eq!(count(app.get("/api/v1/findings?q=报警", &inspector).await.json().await.unwrap()), 2);
-    assert_eq!(count(app.get(&format!("/api/v1/findings?enterprise_id={a}&level=major"), &inspector).await.json().await.unwrap()), 1);
-    assert_eq!(count(app.get("/api/v1/findings?source=inspection", &inspector).await.json().await.unwrap()), 0);
-    assert_eq!(count(app.get("/api/v1/findings?status=open&category=safety", &inspector).await.json().await.unwrap()), 3);
-    assert_eq!(count(app.get("/api/v1/findings?created_from=2999-01-01T00:00:00Z", &inspector).await.json().await.unwrap()), 0);
+    assert_eq!(
+        count(
+            app.get("/api/v1/findings?level=major", &inspector)
+                .await
+                .json()
+                .await
+                .unwrap()
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            app.get("/api/v1/findings?q=报警", &inspector)
+                .await
+                .json()
+                .await
+                .unwrap()
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            app.get(
+                &format!("/api/v1/findings?enterprise_id={a}&level=major"),
+                &inspector
+            )
+            .await
+            .json()
+            .await
+            .unwrap()
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            app.get("/api/v1/findings?source=inspection", &inspector)
+                .await
+                .json()
+                .await
+                .unwrap()
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            app.get("/api/v1/findings?status=open&category=safety", &inspector)
+                .await
+                .json()
+                .await
+                .unwrap()
+        ),
+        3
+    );
+    assert_eq!(
+        count(
+            app.get(
+                "/api/v1/findings?created_from=2999-01-01T00:00:00Z",
+                &inspector
+            )
+            .await
+            .json()
+            .await
+            .unwrap()
+        ),
+        0
+    );
     // Scoped users see only their own enterprise — even when they ask for another.
-    assert_eq!(count(app.get("/api/v1/findings", &ent_a).await.json().await.unwrap()), 2);
-    assert_eq!(count(app.get(&format!("/api/v1/findings?enterprise_id={b}"), &ent_a).await.json().await.unwrap()), 0);
-    let v: Value = app.get("/api/v1/findings", &agency).await.json().await.unwrap();
+    assert_eq!(
+        count(
+            app.get("/api/v1/findings", &ent_a)
+                .await
+                .json()
+                .await
+                .unwrap()
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            app.get(&format!("/api/v1/findings?enterprise_id={b}"), &ent_a)
+                .await
+                .json()
+                .await
+                .unwrap()
+        ),
+        0
+    );
+    let v: Value = app
+        .get("/api/v1/findings", &agency)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(count(v.clone()), 1);
     assert_eq!(v["items"][0]["enterprise_id"], b.as_str());
 }
@@ -70,12 +227,22 @@ async fn filters_search_and_scope() {
 #[actix_web::test]
 async fn pages_never_skip_or_repeat_while_rows_arrive() {
     let app = TestApp::spawn().await;
-    let e = app.create_enterprise("丙调味品").await["id"].as_str().unwrap().to_string();
+    let e = app.create_enterprise("丙调味品").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (_, inspector) = app.user("inspector", None, &[]).await;
     let mut before = HashSet::new();
     for i in 0..9 {
         let id = Uuid::new_v4(); // random ids: order must not depend on them
-        let r = app.client.put(app.url(&format!("/api/v1/findings/{id}"))).bearer_auth(&inspector).json(&finding(&e, &format!("隐患{i}"), "general")).send().await.unwrap();
+        let r = app
+            .client
+            .put(app.url(&format!("/api/v1/findings/{id}")))
+            .bearer_auth(&inspector)
+            .json(&finding(&e, &format!("隐患{i}"), "general"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 201);
         before.insert(id.to_string());
     }
@@ -83,9 +250,21 @@ async fn pages_never_skip_or_repeat_while_rows_arrive() {
     let mut url = "/api/v1/findings?limit=4".to_string();
     loop {
         let v: Value = app.get(&url, &inspector).await.json().await.unwrap();
-        seen.extend(v["items"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()));
+        seen.extend(
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["id"].as_str().unwrap().to_string()),
+        );
         // New findings keep arriving between pages.
-        app.client.put(app.url(&format!("/api/v1/findings/{}", Uuid::new_v4()))).bearer_auth(&inspector).json(&finding(&e, "新隐患", "general")).send().await.unwrap();
+        app.client
+            .put(app.url(&format!("/api/v1/findings/{}", Uuid::new_v4())))
+            .bearer_auth(&inspector)
+            .json(&finding(&e, "新隐患", "general"))
+            .send()
+            .await
+            .unwrap();
         match v["next_cursor"].as_str() {
             Some(c) => url = format!("/api/v1/findings?limit=4&cursor={c}"),
             None => break,

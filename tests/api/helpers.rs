@@ -34,13 +34,18 @@ struct PgTestDb {
 impl Drop for PgTestDb {
     fn drop(&mut self) {
         if let Ok(mut c) = PgConnection::establish(&self.admin_url) {
-            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
         }
     }
 }
 
 pub fn backend_url() -> Option<String> {
-    std::env::var("ANHUAN_TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())
+    std::env::var("ANHUAN_TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 fn replace_db_name(url: &str, name: &str) -> String {
@@ -68,15 +73,33 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let (database_url, pg) = match backend_url() {
             Some(url) if url.starts_with("postgres") => {
-                let name = format!("anhuan_t_{}_{}", std::process::id(), SEQ.fetch_add(1, Ordering::SeqCst));
-                let mut c = PgConnection::establish(&url).unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {url}: {e}"));
+                let name = format!(
+                    "anhuan_t_{}_{}",
+                    std::process::id(),
+                    SEQ.fetch_add(1, Ordering::SeqCst)
+                );
+                let mut c = PgConnection::establish(&url)
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {url}: {e}"));
                 // Separate statements: DROP/CREATE DATABASE refuse to run in a transaction block.
-                c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).expect("drop stale test database");
-                c.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
-                (replace_db_name(&url, &name), Some(PgTestDb { admin_url: url, name }))
+                c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .expect("drop stale test database");
+                c.batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create test database");
+                (
+                    replace_db_name(&url, &name),
+                    Some(PgTestDb {
+                        admin_url: url,
+                        name,
+                    }),
+                )
             }
-            Some(other) => panic!("ANHUAN_TEST_DATABASE_URL must be a postgres:// URL, got {other}"),
-            None => (format!("sqlite://{}", dir.path().join("test.db").display()), None),
+            Some(other) => {
+                panic!("ANHUAN_TEST_DATABASE_URL must be a postgres:// URL, got {other}")
+            }
+            None => (
+                format!("sqlite://{}", dir.path().join("test.db").display()),
+                None,
+            ),
         };
         let mut settings = Settings {
             bind: "127.0.0.1:0".into(),
@@ -88,11 +111,20 @@ impl TestApp {
             ..Settings::default()
         };
         tweak(&mut settings);
-        let app = Application::build(settings.clone()).await.expect("build app");
+        let app = Application::build(settings.clone())
+            .await
+            .expect("build app");
         let base = format!("http://127.0.0.1:{}", app.port());
         actix_web::rt::spawn(app.run_until_stopped());
         let client = Client::new();
-        let mut t = TestApp { base, client, admin: String::new(), settings, dir, _pg: pg };
+        let mut t = TestApp {
+            base,
+            client,
+            admin: String::new(),
+            settings,
+            dir,
+            _pg: pg,
+        };
         t.admin = t.login("admin", ADMIN_PASSWORD).await;
         t
     }
@@ -107,7 +139,10 @@ impl TestApp {
     pub fn sql(&self, statements: &str) {
         let statements = statements.to_string();
         self.db()
-            .run_blocking(move |c| c.batch_execute(&statements).map_err(anhuan::db::DbError::from))
+            .run_blocking(move |c| {
+                c.batch_execute(&statements)
+                    .map_err(anhuan::db::DbError::from)
+            })
             .expect("sql");
     }
 
@@ -116,15 +151,32 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Response {
-        self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request")
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
-        self.client.post(self.url(path)).bearer_auth(token).json(&body).send().await.expect("request")
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
-        self.client.patch(self.url(path)).bearer_auth(token).json(&body).send().await.expect("request")
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn try_login(&self, username: &str, password: &str) -> Response {
@@ -156,7 +208,12 @@ impl TestApp {
     }
 
     /// Creates a user of `role` and logs in; answers (user, token).
-    pub async fn user(&self, role: &str, enterprise_id: Option<&str>, assigned: &[&str]) -> (Value, String) {
+    pub async fn user(
+        &self,
+        role: &str,
+        enterprise_id: Option<&str>,
+        assigned: &[&str],
+    ) -> (Value, String) {
         let username = format!("{role}-{}", SEQ.fetch_add(1, Ordering::SeqCst));
         let mut body = json!({"username": username, "password": PASSWORD, "role": role, "display_name": format!("测试{role}")});
         if let Some(e) = enterprise_id {
@@ -166,7 +223,12 @@ impl TestApp {
             body["assigned_enterprise_ids"] = json!(assigned);
         }
         let r = self.post("/api/v1/users", &self.admin, body).await;
-        assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+        assert_eq!(
+            r.status(),
+            StatusCode::CREATED,
+            "{}",
+            r.text().await.unwrap()
+        );
         let u: Value = r.json().await.unwrap();
         let token = self.login(&username, PASSWORD).await;
         (u, token)
@@ -184,13 +246,19 @@ pub fn credit_code() -> String {
 /// Asserts an RFC 9457 problem with the given status and code; answers the body.
 pub async fn assert_problem(r: Response, status: u16, code: &str) -> Value {
     assert_eq!(r.status().as_u16(), status, "status for {code}");
-    let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string());
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string());
     assert_eq!(ct.as_deref(), Some("application/problem+json"));
     let v: Value = r.json().await.expect("problem body is JSON");
     assert_eq!(v["status"], status);
     assert_eq!(v["code"], code, "{v}");
     for k in ["type", "title", "detail"] {
-        assert!(v[k].as_str().is_some_and(|s| !s.is_empty()), "problem lacks {k}: {v}");
+        assert!(
+            v[k].as_str().is_some_and(|s| !s.is_empty()),
+            "problem lacks {k}: {v}"
+        );
     }
     v
 }

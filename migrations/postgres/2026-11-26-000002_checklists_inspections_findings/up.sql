@@ -54,7 +54,7 @@ CREATE TABLE findings (
     template_id UUID REFERENCES checklist_templates (id),
     regulatory_basis TEXT,
     major_criterion TEXT,
-    reported_by TEXT NOT NULL REFERENCES users (id),
+    reported_by UUID NOT NULL REFERENCES users (id),
     body_hash TEXT,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL,
