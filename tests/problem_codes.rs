@@ -17,7 +17,11 @@ fn rust_files(dir: &Path, out: &mut Vec<String>) {
 /// The string literal right after each marker, e.g. `conflict("username_taken"`.
 fn codes(src: &str) -> Vec<String> {
     // Calls wrapped over lines read the same as one-liners.
-    let src = src.split_whitespace().collect::<Vec<_>>().join(" ").replace("( ", "(");
+    let src = src
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("( ", "(");
     let src = src.as_str();
     let mut found = Vec::new();
     for marker in ["conflict(\"", "bad_request(\"", "code: \"", "=> \""] {
@@ -25,7 +29,10 @@ fn codes(src: &str) -> Vec<String> {
             let rest = &src[i + marker.len()..];
             let end = rest.find('"').unwrap();
             let lit = &rest[..end];
-            if !lit.is_empty() && lit.chars().all(|c| c.is_ascii_lowercase() || c == '_') && lit.contains('_') {
+            if !lit.is_empty()
+                && lit.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                && lit.contains('_')
+            {
                 found.push(lit.to_string());
             }
         }
@@ -45,6 +52,12 @@ fn every_code_is_documented() {
     all.sort();
     all.dedup();
     assert!(all.len() >= 15, "{all:?}");
-    let missing: Vec<&String> = all.iter().filter(|c| !doc.contains(&format!("`{c}`"))).collect();
-    assert!(missing.is_empty(), "codes missing from api-spec/problems.md: {missing:?}");
+    let missing: Vec<&String> = all
+        .iter()
+        .filter(|c| !doc.contains(&format!("`{c}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes missing from api-spec/problems.md: {missing:?}"
+    );
 }

@@ -18,25 +18,11 @@ async fn ad_hoc_findings_are_idempotent_and_owned() {
     let (_, inspector) = app.user("inspector", None, &[]).await;
     let path = format!("/api/v1/findings/{}", Uuid::new_v4());
     let b = finding(&e, "调压站可燃气体报警器未检定", "general");
-    let r = app
-        .client
-        .put(app.url(&path))
-        .bearer_auth(&inspector)
-        .json(&b)
-        .send()
-        .await
-        .unwrap();
+    let r = app.put(&path, &inspector, &b).await;
     assert_eq!(r.status(), 201);
     let first: Value = r.json().await.unwrap();
     assert_eq!(first["source"], "ad_hoc");
-    let r = app
-        .client
-        .put(app.url(&path))
-        .bearer_auth(&inspector)
-        .json(&b)
-        .send()
-        .await
-        .unwrap();
+    let r = app.put(&path, &inspector, &b).await;
     assert_eq!(r.status(), 200);
     assert_eq!(
         r.json::<Value>().await.unwrap(),
@@ -45,39 +31,16 @@ async fn ad_hoc_findings_are_idempotent_and_owned() {
     );
     let mut b2 = b.clone();
     b2["level"] = json!("major");
-    let r = app
-        .client
-        .put(app.url(&path))
-        .bearer_auth(&inspector)
-        .json(&b2)
-        .send()
-        .await
-        .unwrap();
+    let r = app.put(&path, &inspector, &b2).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["level"], "major");
     let (_, other) = app.user("inspector", None, &[]).await;
     b2["description"] = json!("改写");
-    assert_problem(
-        app.client
-            .put(app.url(&path))
-            .bearer_auth(&other)
-            .json(&b2)
-            .send()
-            .await
-            .unwrap(),
-        403,
-        "forbidden",
-    )
-    .await;
+    assert_problem(app.put(&path, &other, &b2).await, 403, "forbidden").await;
     let (_, ent) = app.user("enterprise", Some(&e), &[]).await;
     let r = app
-        .client
-        .put(app.url(&format!("/api/v1/findings/{}", Uuid::new_v4())))
-        .bearer_auth(&ent)
-        .json(&b)
-        .send()
-        .await
-        .unwrap();
+        .put(&format!("/api/v1/findings/{}", Uuid::new_v4()), &ent, &b)
+        .await;
     assert_problem(r, 403, "forbidden").await;
     assert_eq!(
         app.get(&path, &ent).await.status(),
@@ -86,13 +49,12 @@ async fn ad_hoc_findings_are_idempotent_and_owned() {
     );
     let bad = json!({"enterprise_id": e, "category": "safety", "level": "general", "description": " ", "lat": 100.0, "lon": 1.0});
     let r = app
-        .client
-        .put(app.url(&format!("/api/v1/findings/{}", Uuid::new_v4())))
-        .bearer_auth(&inspector)
-        .json(&bad)
-        .send()
-        .await
-        .unwrap();
+        .put(
+            &format!("/api/v1/findings/{}", Uuid::new_v4()),
+            &inspector,
+            &bad,
+        )
+        .await;
     let p = assert_problem(r, 422, "validation_failed").await;
     assert_eq!(p["errors"].as_array().unwrap().len(), 2);
 }
@@ -117,13 +79,12 @@ async fn filters_search_and_scope() {
         (&b, "液氨机房氨气报警器失效", "major"),
     ] {
         let r = app
-            .client
-            .put(app.url(&format!("/api/v1/findings/{}", Uuid::new_v4())))
-            .bearer_auth(&inspector)
-            .json(&finding(e, d, l))
-            .send()
-            .await
-            .unwrap();
+            .put(
+                &format!("/api/v1/findings/{}", Uuid::new_v4()),
+                &inspector,
+                &finding(e, d, l),
+            )
+            .await;
         assert_eq!(r.status(), 201);
     }
     let count = |v: Value| v["items"].as_array().unwrap().len();
@@ -236,13 +197,12 @@ async fn pages_never_skip_or_repeat_while_rows_arrive() {
     for i in 0..9 {
         let id = Uuid::new_v4(); // random ids: order must not depend on them
         let r = app
-            .client
-            .put(app.url(&format!("/api/v1/findings/{id}")))
-            .bearer_auth(&inspector)
-            .json(&finding(&e, &format!("隐患{i}"), "general"))
-            .send()
-            .await
-            .unwrap();
+            .put(
+                &format!("/api/v1/findings/{id}"),
+                &inspector,
+                &finding(&e, &format!("隐患{i}"), "general"),
+            )
+            .await;
         assert_eq!(r.status(), 201);
         before.insert(id.to_string());
     }
@@ -258,13 +218,12 @@ async fn pages_never_skip_or_repeat_while_rows_arrive() {
                 .map(|f| f["id"].as_str().unwrap().to_string()),
         );
         // New findings keep arriving between pages.
-        app.client
-            .put(app.url(&format!("/api/v1/findings/{}", Uuid::new_v4())))
-            .bearer_auth(&inspector)
-            .json(&finding(&e, "新隐患", "general"))
-            .send()
-            .await
-            .unwrap();
+        app.put(
+            &format!("/api/v1/findings/{}", Uuid::new_v4()),
+            &inspector,
+            &finding(&e, "新隐患", "general"),
+        )
+        .await;
         match v["next_cursor"].as_str() {
             Some(c) => url = format!("/api/v1/findings?limit=4&cursor={c}"),
             None => break,

@@ -169,6 +169,17 @@ impl TestApp {
             .expect("request")
     }
 
+    /// PUT of a JSON body (`json` is a reference, to replay the same body).
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
         self.client
             .patch(self.url(path))

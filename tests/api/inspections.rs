@@ -90,16 +90,12 @@ async fn phone_flow_from_draft_to_findings() {
 
     // A first, partial draft from the field.
     let r = app
-        .client
-        .put(app.url(&path))
-        .bearer_auth(&s.inspector)
-        .json(&body(
-            &s,
-            vec![json!({"item_code": major, "result": "fail"})],
-        ))
-        .send()
-        .await
-        .unwrap();
+        .put(
+            &path,
+            &s.inspector,
+            &body(&s, vec![json!({"item_code": major, "result": "fail"})]),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     let draft: Value = r.json().await.unwrap();
     assert_eq!(draft["state"], "draft");
@@ -131,13 +127,8 @@ async fn phone_flow_from_draft_to_findings() {
     let mut answers = passing_answers(&s.template);
     *find(&mut answers, &major) = json!({"item_code": major, "result": "fail", "level": "general", "photo_ids": [Uuid::now_v7()]});
     let r = app
-        .client
-        .put(app.url(&path))
-        .bearer_auth(&s.inspector)
-        .json(&body(&s, answers.clone()))
-        .send()
-        .await
-        .unwrap();
+        .put(&path, &s.inspector, &body(&s, answers.clone()))
+        .await;
     let p = assert_problem(r, 422, "validation_failed").await;
     assert!(p["errors"][0]["field"]
         .as_str()
@@ -155,14 +146,7 @@ async fn phone_flow_from_draft_to_findings() {
         *find(&mut answers, g) = json!({"item_code": g, "result": "fail", "level": "major", "photo_ids": [Uuid::now_v7()]});
     }
     let full = body(&s, answers);
-    let r = app
-        .client
-        .put(app.url(&path))
-        .bearer_auth(&s.inspector)
-        .json(&full)
-        .send()
-        .await
-        .unwrap();
+    let r = app.put(&path, &s.inspector, &full).await;
     assert_eq!(r.status(), 200);
     let saved: Value = r.json().await.unwrap();
     let flagged = saved["answers"]
@@ -229,14 +213,7 @@ async fn phone_flow_from_draft_to_findings() {
         .await
         .unwrap();
     assert_eq!(again["findings"].as_array().unwrap().len(), expected);
-    let r = app
-        .client
-        .put(app.url(&path))
-        .bearer_auth(&s.inspector)
-        .json(&full)
-        .send()
-        .await
-        .unwrap();
+    let r = app.put(&path, &s.inspector, &full).await;
     assert_eq!(r.status(), 200);
     let list: Value = app
         .get(
@@ -251,14 +228,7 @@ async fn phone_flow_from_draft_to_findings() {
     // A different body after submission is a conflict.
     let mut changed = full.clone();
     changed["accuracy_m"] = json!(3.0);
-    let r = app
-        .client
-        .put(app.url(&path))
-        .bearer_auth(&s.inspector)
-        .json(&changed)
-        .send()
-        .await
-        .unwrap();
+    let r = app.put(&path, &s.inspector, &changed).await;
     assert_problem(r, 409, "inspection_already_submitted").await;
 }
 
@@ -269,32 +239,11 @@ async fn drafts_belong_to_their_inspector() {
     let id = Uuid::now_v7();
     let path = format!("/api/v1/inspections/{id}");
     let b = body(&s, vec![]);
-    assert_eq!(
-        app.client
-            .put(app.url(&path))
-            .bearer_auth(&s.inspector)
-            .json(&b)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        201
-    );
+    assert_eq!(app.put(&path, &s.inspector, &b).await.status(), 201);
     let (_, other) = app.user("inspector", None, &[]).await;
     let mut b2 = b.clone();
     b2["accuracy_m"] = json!(1.0);
-    assert_problem(
-        app.client
-            .put(app.url(&path))
-            .bearer_auth(&other)
-            .json(&b2)
-            .send()
-            .await
-            .unwrap(),
-        403,
-        "forbidden",
-    )
-    .await;
+    assert_problem(app.put(&path, &other, &b2).await, 403, "forbidden").await;
     assert_problem(
         app.post(&format!("{path}/submit"), &other, json!({})).await,
         403,
@@ -305,38 +254,35 @@ async fn drafts_belong_to_their_inspector() {
     assert_eq!(app.get(&path, &other).await.status(), 200);
     // Admins do not run inspections.
     let r = app
-        .client
-        .put(app.url(&format!("/api/v1/inspections/{}", Uuid::now_v7())))
-        .bearer_auth(&app.admin)
-        .json(&b)
-        .send()
-        .await
-        .unwrap();
+        .put(
+            &format!("/api/v1/inspections/{}", Uuid::now_v7()),
+            &app.admin,
+            &b,
+        )
+        .await;
     assert_problem(r, 403, "forbidden").await;
     // Unknown checklist versions and items are field errors.
     let mut bad = b.clone();
     bad["checklist_version"] = json!(42);
     let r = app
-        .client
-        .put(app.url(&format!("/api/v1/inspections/{}", Uuid::now_v7())))
-        .bearer_auth(&s.inspector)
-        .json(&bad)
-        .send()
-        .await
-        .unwrap();
+        .put(
+            &format!("/api/v1/inspections/{}", Uuid::now_v7()),
+            &s.inspector,
+            &bad,
+        )
+        .await;
     assert_eq!(
         assert_problem(r, 422, "validation_failed").await["errors"][0]["field"],
         "checklist_version"
     );
     let bad = body(&s, vec![json!({"item_code": "XX-99", "result": "pass"})]);
     let r = app
-        .client
-        .put(app.url(&format!("/api/v1/inspections/{}", Uuid::now_v7())))
-        .bearer_auth(&s.inspector)
-        .json(&bad)
-        .send()
-        .await
-        .unwrap();
+        .put(
+            &format!("/api/v1/inspections/{}", Uuid::now_v7()),
+            &s.inspector,
+            &bad,
+        )
+        .await;
     assert_eq!(
         assert_problem(r, 422, "validation_failed").await["errors"][0]["field"],
         "answers[0].item_code"
@@ -367,14 +313,7 @@ async fn self_inspections_stay_inside_the_enterprise() {
     *find(&mut answers, &first_pf) = json!({"item_code": first_pf, "result": "fail", "photo_ids": [Uuid::now_v7()], "note": "自查发现"});
     let id = Uuid::now_v7();
     let path = format!("/api/v1/inspections/{id}");
-    let r = app
-        .client
-        .put(app.url(&path))
-        .bearer_auth(&mine)
-        .json(&body(&s, answers.clone()))
-        .send()
-        .await
-        .unwrap();
+    let r = app.put(&path, &mine, &body(&s, answers.clone())).await;
     assert_eq!(r.status(), 201);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["kind"], "self_inspection");
@@ -403,13 +342,12 @@ async fn self_inspections_stay_inside_the_enterprise() {
         .unwrap();
     assert!(list["items"].as_array().unwrap().is_empty());
     let r = app
-        .client
-        .put(app.url(&format!("/api/v1/inspections/{}", Uuid::now_v7())))
-        .bearer_auth(&theirs)
-        .json(&body(&s, answers))
-        .send()
-        .await
-        .unwrap();
+        .put(
+            &format!("/api/v1/inspections/{}", Uuid::now_v7()),
+            &theirs,
+            &body(&s, answers),
+        )
+        .await;
     assert_eq!(
         assert_problem(r, 422, "validation_failed").await["errors"][0]["field"],
         "enterprise_id"
@@ -435,13 +373,12 @@ async fn inspection_list_filters_and_pages() {
         let token = if i % 2 == 0 { &s.inspector } else { &second };
         let id = Uuid::new_v4();
         let r = app
-            .client
-            .put(app.url(&format!("/api/v1/inspections/{id}")))
-            .bearer_auth(token)
-            .json(&body(&s, vec![]))
-            .send()
-            .await
-            .unwrap();
+            .put(
+                &format!("/api/v1/inspections/{id}"),
+                token,
+                &body(&s, vec![]),
+            )
+            .await;
         assert_eq!(r.status(), 201);
         ids.push(id.to_string());
     }
