@@ -21,7 +21,7 @@ start_once() {
   local dir="$1" db="${2:-}" port=$((20000 + RANDOM % 20000))
   local t0 t1 pid
   t0=$(now_ms)
-  ANHUAN_BIND="127.0.0.1:$port" ANHUAN_DATA_DIR="$dir" ANHUAN_BOOTSTRAP_PASSWORD=bench-password \
+  env ANHUAN_BIND="127.0.0.1:$port" ANHUAN_DATA_DIR="$dir" ANHUAN_BOOTSTRAP_PASSWORD=bench-password \
     ANHUAN_LOG_LEVEL=warn ${db:+DATABASE_URL="$db"} "$BIN" serve >/dev/null 2>&1 &
   pid=$!
   until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
