@@ -6,10 +6,17 @@
 # creates and drops its own database there.
 #   REQUIRE_POSTGRES=1  fail instead of skipping PostgreSQL
 #   CARGO_FEATURES=...  extra cargo features (e.g. heic)
+#   ANHUAN_TEST_S3_ENDPOINT=http://127.0.0.1:PORT  also run the photo tests
+#       against that S3-compatible server (bucket ANHUAN_TEST_S3_BUCKET,
+#       default anhuan-test); REQUIRE_S3=1 fails when it is not set
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PG_URL="${ANHUAN_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+# The S3 endpoint is used only by the dedicated photo run below; the main
+# runs test the default local photo folder.
+S3_ENDPOINT="${ANHUAN_TEST_S3_ENDPOINT:-}"
+unset ANHUAN_TEST_S3_ENDPOINT
 FEATURES=()
 if [[ -n "${CARGO_FEATURES:-}" ]]; then FEATURES=(--features "$CARGO_FEATURES"); fi
 
@@ -42,5 +49,18 @@ else
 ################################################################
 
 MSG
+fi
+if [[ -n "$S3_ENDPOINT" ]]; then
+  echo "=== anhuan tests: photo tests on S3 (${S3_ENDPOINT}) ==="
+  ANHUAN_TEST_S3_ENDPOINT="$S3_ENDPOINT" cargo test --locked "${FEATURES[@]}" --test api photos::
+  if pg_reachable; then
+    ANHUAN_TEST_S3_ENDPOINT="$S3_ENDPOINT" ANHUAN_TEST_DATABASE_URL="$PG_URL" \
+      cargo test --locked "${FEATURES[@]}" --test api photos::
+  fi
+elif [[ "${REQUIRE_S3:-0}" == "1" ]]; then
+  echo "ERROR: REQUIRE_S3=1 but ANHUAN_TEST_S3_ENDPOINT is not set" >&2
+  exit 1
+else
+  echo "note: S3 photo-store tests skipped (set ANHUAN_TEST_S3_ENDPOINT, e.g. a local moto or s3s-fs server)" >&2
 fi
 echo "=== anhuan tests: done ==="

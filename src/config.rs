@@ -48,6 +48,46 @@ pub struct Settings {
     pub login_lockout_max_secs: u64,
     /// Seconds in-flight requests get to finish on SIGTERM/SIGINT.
     pub shutdown_timeout_secs: u64,
+    /// Photo blobs: `local` (under data_dir/photos) or `s3`.
+    pub storage: StorageKind,
+    #[serde(default, deserialize_with = "opt_scalar_string")]
+    pub s3_endpoint: Option<String>,
+    #[serde(default, deserialize_with = "opt_scalar_string")]
+    pub s3_bucket: Option<String>,
+    #[serde(deserialize_with = "scalar_string")]
+    pub s3_region: String,
+    #[serde(default, deserialize_with = "opt_scalar_string")]
+    pub s3_access_key_id: Option<String>,
+    #[serde(default, deserialize_with = "opt_scalar_string")]
+    pub s3_secret_access_key: Option<String>,
+    /// Path-style URLs (most self-hosted S3 servers want this).
+    pub s3_path_style: bool,
+    /// Plain HTTP to the endpoint (local testing only).
+    pub s3_allow_http: bool,
+    /// Key prefix inside the bucket.
+    #[serde(default, deserialize_with = "opt_scalar_string")]
+    pub s3_prefix: Option<String>,
+    /// Largest photo upload; 413 as soon as it is passed.
+    pub photo_max_bytes: u64,
+    /// Largest decoded image (width × height).
+    pub photo_max_pixels: u64,
+    /// Longest image side in pixels.
+    pub photo_max_side: u32,
+    /// Photos processed at once; default the number of cores.
+    pub image_workers: Option<usize>,
+    /// Wait for a free image worker before answering 503.
+    pub image_queue_timeout_secs: u64,
+    /// EXIF capture time older than this before upload is flagged.
+    pub photo_max_age_days: u32,
+    /// EXIF GPS farther than this from the enterprise is flagged.
+    pub photo_max_distance_m: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    Local,
+    S3,
 }
 
 /// Environment values arrive parsed ("12345678" becomes a number); a
@@ -100,6 +140,22 @@ impl Default for Settings {
             login_lockout_secs: 30,
             login_lockout_max_secs: 15 * 60,
             shutdown_timeout_secs: 30,
+            storage: StorageKind::Local,
+            s3_endpoint: None,
+            s3_bucket: None,
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_path_style: false,
+            s3_allow_http: false,
+            s3_prefix: None,
+            photo_max_bytes: 25 * 1024 * 1024,
+            photo_max_pixels: 100_000_000,
+            photo_max_side: 20_000,
+            image_workers: None,
+            image_queue_timeout_secs: 30,
+            photo_max_age_days: 30,
+            photo_max_distance_m: 1000.0,
         }
     }
 }
@@ -172,6 +228,18 @@ impl Settings {
                 "must not be below login_lockout_secs".into(),
             ));
         }
+        if self.storage == StorageKind::S3 && self.s3_bucket.as_deref().is_none_or(str::is_empty) {
+            return Err(bad("s3_bucket", "required when storage = s3".into()));
+        }
+        if self.photo_max_bytes < 1024 {
+            return Err(bad("photo_max_bytes", "must be at least 1024".into()));
+        }
+        if self.photo_max_pixels == 0 || self.photo_max_side == 0 {
+            return Err(bad("photo_max_pixels", "limits must be above 0".into()));
+        }
+        if self.image_workers == Some(0) {
+            return Err(bad("image_workers", "must be at least 1".into()));
+        }
         if let Some(p) = &self.bootstrap_password {
             if p.chars().count() < 8 {
                 return Err(bad(
@@ -198,6 +266,23 @@ impl Settings {
 
     pub fn photo_dir(&self) -> PathBuf {
         self.data_dir.join("photos")
+    }
+
+    /// Where uploads are spooled while they arrive.
+    pub fn upload_tmp_dir(&self) -> PathBuf {
+        self.data_dir.join("tmp")
+    }
+
+    pub fn s3(&self) -> Option<crate::storage::S3Config> {
+        (self.storage == StorageKind::S3).then(|| crate::storage::S3Config {
+            endpoint: self.s3_endpoint.clone(),
+            bucket: self.s3_bucket.clone().unwrap_or_default(),
+            region: self.s3_region.clone(),
+            access_key_id: self.s3_access_key_id.clone(),
+            secret_access_key: self.s3_secret_access_key.clone(),
+            path_style: self.s3_path_style,
+            allow_http: self.s3_allow_http,
+        })
     }
 }
 

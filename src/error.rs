@@ -31,6 +31,11 @@ pub enum AppError {
     PayloadTooLarge { code: &'static str, detail: String },
     #[error("{detail}")]
     UnsupportedMediaType { code: &'static str, detail: String },
+    /// Well-formed but unusable content (e.g. a corrupt image): 422 with its own code.
+    #[error("{detail}")]
+    Unprocessable { code: &'static str, detail: String },
+    #[error("{detail}")]
+    RangeNotSatisfiable { detail: String, size: u64 },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0:#}")]
@@ -88,9 +93,10 @@ pub fn title_for(status: StatusCode) -> &'static str {
         406 => "无法提供所需格式 / Not acceptable",
         409 => "状态冲突 / Conflict",
         412 => "前提条件不满足 / Precondition failed",
+        416 => "请求的范围无效 / Range not satisfiable",
         413 => "请求体过大 / Payload too large",
         415 => "不支持的内容类型 / Unsupported media type",
-        422 => "请求校验失败 / Validation failed",
+        422 => "请求内容无法处理 / Unprocessable content",
         429 => "请求过于频繁 / Too many requests",
         503 => "服务暂不可用 / Service unavailable",
         s if s >= 500 => "服务器内部错误 / Internal server error",
@@ -149,6 +155,8 @@ impl AppError {
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::PayloadTooLarge { code, .. } => code,
             AppError::UnsupportedMediaType { code, .. } => code,
+            AppError::Unprocessable { code, .. } => code,
+            AppError::RangeNotSatisfiable { .. } => "range_not_satisfiable",
             AppError::Unavailable(_) => "service_unavailable",
             AppError::Internal(_) => "internal_error",
         }
@@ -168,7 +176,9 @@ impl AppError {
             | AppError::Conflict { detail, .. }
             | AppError::TooManyRequests { detail, .. }
             | AppError::PayloadTooLarge { detail, .. }
-            | AppError::UnsupportedMediaType { detail, .. } => detail.clone(),
+            | AppError::UnsupportedMediaType { detail, .. }
+            | AppError::Unprocessable { detail, .. }
+            | AppError::RangeNotSatisfiable { detail, .. } => detail.clone(),
             AppError::NotFound { what } => format!("{what}不存在 / {what} not found"),
             AppError::Unavailable(_) => {
                 "服务暂时不可用，请稍后重试 / temporarily unavailable, retry later".into()
@@ -197,6 +207,8 @@ impl ResponseError for AppError {
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -218,6 +230,11 @@ impl ResponseError for AppError {
             }
             AppError::Unavailable(_) => {
                 resp.headers_mut().insert(header::RETRY_AFTER, 5u64.into());
+            }
+            AppError::RangeNotSatisfiable { size, .. } => {
+                if let Ok(v) = header::HeaderValue::from_str(&format!("bytes */{size}")) {
+                    resp.headers_mut().insert(header::CONTENT_RANGE, v);
+                }
             }
             AppError::Unauthenticated { .. } => {
                 resp.headers_mut().insert(

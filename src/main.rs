@@ -2,7 +2,7 @@
 
 use anhuan::config::Settings;
 use anhuan::domain::Role;
-use anhuan::service::{enterprise_import, users, Ctx};
+use anhuan::service::{enterprise_import, photos, users, Ctx};
 use anhuan::startup::{build_context, Application};
 use anhuan::{api, db, telemetry};
 use clap::{Parser, Subcommand};
@@ -38,6 +38,11 @@ enum Command {
         #[command(subcommand)]
         command: EnterpriseCommand,
     },
+    /// Photo store maintenance.
+    Photos {
+        #[command(subcommand)]
+        command: PhotoCommand,
+    },
     /// Print the OpenAPI description (the checked-in api-spec/openapi.json).
     Openapi,
 }
@@ -61,6 +66,17 @@ enum UserCommand {
     SetPassword { username: String },
     /// Disable an account; ends its sessions.
     Disable { username: String },
+}
+
+#[derive(Subcommand)]
+enum PhotoCommand {
+    /// Delete blobs no upload references, older than the grace period.
+    Gc {
+        #[arg(long, default_value_t = 24)]
+        grace_hours: i64,
+    },
+    /// Re-hash every original; report mismatches and missing blobs (exit 1 if any).
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -201,6 +217,46 @@ async fn run() -> anyhow::Result<()> {
                     .await
                     .map_err(print_problem)?;
                     println!("{username} disabled; its sessions were ended");
+                }
+            }
+        }
+        Command::Photos { command } => {
+            let ctx = context(&settings).await?;
+            match command {
+                PhotoCommand::Gc { grace_hours } => {
+                    let r = photos::gc(&ctx, chrono::Duration::hours(grace_hours))
+                        .await
+                        .map_err(print_problem)?;
+                    for k in &r.deleted {
+                        println!("deleted {k}");
+                    }
+                    println!(
+                        "{} blobs examined, {} deleted, {} unreferenced but younger than {grace_hours} h kept",
+                        r.examined,
+                        r.deleted.len(),
+                        r.kept_recent
+                    );
+                }
+                PhotoCommand::Verify => {
+                    let r = photos::verify(&ctx).await.map_err(print_problem)?;
+                    for sha in &r.mismatched {
+                        println!(
+                            "MISMATCH original {sha}: stored bytes no longer hash to their name"
+                        );
+                    }
+                    for k in &r.missing {
+                        println!("MISSING {k}");
+                    }
+                    println!(
+                        "{} originals checked, {} intact, {} mismatched, {} blobs missing",
+                        r.checked,
+                        r.ok,
+                        r.mismatched.len(),
+                        r.missing.len()
+                    );
+                    if !r.mismatched.is_empty() || !r.missing.is_empty() {
+                        std::process::exit(1);
+                    }
                 }
             }
         }

@@ -39,23 +39,34 @@ pub fn build_context(settings: &Settings) -> anyhow::Result<Ctx> {
         settings.db_pool_size,
         Duration::from_secs(settings.db_timeout_secs),
     )?;
-    let photos = PhotoStore::local(&settings.photo_dir())?;
+    let photos = match settings.s3() {
+        Some(cfg) => PhotoStore::s3(&cfg, settings.s3_prefix.as_deref())?,
+        None => PhotoStore::local(&settings.photo_dir())?,
+    };
+    std::fs::create_dir_all(settings.upload_tmp_dir()).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create upload folder {}: {e}",
+            settings.upload_tmp_dir().display()
+        )
+    })?;
+    tracing::info!(store = photos.describe(), "photo store");
     let loaded = crate::service::checklists::load_embedded(&db)?;
     if loaded > 0 {
         tracing::info!(loaded, "published checklist versions from checklists/");
     }
-    match auth::bootstrap_admin(&db, settings.bootstrap_password.as_deref())? {
-        Some(generated) => {
-            // Printed once, on purpose: this is the only way to learn it.
-            tracing::warn!("created account `admin` with generated password: {generated}  (change it: anhuan user set-password admin)");
-        }
-        None if settings.bootstrap_password.is_some() => {}
-        None => {}
+    if let Some(generated) = auth::bootstrap_admin(&db, settings.bootstrap_password.as_deref())? {
+        // Printed once, on purpose: this is the only way to learn it.
+        tracing::warn!("created account `admin` with generated password: {generated}  (change it: anhuan user set-password admin)");
     }
+    let workers = settings
+        .image_workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let image_slots = Arc::new(tokio::sync::Semaphore::new(workers));
     Ok(Ctx {
         db,
         settings: Arc::new(settings.clone()),
         photos,
+        image_slots,
     })
 }
 
@@ -120,6 +131,9 @@ impl Application {
                 .app_data(api::path_config())
                 .app_data(api::query_config())
                 .app_data(web::PayloadConfig::new(json_limit))
+                .wrap(from_fn(move |req, next| {
+                    api::body_guard::reject_nul(req, next, json_limit)
+                }))
                 .wrap(ErrorHandlers::new().default_handler(api::problemize))
                 .wrap(prom.clone())
                 .wrap(TracingLogger::<api::request_id::RootSpan>::new())

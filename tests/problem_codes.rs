@@ -47,6 +47,7 @@ fn every_code_is_documented() {
     let mut sources = Vec::new();
     rust_files(&root.join("src/api"), &mut sources);
     rust_files(&root.join("src/service"), &mut sources);
+    rust_files(&root.join("src/media"), &mut sources);
     sources.push(std::fs::read_to_string(root.join("src/error.rs")).unwrap());
     let mut all: Vec<String> = sources.iter().flat_map(|s| codes(s)).collect();
     all.sort();

@@ -3,6 +3,7 @@
 //! path ids) are turned into the same problem+json as our own errors.
 
 pub mod auth;
+pub mod body_guard;
 pub mod checklists;
 pub mod enterprises;
 mod errors;
@@ -11,6 +12,7 @@ pub mod findings;
 pub mod health;
 pub mod inspections;
 pub mod openapi;
+pub mod photos;
 pub mod request_id;
 pub mod users;
 
@@ -27,6 +29,7 @@ pub fn v1(cfg: &mut web::ServiceConfig) {
             .configure(enterprises::routes)
             .configure(checklists::routes)
             .configure(inspections::routes)
-            .configure(findings::routes),
+            .configure(findings::routes)
+            .configure(photos::routes),
     );
 }

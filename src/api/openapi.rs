@@ -6,7 +6,7 @@ use crate::domain::enterprise::Contact;
 use crate::domain::{checklist, finding, inspection};
 use crate::domain::{FieldError, Industry, Role};
 use crate::error::Problem;
-use crate::service::{auth, checklists, enterprises, findings, health, inspections, users};
+use crate::service::{auth, checklists, enterprises, findings, health, inspections, photos, users};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -54,6 +54,11 @@ impl Modify for BearerAuth {
         super::findings::put,
         super::findings::get,
         super::findings::list,
+        super::photos::upload,
+        super::photos::get,
+        super::photos::original,
+        super::photos::display,
+        super::photos::thumbnail,
     ),
     components(schemas(
         Problem, FieldError, Role, Industry, Contact,
@@ -67,6 +72,7 @@ impl Modify for BearerAuth {
         inspections::InspectionInput, inspections::InspectionView, inspections::AnswerView, inspections::ChecklistRef, inspections::Kind,
         finding::Source, finding::FindingStatus,
         findings::FindingInput, findings::FindingView, findings::Label,
+        photos::PhotoView, photos::PhotoUrls,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -76,6 +82,7 @@ impl Modify for BearerAuth {
         (name = "checklists", description = "检查表 / checklists"),
         (name = "inspections", description = "检查记录 / inspections"),
         (name = "findings", description = "隐患 / findings"),
+        (name = "photos", description = "照片证据 / photo evidence"),
         (name = "health", description = "健康检查 / health"),
     )
 )]

@@ -6,6 +6,7 @@ pub mod checklists;
 pub mod enterprises;
 pub mod findings;
 pub mod inspections;
+pub mod photos;
 mod pool;
 pub mod schema;
 pub mod sessions;
@@ -37,15 +38,25 @@ impl DbConn {
             DbConn::Sqlite(_) => {
                 // diesel's immediate_transaction is only on SqliteConnection;
                 // issue the statements ourselves so `f` keeps the enum type.
+                // `f` must not open transactions of its own.
                 self.batch_execute("BEGIN IMMEDIATE")?;
-                match f(self) {
-                    Ok(v) => {
-                        self.batch_execute("COMMIT")?;
-                        Ok(v)
-                    }
-                    Err(e) => {
+                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
+                match out {
+                    Ok(Ok(v)) => match self.batch_execute("COMMIT") {
+                        Ok(()) => Ok(v),
+                        Err(e) => {
+                            let _ = self.batch_execute("ROLLBACK");
+                            Err(e.into())
+                        }
+                    },
+                    Ok(Err(e)) => {
                         let _ = self.batch_execute("ROLLBACK");
                         Err(e)
+                    }
+                    Err(panic) => {
+                        // Never hand a connection holding the write lock back to the pool.
+                        let _ = self.batch_execute("ROLLBACK");
+                        std::panic::resume_unwind(panic)
                     }
                 }
             }

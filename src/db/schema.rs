@@ -136,6 +136,49 @@ table! {
     }
 }
 
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    photos (id) {
+        id -> Uuid,
+        sha256 -> Text,
+        uploaded_by -> Uuid,
+        format -> Text,
+        byte_size -> BigInt,
+        width -> Integer,
+        height -> Integer,
+        orientation -> Integer,
+        display_width -> Integer,
+        display_height -> Integer,
+        thumb_width -> Integer,
+        thumb_height -> Integer,
+        taken_at -> Nullable<Timestamp>,
+        taken_at_source -> Nullable<Text>,
+        lat -> Nullable<Double>,
+        lon -> Nullable<Double>,
+        altitude_m -> Nullable<Double>,
+        accuracy_m -> Nullable<Double>,
+        location_source -> Nullable<Text>,
+        make -> Nullable<Text>,
+        model -> Nullable<Text>,
+        exif -> Text,
+        client -> Text,
+        flags -> Text,
+        enterprise_id -> Nullable<Uuid>,
+        created_at -> Timestamp,
+    }
+}
+
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    photo_links (photo_id, enterprise_id) {
+        photo_id -> Uuid,
+        enterprise_id -> Uuid,
+    }
+}
+
+joinable!(photo_links -> photos (photo_id));
 joinable!(sessions -> users (user_id));
 joinable!(inspections -> checklist_templates (template_id));
 joinable!(user_enterprises -> users (user_id));

@@ -20,17 +20,36 @@ pub fn find(conn: &mut DbConn, username: &str) -> QueryResult<Option<ThrottleRow
         .optional()
 }
 
-/// Insert-or-replace without ON CONFLICT (not portable through the
-/// multi-backend connection): callers run it inside a write transaction.
-pub fn save(conn: &mut DbConn, row: &ThrottleRow) -> QueryResult<()> {
-    let n = diesel::update(login_throttle::table.find(&row.username))
-        .set(row)
+/// Counts one more attempt atomically (concurrent logins cannot lose
+/// counts) and answers the row after the increment.
+pub fn bump(conn: &mut DbConn, username: &str, now: NaiveDateTime) -> QueryResult<ThrottleRow> {
+    let n = diesel::update(login_throttle::table.find(username))
+        .set((
+            login_throttle::failures.eq(login_throttle::failures + 1),
+            login_throttle::last_failure_at.eq(now),
+        ))
         .execute(conn)?;
     if n == 0 {
         diesel::insert_into(login_throttle::table)
-            .values(row)
+            .values(&ThrottleRow {
+                username: username.to_string(),
+                failures: 1,
+                last_failure_at: now,
+                locked_until: None,
+            })
             .execute(conn)?;
     }
+    find(conn, username)?.ok_or(diesel::result::Error::NotFound)
+}
+
+pub fn set_lock(
+    conn: &mut DbConn,
+    username: &str,
+    until: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    diesel::update(login_throttle::table.find(username))
+        .set(login_throttle::locked_until.eq(until))
+        .execute(conn)?;
     Ok(())
 }
 

@@ -105,7 +105,10 @@ pub fn set_assigned_enterprises(
 ) -> QueryResult<()> {
     diesel::delete(user_enterprises::table.filter(user_enterprises::user_id.eq(user)))
         .execute(conn)?;
-    for e in enterprises {
+    let mut unique = enterprises.to_vec();
+    unique.sort();
+    unique.dedup();
+    for e in &unique {
         diesel::insert_into(user_enterprises::table)
             .values((
                 user_enterprises::user_id.eq(user),

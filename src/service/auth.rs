@@ -2,7 +2,7 @@
 
 use super::users::UserView;
 use super::Ctx;
-use crate::db::{self, sessions::SessionRow, throttle::ThrottleRow, users::UserRow, DbUuid};
+use crate::db::{self, sessions::SessionRow, users::UserRow, DbUuid};
 use crate::domain::{login_policy, time, Role};
 use crate::error::{AppError, AppResult};
 use argon2::password_hash::{
@@ -137,22 +137,75 @@ fn locked(until: chrono::NaiveDateTime, now: chrono::NaiveDateTime) -> AppError 
     }
 }
 
+fn is_duplicate(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::Conflict {
+            code: "already_exists",
+            ..
+        }
+    )
+}
+
+/// Runs `f` again once when a concurrent insert of the same key won
+/// (PostgreSQL aborts the transaction, so the retry is a new one).
+pub(crate) async fn retry_once_on_duplicate<T, F>(ctx: &Ctx, f: F) -> AppResult<T>
+where
+    F: Fn(&mut crate::db::DbConn) -> AppResult<T> + Clone + Send + 'static,
+    T: Send + 'static,
+{
+    let g = f.clone();
+    match ctx.db.run(move |c| c.write_tx(|c| g(c))).await {
+        Err(e) if is_duplicate(&e) => ctx.db.run(move |c| c.write_tx(|c| f(c))).await,
+        other => other,
+    }
+}
+
 pub async fn login(ctx: &Ctx, username: String, password: String) -> AppResult<LoginResult> {
-    let key = username.to_lowercase();
-    let now = time::now().naive_utc();
-    // Refuse early while the account is slowed down: no hash work at all.
-    let k = key.clone();
-    let throttle = ctx
-        .db
-        .run(move |c| Ok::<_, AppError>(db::throttle::find(c, &k)?))
-        .await?;
-    if let Some(until) = throttle
-        .as_ref()
-        .and_then(|t| t.locked_until)
-        .filter(|u| *u > now)
+    // Nothing a real account could have: answer without touching the database.
+    if username.is_empty()
+        || username.chars().count() > 128
+        || username.chars().any(char::is_control)
     {
+        return Err(invalid_credentials());
+    }
+    let now = time::now().naive_utc();
+    let s = ctx.settings.clone();
+    let lockout = move |failures: i32| {
+        login_policy::lockout_after(
+            failures.max(0) as u32,
+            s.login_max_failures,
+            Duration::from_secs(s.login_lockout_secs),
+            Duration::from_secs(s.login_lockout_max_secs),
+        )
+        .map(|d| now + chrono::Duration::from_std(d).unwrap_or_default())
+    };
+    // 1. Count the attempt before any password work, atomically, so parallel
+    //    guesses cannot all slip through before the first failure is written.
+    let (key, max, lk) = (
+        username.clone(),
+        ctx.settings.login_max_failures as i32,
+        lockout.clone(),
+    );
+    let gate = retry_once_on_duplicate(ctx, move |c| {
+        let row = db::throttle::bump(c, &key, now)?;
+        match row.locked_until {
+            Some(until) if until > now => return Ok(Some(until)),
+            None if row.failures > max => {
+                let until = lk(row.failures);
+                db::throttle::set_lock(c, &key, until)?;
+                return Ok(until);
+            }
+            Some(_) => db::throttle::set_lock(c, &key, None)?, // lock ran out: one attempt goes through
+            None => {}
+        }
+        Ok(None)
+    })
+    .await?;
+    if let Some(until) = gate {
         return Err(locked(until, now));
     }
+    // 2. Verify (a dummy hash for unknown users keeps the timing equal).
     let u = username.clone();
     let user = ctx
         .db
@@ -166,41 +219,31 @@ pub async fn login(ctx: &Ctx, username: String, password: String) -> AppResult<L
     let user = match user {
         Some(u) if ok && !u.disabled => u,
         _ => {
-            let s = ctx.settings.clone();
-            let retry = ctx
+            let key = username.clone();
+            let until = ctx
                 .db
                 .run(move |c| {
                     c.write_tx(|c| {
-                        let prev = db::throttle::find(c, &key)?;
-                        let failures = prev.map(|p| p.failures).unwrap_or(0).saturating_add(1);
-                        let lock = login_policy::lockout_after(
-                            failures as u32,
-                            s.login_max_failures,
-                            Duration::from_secs(s.login_lockout_secs),
-                            Duration::from_secs(s.login_lockout_max_secs),
-                        );
-                        let locked_until =
-                            lock.map(|d| now + chrono::Duration::from_std(d).unwrap_or_default());
-                        db::throttle::save(
-                            c,
-                            &ThrottleRow {
-                                username: key.clone(),
-                                failures,
-                                last_failure_at: now,
-                                locked_until,
-                            },
-                        )?;
-                        Ok::<_, AppError>(locked_until)
+                        let failures = db::throttle::find(c, &key)?
+                            .map(|r| r.failures)
+                            .unwrap_or(1);
+                        let until = lockout(failures);
+                        if until.is_some() {
+                            db::throttle::set_lock(c, &key, until)?;
+                        }
+                        Ok::<_, AppError>(until)
                     })
                 })
                 .await?;
             tracing::warn!(username = %username, "failed login");
-            return Err(match retry {
+            return Err(match until {
                 Some(until) => locked(until, now),
                 None => invalid_credentials(),
             });
         }
     };
+    // 3. Success resets the count.
+    let key = username.clone();
     let token = new_token();
     let expires = time::now() + chrono::Duration::hours(i64::from(ctx.settings.token_ttl_hours));
     let row = SessionRow {

@@ -238,7 +238,7 @@ pub async fn list(
     let filter = EnterpriseFilter {
         only,
         industry: q.industry.map(|i| i.as_str().to_string()),
-        q: q.q.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        q: pagination::search_text(q.q)?,
         after: after.map(DbUuid),
         limit: limit + 1,
     };

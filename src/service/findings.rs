@@ -129,18 +129,16 @@ pub async fn put(
         input.lon,
         input.photo_ids.len(),
     );
+    who.require(REPORTERS)?;
     let who = who.clone();
     let hash = body_hash(&input);
-    ctx.db
-        .run(move |c| {
-            c.write_tx(|c| {
+    super::auth::retry_once_on_duplicate(ctx, move |c| {
                 let existing = db::findings::find(c, DbUuid(id))?;
                 if let Some(cur) = &existing {
                     if !who.can_see_enterprise(cur.enterprise_id.0) {
                         return Err(not_found());
                     }
                 }
-                who.require(REPORTERS)?;
                 if !who.can_see_enterprise(input.enterprise_id) || db::enterprises::find(c, DbUuid(input.enterprise_id))?.is_none() {
                     return Err(AppError::field("enterprise_id", "企业不存在 / enterprise not found"));
                 }
@@ -156,6 +154,14 @@ pub async fn put(
                     }
                 }
                 errs.clone().finish().map_err(AppError::validation)?;
+                let bad = super::photos::attach(c, &who, &input.photo_ids, input.enterprise_id)?;
+                if !bad.is_empty() {
+                    let mut e = crate::domain::FieldErrors::new();
+                    for p in bad {
+                        e.add("photo_ids", format!("照片{p}不存在 / photo {p} not found"));
+                    }
+                    return Err(AppError::validation(e));
+                }
                 let now = time::now().naive_utc();
                 let row = FindingRow {
                     id: DbUuid(id),
@@ -185,15 +191,16 @@ pub async fn put(
                         true
                     }
                     Some(_) => {
-                        db::findings::update_content(c, &row)?;
+                        if db::findings::update_content(c, &row)? == 0 {
+                            return Err(AppError::conflict("finding_not_editable", "隐患已进入整改，不能再修改 / this finding can no longer be changed"));
+                        }
                         false
                     }
                 };
                 let stored = db::findings::find(c, row.id)?.ok_or_else(not_found)?;
                 Ok((created, view(stored)?))
-            })
-        })
-        .await
+    })
+    .await
 }
 
 pub async fn get(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<FindingView> {
@@ -231,6 +238,9 @@ pub struct FindingQuery {
 pub async fn list(ctx: &Ctx, who: &Principal, q: FindingQuery) -> AppResult<Page<FindingView>> {
     let limit = pagination::limit(q.limit)?;
     let before = pagination::decode_seek(q.cursor.as_deref())?;
+    pagination::check_time("created_from", q.created_from)?;
+    pagination::check_time("created_to", q.created_to)?;
+    let text = pagination::search_text(q.q)?;
     let filter = FindingFilter {
         only_enterprises: match who.scope() {
             Scope::All => None,
@@ -244,7 +254,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, q: FindingQuery) -> AppResult<Page
         inspection_id: q.inspection_id.map(DbUuid),
         from: q.created_from.map(|t| t.naive_utc()),
         to: q.created_to.map(|t| t.naive_utc()),
-        q: q.q.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        q: text,
         before: before.map(|(t, id)| (t, DbUuid(id))),
         limit: limit + 1,
     };

@@ -40,11 +40,7 @@ pub async fn readiness(ctx: &Ctx) -> Readiness {
         })
         .await
         .map_err(|e| format!("{e}"));
-    let photos = ctx.photos.clone();
-    let photo_store = actix_web::web::block(move || photos.check())
-        .await
-        .map_err(|e| e.to_string())
-        .and_then(|r| r);
+    let photo_store = ctx.photos.check().await;
     let database = check(database);
     let photo_store = check(photo_store);
     Readiness {

@@ -174,6 +174,17 @@ fn check_input(input: &InspectionInput, t: &Template) -> FieldErrors {
             "定位精度应为0到100000米 / accuracy_m must be 0..100000",
         );
     }
+    for (field, t) in [
+        ("started_at", input.started_at),
+        ("finished_at", input.finished_at),
+    ] {
+        if super::pagination::check_time(field, t).is_err() {
+            e.add(
+                field,
+                "时间超出范围（1970–9999年） / time out of range (years 1970–9999)",
+            );
+        }
+    }
     if let (Some(s), Some(f)) = (input.started_at, input.finished_at) {
         if f < s {
             e.add(
@@ -193,74 +204,124 @@ pub async fn put(
     id: Uuid,
     input: InspectionInput,
 ) -> AppResult<(bool, InspectionView)> {
+    who.require(RUNNERS)?;
     let who = who.clone();
     let hash = body_hash(&input);
-    ctx.db
-        .run(move |c| {
-            let created = c.write_tx(|c| {
-                let existing = db::inspections::find(c, DbUuid(id))?;
-                if let Some(cur) = &existing {
-                    if !who.can_see_enterprise(cur.enterprise_id.0) {
-                        return Err(not_found());
-                    }
-                }
-                who.require(RUNNERS)?;
-                if let Some(cur) = &existing {
-                    if cur.inspector_id.0 != who.user_id {
-                        return Err(AppError::forbidden("只能修改自己的检查草稿 / only the inspector who made it may change it"));
-                    }
-                    if cur.body_hash == hash {
-                        return Ok(false); // a phone's retry
-                    }
-                    if cur.state == "submitted" {
-                        return Err(AppError::conflict(
-                            "inspection_already_submitted",
-                            "检查已提交，内容不能再更改 / the inspection was submitted and cannot change",
-                        ));
-                    }
-                }
-                if !who.can_see_enterprise(input.enterprise_id) || db::enterprises::find(c, DbUuid(input.enterprise_id))?.is_none() {
-                    return Err(AppError::field("enterprise_id", "企业不存在 / enterprise not found"));
-                }
-                let trow = db::checklists::find_version(c, &input.checklist_code, input.checklist_version)?.ok_or_else(|| {
-                    AppError::field(
-                        "checklist_version",
-                        format!("检查表{}没有第{}版 / no checklist {} v{}", input.checklist_code, input.checklist_version, input.checklist_code, input.checklist_version),
-                    )
-                })?;
-                let t = parse_row(&trow)?;
-                check_input(&input, &t).finish().map_err(AppError::validation)?;
-                let now = time::now().naive_utc();
-                let row = InspectionRow {
-                    id: DbUuid(id),
-                    enterprise_id: DbUuid(input.enterprise_id),
-                    template_id: trow.id,
-                    inspector_id: DbUuid(who.user_id),
-                    kind: if who.role == Role::Enterprise { "self_inspection" } else { "inspection" }.into(),
-                    state: "draft".into(),
-                    started_at: input.started_at.map(|t| time::normalise(t).naive_utc()),
-                    finished_at: input.finished_at.map(|t| time::normalise(t).naive_utc()),
-                    lat: input.lat,
-                    lon: input.lon,
-                    accuracy_m: input.accuracy_m,
-                    answers: serde_json::to_string(&input.answers).map_err(AppError::internal)?,
-                    body_hash: hash.clone(),
-                    received_at: now,
-                    updated_at: now,
-                    submitted_at: None,
-                };
-                if existing.is_some() {
-                    db::inspections::update_draft(c, &row)?;
-                    Ok(false)
-                } else {
-                    db::inspections::insert(c, &row)?;
-                    Ok(true)
-                }
+    let created = super::auth::retry_once_on_duplicate(ctx, move |c| {
+        let existing = db::inspections::find(c, DbUuid(id))?;
+        if let Some(cur) = &existing {
+            if !who.can_see_enterprise(cur.enterprise_id.0) {
+                return Err(not_found());
+            }
+        }
+        if let Some(cur) = &existing {
+            if cur.inspector_id.0 != who.user_id {
+                return Err(AppError::forbidden(
+                    "只能修改自己的检查草稿 / only the inspector who made it may change it",
+                ));
+            }
+            if cur.body_hash == hash {
+                return Ok(false); // a phone's retry
+            }
+            if cur.state == "submitted" {
+                return Err(AppError::conflict(
+                    "inspection_already_submitted",
+                    "检查已提交，内容不能再更改 / the inspection was submitted and cannot change",
+                ));
+            }
+        }
+        if !who.can_see_enterprise(input.enterprise_id)
+            || db::enterprises::find(c, DbUuid(input.enterprise_id))?.is_none()
+        {
+            return Err(AppError::field(
+                "enterprise_id",
+                "企业不存在 / enterprise not found",
+            ));
+        }
+        let trow = db::checklists::find_version(c, &input.checklist_code, input.checklist_version)?
+            .ok_or_else(|| {
+                AppError::field(
+                    "checklist_version",
+                    format!(
+                        "检查表{}没有第{}版 / no checklist {} v{}",
+                        input.checklist_code,
+                        input.checklist_version,
+                        input.checklist_code,
+                        input.checklist_version
+                    ),
+                )
             })?;
+        let t = parse_row(&trow)?;
+        check_input(&input, &t)
+            .finish()
+            .map_err(AppError::validation)?;
+        // Photos must exist and be the caller's to use; they are then
+        // attached to this enterprise's records.
+        let all: Vec<Uuid> = input
+            .answers
+            .iter()
+            .flat_map(|a| a.photo_ids.iter().copied())
+            .collect();
+        let bad = super::photos::attach(c, &who, &all, input.enterprise_id)?;
+        if !bad.is_empty() {
+            let mut e = FieldErrors::new();
+            for (i, a) in input.answers.iter().enumerate() {
+                for p in a.photo_ids.iter().filter(|p| bad.contains(p)) {
+                    e.add(
+                        format!("answers[{i}].photo_ids"),
+                        format!("照片{p}不存在 / photo {p} not found"),
+                    );
+                }
+            }
+            return Err(AppError::validation(e));
+        }
+        let now = time::now().naive_utc();
+        let row = InspectionRow {
+            id: DbUuid(id),
+            enterprise_id: DbUuid(input.enterprise_id),
+            template_id: trow.id,
+            inspector_id: DbUuid(who.user_id),
+            kind: if who.role == Role::Enterprise {
+                "self_inspection"
+            } else {
+                "inspection"
+            }
+            .into(),
+            state: "draft".into(),
+            started_at: input.started_at.map(|t| time::normalise(t).naive_utc()),
+            finished_at: input.finished_at.map(|t| time::normalise(t).naive_utc()),
+            lat: input.lat,
+            lon: input.lon,
+            accuracy_m: input.accuracy_m,
+            answers: serde_json::to_string(&input.answers).map_err(AppError::internal)?,
+            body_hash: hash.clone(),
+            received_at: now,
+            updated_at: now,
+            submitted_at: None,
+        };
+        if existing.is_some() {
+            if db::inspections::update_draft(c, &row)? == 0 {
+                // A submit won the race since we read the draft.
+                return Err(AppError::conflict(
+                    "inspection_already_submitted",
+                    "检查已提交，内容不能再更改 / the inspection was submitted and cannot change",
+                ));
+            }
+            Ok(false)
+        } else {
+            db::inspections::insert(c, &row)?;
+            Ok(true)
+        }
+    })
+    .await?;
+    let row_view = ctx
+        .db
+        .run(move |c| {
             let row = db::inspections::find(c, DbUuid(id))?.ok_or_else(not_found)?;
-            Ok((created, view(c, row, true)?))
+            view(c, row, true)
         })
-        .await
+        .await?;
+    Ok((created, row_view))
 }
 
 fn finding_description(o: &rules::Outcome) -> String {
@@ -403,6 +464,8 @@ pub async fn list(
 ) -> AppResult<Page<InspectionView>> {
     let limit = pagination::limit(q.limit)?;
     let before = pagination::decode_seek(q.cursor.as_deref())?;
+    pagination::check_time("received_from", q.received_from)?;
+    pagination::check_time("received_to", q.received_to)?;
     let scope = who.scope();
     ctx.db
         .run(move |c| {

@@ -10,6 +10,7 @@ pub mod findings;
 pub mod health;
 pub mod inspections;
 pub mod pagination;
+pub mod photos;
 pub mod text_file;
 pub mod users;
 
@@ -24,6 +25,8 @@ pub struct Ctx {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub photos: PhotoStore,
+    /// Permits for image decoding, so photo work cannot starve the rest.
+    pub image_slots: Arc<tokio::sync::Semaphore>,
 }
 
 pub use auth::Principal;

@@ -89,6 +89,37 @@ mod tests {
     }
 }
 
+/// Times both backends can store (PostgreSQL refuses far-out years).
+pub fn time_in_range(t: chrono::DateTime<chrono::Utc>) -> bool {
+    use chrono::Datelike;
+    (1970..=9999).contains(&t.year())
+}
+
+/// Field error unless `t` is within the storable range.
+pub fn check_time(field: &str, t: Option<chrono::DateTime<chrono::Utc>>) -> Result<(), AppError> {
+    match t {
+        Some(t) if !time_in_range(t) => Err(AppError::field(
+            field,
+            "时间超出范围（1970–9999年） / time out of range (years 1970–9999)",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Search text: no control characters (PostgreSQL text cannot hold NUL).
+pub fn search_text(q: Option<String>) -> Result<Option<String>, AppError> {
+    let q = q.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    if q.as_deref()
+        .is_some_and(|s| s.chars().any(char::is_control) || s.chars().count() > 200)
+    {
+        return Err(AppError::field(
+            "q",
+            "搜索内容不能含控制字符且不超过200字 / q must be plain text up to 200 characters",
+        ));
+    }
+    Ok(q)
+}
+
 /// Cursor for newest-first lists: the (time, id) of the last row shown.
 pub fn encode_seek(t: chrono::NaiveDateTime, id: Uuid) -> String {
     let mut b = t.and_utc().timestamp_micros().to_be_bytes().to_vec();

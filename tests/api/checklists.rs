@@ -172,33 +172,11 @@ async fn a_changed_published_file_is_refused_at_start() {
     app.sql(
         "UPDATE checklist_templates SET content_hash = 'tampered' WHERE code = 'safety-production'",
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_anhuan"))
-        .args(["migrate"])
-        .env_clear()
-        .env(
-            "DATABASE_URL",
-            app.settings.database_url.as_deref().unwrap(),
-        )
-        .env("ANHUAN_DATA_DIR", &app.settings.data_dir)
-        .output()
-        .unwrap();
+    let (ok, out) = app.cli(&["migrate"], &[]);
+    assert!(ok, "migrate alone does not load checklists: {out}");
+    let (ok, err) = app.cli(&["user", "list"], &[]);
     assert!(
-        out.status.success(),
-        "migrate alone does not load checklists"
-    );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_anhuan"))
-        .args(["user", "list"])
-        .env_clear()
-        .env(
-            "DATABASE_URL",
-            app.settings.database_url.as_deref().unwrap(),
-        )
-        .env("ANHUAN_DATA_DIR", &app.settings.data_dir)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && err.contains("safety-production") && err.contains("new version"),
+        !ok && err.contains("safety-production") && err.contains("new version"),
         "{err}"
     );
 }

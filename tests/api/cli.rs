@@ -3,29 +3,12 @@
 
 use crate::helpers::*;
 use serde_json::Value;
-use std::process::Command;
 
 fn anhuan(app: &TestApp, args: &[&str], password: Option<&str>) -> (bool, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_anhuan"));
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("ANHUAN_DATA_DIR", &app.settings.data_dir)
-        .env(
-            "DATABASE_URL",
-            app.settings.database_url.as_deref().unwrap(),
-        )
-        .env("ANHUAN_LOG_LEVEL", "warn");
-    if let Some(p) = password {
-        cmd.env("ANHUAN_NEW_PASSWORD", p);
+    match password {
+        Some(p) => app.cli(args, &[("ANHUAN_NEW_PASSWORD", p)]),
+        None => app.cli(args, &[]),
     }
-    let out = cmd.output().expect("run anhuan");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
 }
 
 #[actix_web::test]

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 fn finding(enterprise: &str, description: &str, level: &str) -> Value {
     json!({"enterprise_id": enterprise, "category": "safety", "level": level, "description": description,
-           "location_text": "熔铸车间东侧", "lat": 29.53, "lon": 108.77, "photo_ids": [Uuid::now_v7()]})
+           "location_text": "熔铸车间东侧", "lat": 29.53, "lon": 108.77, "photo_ids": []})
 }
 
 #[actix_web::test]
@@ -17,7 +17,8 @@ async fn ad_hoc_findings_are_idempotent_and_owned() {
         .to_string();
     let (_, inspector) = app.user("inspector", None, &[]).await;
     let path = format!("/api/v1/findings/{}", Uuid::new_v4());
-    let b = finding(&e, "调压站可燃气体报警器未检定", "general");
+    let mut b = finding(&e, "调压站可燃气体报警器未检定", "general");
+    b["photo_ids"] = json!([app.photo(&inspector).await]);
     let r = app.put(&path, &inspector, &b).await;
     assert_eq!(r.status(), 201);
     let first: Value = r.json().await.unwrap();
@@ -46,6 +47,21 @@ async fn ad_hoc_findings_are_idempotent_and_owned() {
         app.get(&path, &ent).await.status(),
         200,
         "the enterprise sees its own finding"
+    );
+    // Another inspector's photo that is attached to nothing cannot be referenced.
+    let (_, third) = app.user("inspector", None, &[]).await;
+    let mut foreign = finding(&e, "引用他人照片", "general");
+    foreign["photo_ids"] = json!([app.photo(&third).await]);
+    let r = app
+        .put(
+            &format!("/api/v1/findings/{}", Uuid::new_v4()),
+            &inspector,
+            &foreign,
+        )
+        .await;
+    assert_eq!(
+        assert_problem(r, 422, "validation_failed").await["errors"][0]["field"],
+        "photo_ids"
     );
     let bad = json!({"enterprise_id": e, "category": "safety", "level": "general", "description": " ", "lat": 100.0, "lon": 1.0});
     let r = app

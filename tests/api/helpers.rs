@@ -110,6 +110,30 @@ impl TestApp {
             db_pool_size: 4,
             ..Settings::default()
         };
+        if let Some(endpoint) = std::env::var("ANHUAN_TEST_S3_ENDPOINT")
+            .ok()
+            .filter(|s| !s.is_empty())
+        {
+            // Every test gets its own key prefix in the shared bucket.
+            settings.storage = anhuan::config::StorageKind::S3;
+            settings.s3_endpoint = Some(endpoint);
+            settings.s3_bucket = Some(
+                std::env::var("ANHUAN_TEST_S3_BUCKET").unwrap_or_else(|_| "anhuan-test".into()),
+            );
+            settings.s3_access_key_id =
+                Some(std::env::var("ANHUAN_TEST_S3_ACCESS_KEY").unwrap_or_else(|_| "test".into()));
+            settings.s3_secret_access_key = Some(
+                std::env::var("ANHUAN_TEST_S3_SECRET_KEY").unwrap_or_else(|_| "testsecret".into()),
+            );
+            settings.s3_path_style = true;
+            settings.s3_allow_http = true;
+            settings.s3_prefix = Some(format!(
+                "t{}-{}-{}",
+                std::process::id(),
+                SEQ.fetch_add(1, Ordering::SeqCst),
+                uuid::Uuid::new_v4().simple()
+            ));
+        }
         tweak(&mut settings);
         let app = Application::build(settings.clone())
             .await
@@ -144,6 +168,95 @@ impl TestApp {
                     .map_err(anhuan::db::DbError::from)
             })
             .expect("sql");
+    }
+
+    /// The photo store the server uses (local folder or S3 prefix).
+    pub fn store(&self) -> anhuan::storage::PhotoStore {
+        match self.settings.s3() {
+            Some(cfg) => {
+                anhuan::storage::PhotoStore::s3(&cfg, self.settings.s3_prefix.as_deref()).unwrap()
+            }
+            None => anhuan::storage::PhotoStore::local(&self.settings.photo_dir()).unwrap(),
+        }
+    }
+
+    pub fn is_s3(&self) -> bool {
+        self.settings.s3().is_some()
+    }
+
+    /// Environment for running the `anhuan` binary against this app's database and store.
+    pub fn cli_env(&self) -> Vec<(String, String)> {
+        let s = &self.settings;
+        let mut env = vec![
+            (
+                "ANHUAN_DATA_DIR".to_string(),
+                s.data_dir.display().to_string(),
+            ),
+            ("DATABASE_URL".to_string(), s.database_url.clone().unwrap()),
+            ("ANHUAN_LOG_LEVEL".to_string(), "warn".to_string()),
+        ];
+        if self.is_s3() {
+            env.push(("ANHUAN_STORAGE".into(), "s3".into()));
+            for (k, v) in [
+                ("ANHUAN_S3_ENDPOINT", &s.s3_endpoint),
+                ("ANHUAN_S3_BUCKET", &s.s3_bucket),
+                ("ANHUAN_S3_ACCESS_KEY_ID", &s.s3_access_key_id),
+                ("ANHUAN_S3_SECRET_ACCESS_KEY", &s.s3_secret_access_key),
+                ("ANHUAN_S3_PREFIX", &s.s3_prefix),
+            ] {
+                env.push((k.into(), v.clone().unwrap()));
+            }
+            env.push(("ANHUAN_S3_PATH_STYLE".into(), "true".into()));
+            env.push(("ANHUAN_S3_ALLOW_HTTP".into(), "true".into()));
+        }
+        env
+    }
+
+    /// Runs the `anhuan` binary against this app; answers (success, stdout+stderr).
+    pub fn cli(&self, args: &[&str], extra_env: &[(&str, &str)]) -> (bool, String) {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_anhuan"));
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default());
+        for (k, v) in self.cli_env() {
+            cmd.env(k, v);
+        }
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run anhuan");
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    }
+
+    /// Uploads raw image bytes; `query` carries the phone's metadata.
+    pub async fn upload(&self, token: &str, bytes: Vec<u8>, query: &str) -> Response {
+        self.client
+            .post(self.url(&format!("/api/v1/photos{query}")))
+            .bearer_auth(token)
+            .header("content-type", "image/jpeg")
+            .body(bytes)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Uploads a small, unique JPEG; answers its id.
+    pub async fn photo(&self, token: &str) -> String {
+        let r = self
+            .upload(token, small_jpeg(SEQ.fetch_add(1, Ordering::SeqCst)), "")
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        r.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -244,6 +357,30 @@ impl TestApp {
         let token = self.login(&username, PASSWORD).await;
         (u, token)
     }
+}
+
+/// A small JPEG whose pixels depend on `seed` (so its hash is unique).
+pub fn small_jpeg(seed: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(96, 64, |x, y| {
+        image::Rgb([
+            (x * 2) as u8 ^ seed as u8,
+            (y * 3) as u8,
+            (seed >> 8) as u8 ^ (x + y) as u8,
+        ])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&img)
+        .unwrap();
+    out
+}
+
+pub fn fixtures_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/photos")
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(fixtures_dir().join(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
 
 /// A fresh, valid unified social credit code (GB 32100-2015 check character).

@@ -125,7 +125,7 @@ async fn phone_flow_from_draft_to_findings() {
 
     // Grading a criterion-major failure down is refused.
     let mut answers = passing_answers(&s.template);
-    *find(&mut answers, &major) = json!({"item_code": major, "result": "fail", "level": "general", "photo_ids": [Uuid::now_v7()]});
+    *find(&mut answers, &major) = json!({"item_code": major, "result": "fail", "level": "general", "photo_ids": [app.photo(&s.inspector).await]});
     let r = app
         .put(&path, &s.inspector, &body(&s, answers.clone()))
         .await;
@@ -136,14 +136,14 @@ async fn phone_flow_from_draft_to_findings() {
         .ends_with(".level"));
 
     // The full record: one major failure with a photo, one measured value out of range, one general failure raised to major.
-    *find(&mut answers, &major) = json!({"item_code": major, "result": "fail", "note": "泄爆片被杂物遮挡", "photo_ids": [Uuid::now_v7()]});
+    *find(&mut answers, &major) = json!({"item_code": major, "result": "fail", "note": "泄爆片被杂物遮挡", "photo_ids": [app.photo(&s.inspector).await]});
     let over = number["max"]
         .as_f64()
         .map(|m| m + 1.0)
         .unwrap_or_else(|| number["min"].as_f64().unwrap() - 1.0);
-    *find(&mut answers, number["code"].as_str().unwrap()) = json!({"item_code": number["code"], "result": "pass", "value": over, "photo_ids": [Uuid::now_v7()]});
+    *find(&mut answers, number["code"].as_str().unwrap()) = json!({"item_code": number["code"], "result": "pass", "value": over, "photo_ids": [app.photo(&s.inspector).await]});
     if let Some(g) = &general {
-        *find(&mut answers, g) = json!({"item_code": g, "result": "fail", "level": "major", "photo_ids": [Uuid::now_v7()]});
+        *find(&mut answers, g) = json!({"item_code": g, "result": "fail", "level": "major", "photo_ids": [app.photo(&s.inspector).await]});
     }
     let full = body(&s, answers);
     let r = app.put(&path, &s.inspector, &full).await;
@@ -310,7 +310,7 @@ async fn self_inspections_stay_inside_the_enterprise() {
         .as_str()
         .unwrap()
         .to_string();
-    *find(&mut answers, &first_pf) = json!({"item_code": first_pf, "result": "fail", "photo_ids": [Uuid::now_v7()], "note": "自查发现"});
+    *find(&mut answers, &first_pf) = json!({"item_code": first_pf, "result": "fail", "photo_ids": [app.photo(&mine).await], "note": "自查发现"});
     let id = Uuid::now_v7();
     let path = format!("/api/v1/inspections/{id}");
     let r = app.put(&path, &mine, &body(&s, answers.clone())).await;

@@ -11,5 +11,6 @@ mod findings;
 mod helpers;
 mod inspections;
 mod ops;
+mod photos;
 mod roles;
 mod users;

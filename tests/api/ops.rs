@@ -24,8 +24,14 @@ async fn health_and_readiness() {
 
 #[actix_web::test]
 async fn readiness_fails_when_the_photo_store_is_gone() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|s| {
+        // This test breaks the local folder; it is about readiness, not S3.
+        s.storage = anhuan::config::StorageKind::Local;
+    })
+    .await;
+    // A file where the photo folder should be: nothing can be written.
     std::fs::remove_dir_all(app.settings.photo_dir()).unwrap();
+    std::fs::write(app.settings.photo_dir(), b"not a folder").unwrap();
     let r = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status(), 503);
     let v: Value = r.json().await.unwrap();

@@ -1,0 +1,2 @@
+DROP TABLE photo_links;
+DROP TABLE photos;

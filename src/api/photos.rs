@@ -1,0 +1,275 @@
+use super::extract::Auth;
+use crate::error::{AppError, AppResult, Problem};
+use crate::service::photos::{self, ByteRange, ClientMeta, PhotoView};
+use crate::service::Ctx;
+use crate::storage::Variant;
+use actix_multipart::Multipart;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::{StreamExt, TryStreamExt};
+use uuid::Uuid;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/photos").route(web::post().to(upload)))
+        .service(web::resource("/photos/{id}").route(web::get().to(get)))
+        .service(web::resource("/photos/{id}/original").route(web::get().to(original)))
+        .service(web::resource("/photos/{id}/display").route(web::get().to(display)))
+        .service(web::resource("/photos/{id}/thumbnail").route(web::get().to(thumbnail)));
+}
+
+const META_FIELD_MAX: usize = 256;
+
+fn meta_field(meta: &mut ClientMeta, name: &str, value: &str) -> AppResult<()> {
+    let bad = |m: &str| AppError::field(name, format!("{m} / invalid {name}: {value:?}"));
+    let value = value.trim();
+    match name {
+        "taken_at" => meta.taken_at = Some(value.parse().map_err(|_| bad("时间格式应为RFC 3339"))?),
+        "lat" => meta.lat = Some(value.parse().map_err(|_| bad("应为数字"))?),
+        "lon" => meta.lon = Some(value.parse().map_err(|_| bad("应为数字"))?),
+        "accuracy_m" => meta.accuracy_m = Some(value.parse().map_err(|_| bad("应为数字"))?),
+        "enterprise_id" => meta.enterprise_id = Some(value.parse().map_err(|_| bad("应为UUID"))?),
+        other => return Err(AppError::field(other, "未知字段 / unknown form field")),
+    }
+    Ok(())
+}
+
+/// Upload a photo: multipart (`file`, optional `taken_at`, `lat`, `lon`,
+/// `accuracy_m`, `enterprise_id`) or the raw image as the body (the same
+/// fields as query parameters). 201 when new; the same bytes from the same
+/// user answer 200 with the earlier record.
+#[utoipa::path(post, path = "/api/v1/photos", tag = "photos", security(("bearer" = [])), params(ClientMeta),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "the image, or multipart/form-data with field `file`"),
+    responses(
+        (status = 201, body = PhotoView),
+        (status = 200, body = PhotoView, description = "the same bytes were uploaded before by this user"),
+        (status = 413, body = Problem, content_type = "application/problem+json", description = "photo_too_large, image_too_many_pixels, image_dimensions_too_large"),
+        (status = 415, body = Problem, content_type = "application/problem+json", description = "unsupported_image_type, heic_not_supported"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "image_corrupt or field errors"),
+        (status = 503, body = Problem, content_type = "application/problem+json", description = "image workers busy; retry after Retry-After"),
+))]
+pub async fn upload(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let (spooled, meta) = if ct.starts_with("multipart/form-data") {
+        let mut form = Multipart::new(req.headers(), payload);
+        let mut meta = ClientMeta::default();
+        let mut file = None;
+        while let Some(field) = form.next().await {
+            let mut field = field.map_err(|e| {
+                AppError::bad_request(
+                    "malformed_multipart",
+                    format!("表单格式错误 / malformed multipart body: {e}"),
+                )
+            })?;
+            let name = field
+                .content_disposition()
+                .and_then(|d| d.get_name())
+                .unwrap_or("")
+                .to_string();
+            if name == "file" {
+                if file.is_some() {
+                    return Err(AppError::field(
+                        "file",
+                        "一次只能上传一张照片 / one file per upload",
+                    ));
+                }
+                file = Some(photos::spool(&ctx, field.map_err(|e| e.to_string())).await?);
+            } else {
+                let mut text = Vec::new();
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(|e| {
+                        AppError::bad_request(
+                            "malformed_multipart",
+                            format!("表单格式错误 / malformed multipart body: {e}"),
+                        )
+                    })?;
+                    text.extend_from_slice(&chunk);
+                    if text.len() > META_FIELD_MAX {
+                        return Err(AppError::field(&name, "字段过长 / field too long"));
+                    }
+                }
+                let text = String::from_utf8(text)
+                    .map_err(|_| AppError::field(&name, "不是UTF-8文本 / not UTF-8 text"))?;
+                meta_field(&mut meta, &name, &text)?;
+            }
+        }
+        let file = file.ok_or_else(|| {
+            AppError::field(
+                "file",
+                "缺少照片文件字段file / multipart field `file` is missing",
+            )
+        })?;
+        (file, meta)
+    } else {
+        let meta = web::Query::<ClientMeta>::from_query(req.query_string())
+            .map_err(|e| {
+                AppError::bad_request(
+                    "invalid_query",
+                    format!("查询参数无效 / invalid query parameters: {e}"),
+                )
+            })?
+            .into_inner();
+        (
+            photos::spool(&ctx, payload.map_err(|e| e.to_string())).await?,
+            meta,
+        )
+    };
+    let (created, v) = photos::ingest(&ctx, &who, spooled, meta).await?;
+    Ok(if created {
+        HttpResponse::Created().json(v)
+    } else {
+        HttpResponse::Ok().json(v)
+    })
+}
+
+/// Photo metadata.
+#[utoipa::path(get, path = "/api/v1/photos/{id}", tag = "photos", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+    (status = 200, body = PhotoView),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn get(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+) -> AppResult<web::Json<PhotoView>> {
+    Ok(web::Json(photos::get(&ctx, &who, id.into_inner()).await?))
+}
+
+/// `bytes=a-b`, `bytes=a-`, `bytes=-n`; anything else (or several ranges) is ignored.
+pub fn parse_range(v: &str) -> Option<ByteRange> {
+    let spec = v.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        return None;
+    }
+    let (a, b) = spec.split_once('-')?;
+    match (a.trim(), b.trim()) {
+        ("", n) => n.parse().ok().filter(|n| *n > 0).map(ByteRange::Suffix),
+        (a, "") => a.parse().ok().map(|a| ByteRange::From(a, None)),
+        (a, b) => Some(ByteRange::From(a.parse().ok()?, Some(b.parse().ok()?))),
+    }
+}
+
+async fn serve(
+    ctx: web::Data<Ctx>,
+    who: crate::service::Principal,
+    req: HttpRequest,
+    id: Uuid,
+    variant: Variant,
+) -> AppResult<HttpResponse> {
+    let range = req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_range);
+    let blob = photos::blob(&ctx, &who, id, variant, range).await?;
+    let etag = HeaderValue::from_str(&blob.etag).map_err(AppError::internal)?;
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == blob.etag || t.trim() == "*")
+        });
+    let mut resp = if fresh {
+        HttpResponse::NotModified()
+    } else if blob.range.is_some() {
+        HttpResponse::PartialContent()
+    } else {
+        HttpResponse::Ok()
+    };
+    resp.insert_header((header::ETAG, etag))
+        .insert_header((
+            header::CACHE_CONTROL,
+            "private, max-age=31536000, immutable",
+        ))
+        .insert_header((header::CONTENT_TYPE, blob.content_type))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+    if variant == Variant::Original {
+        resp.insert_header((header::ACCEPT_RANGES, "bytes"));
+    }
+    if fresh {
+        return Ok(resp.finish());
+    }
+    if let Some((a, b)) = blob.range {
+        resp.insert_header((
+            header::CONTENT_RANGE,
+            format!("bytes {a}-{b}/{}", blob.total),
+        ));
+    }
+    Ok(resp.body(blob.bytes))
+}
+
+/// The original bytes, unchanged (Range supported). Not for enterprise users.
+#[utoipa::path(get, path = "/api/v1/photos/{id}/original", tag = "photos", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+    (status = 200, description = "the original image", content_type = "image/*"),
+    (status = 206, description = "part of it"),
+    (status = 304, description = "not modified"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 416, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn original(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    serve(ctx, who, req, id.into_inner(), Variant::Original).await
+}
+
+/// Display copy: JPEG, long edge ≤ 2048 px, upright, no metadata.
+#[utoipa::path(get, path = "/api/v1/photos/{id}/display", tag = "photos", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+    (status = 200, description = "JPEG", content_type = "image/jpeg"),
+    (status = 304, description = "not modified"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn display(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    serve(ctx, who, req, id.into_inner(), Variant::Display).await
+}
+
+/// Thumbnail: JPEG, long edge ≤ 320 px, upright, no metadata.
+#[utoipa::path(get, path = "/api/v1/photos/{id}/thumbnail", tag = "photos", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+    (status = 200, description = "JPEG", content_type = "image/jpeg"),
+    (status = 304, description = "not modified"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn thumbnail(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    serve(ctx, who, req, id.into_inner(), Variant::Thumbnail).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(
+            parse_range("bytes=0-99"),
+            Some(ByteRange::From(0, Some(99)))
+        );
+        assert_eq!(parse_range("bytes=100-"), Some(ByteRange::From(100, None)));
+        assert_eq!(parse_range("bytes=-500"), Some(ByteRange::Suffix(500)));
+        assert_eq!(parse_range("bytes=0-1,5-6"), None);
+        assert_eq!(parse_range("items=0-1"), None);
+        assert_eq!(parse_range("bytes=x-1"), None);
+    }
+}
