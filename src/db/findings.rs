@@ -24,6 +24,7 @@ pub struct FindingRow {
     pub major_criterion: Option<String>,
     pub reported_by: DbUuid,
     pub body_hash: Option<String>,
+    pub previous_finding_id: Option<DbUuid>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }

@@ -6,6 +6,7 @@ pub mod checklists;
 pub mod enterprises;
 pub mod findings;
 pub mod inspections;
+pub mod orders;
 pub mod photos;
 mod pool;
 pub mod schema;

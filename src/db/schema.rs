@@ -131,6 +131,7 @@ table! {
         major_criterion -> Nullable<Text>,
         reported_by -> Uuid,
         body_hash -> Nullable<Text>,
+        previous_finding_id -> Nullable<Uuid>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
@@ -178,6 +179,93 @@ table! {
     }
 }
 
+table! {
+    use diesel::sql_types::*;
+    document_counters (kind, year) {
+        kind -> Text,
+        year -> Integer,
+        last -> BigInt,
+    }
+}
+
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    rectification_orders (id) {
+        id -> Uuid,
+        number -> Text,
+        year -> Integer,
+        seq -> BigInt,
+        enterprise_id -> Uuid,
+        status -> Text,
+        level -> Text,
+        major_reason -> Nullable<Text>,
+        requirements -> Text,
+        deadline -> Date,
+        effective_deadline -> Date,
+        plan -> Nullable<Text>,
+        issued_by -> Uuid,
+        issued_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        days_to_close -> Nullable<Integer>,
+        cancelled_at -> Nullable<Timestamp>,
+        reminder_recorded -> Bool,
+        overdue_recorded -> Bool,
+        escalation -> Nullable<Text>,
+        version -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    order_findings (order_id, finding_id) {
+        order_id -> Uuid,
+        finding_id -> Uuid,
+    }
+}
+
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    extension_requests (id) {
+        id -> Uuid,
+        order_id -> Uuid,
+        requested_deadline -> Date,
+        reason -> Text,
+        status -> Text,
+        requested_by -> Uuid,
+        requested_at -> Timestamp,
+        decided_by -> Nullable<Uuid>,
+        decided_at -> Nullable<Timestamp>,
+        decision_comment -> Nullable<Text>,
+    }
+}
+
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    order_events (id) {
+        id -> Uuid,
+        order_id -> Uuid,
+        seq -> Integer,
+        action -> Text,
+        actor_id -> Nullable<Uuid>,
+        actor_role -> Text,
+        at -> Timestamp,
+        comment -> Text,
+        photo_ids -> Text,
+        data -> Text,
+        internal -> Bool,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+joinable!(order_findings -> rectification_orders (order_id));
+joinable!(order_findings -> findings (finding_id));
 joinable!(photo_links -> photos (photo_id));
 joinable!(sessions -> users (user_id));
 joinable!(inspections -> checklist_templates (template_id));
@@ -188,5 +276,15 @@ allow_tables_to_appear_in_same_query!(
     users,
     user_enterprises,
     sessions,
-    login_throttle
+    login_throttle,
+    checklist_templates,
+    inspections,
+    findings,
+    photos,
+    photo_links,
+    document_counters,
+    rectification_orders,
+    order_findings,
+    extension_requests,
+    order_events
 );

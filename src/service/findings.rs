@@ -46,6 +46,8 @@ pub struct FindingView {
     pub regulatory_basis: Option<String>,
     /// The clause of 《工贸企业重大事故隐患判定标准》 that makes it major.
     pub major_criterion: Option<String>,
+    /// The closed finding this one recurs.
+    pub previous_finding_id: Option<Uuid>,
     pub reported_by: Uuid,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -79,6 +81,7 @@ pub fn view(r: FindingRow) -> AppResult<FindingView> {
         checklist_template_id: r.template_id.map(|i| i.0),
         regulatory_basis: r.regulatory_basis,
         major_criterion: r.major_criterion,
+        previous_finding_id: r.previous_finding_id.map(|i| i.0),
         reported_by: r.reported_by.0,
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
@@ -100,6 +103,10 @@ pub struct FindingInput {
     pub lon: Option<f64>,
     #[serde(default)]
     pub photo_ids: Vec<Uuid>,
+    /// A closed (销号) finding this one reports again: cases are never
+    /// reopened, a recurrence is a new finding linked to the old one.
+    #[serde(default)]
+    pub previous_finding_id: Option<Uuid>,
 }
 
 pub(crate) fn body_hash<T: Serialize>(v: &T) -> String {
@@ -154,6 +161,13 @@ pub async fn put(
                     }
                 }
                 errs.clone().finish().map_err(AppError::validation)?;
+                if let Some(prev) = input.previous_finding_id {
+                    let ok = db::findings::find(c, DbUuid(prev))?
+                        .is_some_and(|p| p.enterprise_id.0 == input.enterprise_id && p.status == FindingStatus::Closed.as_str());
+                    if !ok {
+                        return Err(AppError::field("previous_finding_id", "应为同一企业已销号的隐患 / must be a closed finding of the same enterprise"));
+                    }
+                }
                 let bad = super::photos::attach(c, &who, &input.photo_ids, input.enterprise_id)?;
                 if !bad.is_empty() {
                     let mut e = crate::domain::FieldErrors::new();
@@ -182,6 +196,7 @@ pub async fn put(
                     major_criterion: None,
                     reported_by: DbUuid(who.user_id),
                     body_hash: Some(hash.clone()),
+                    previous_finding_id: input.previous_finding_id.map(DbUuid),
                     created_at: now,
                     updated_at: now,
                 };

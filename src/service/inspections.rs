@@ -409,6 +409,7 @@ pub async fn submit(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<Inspectio
                             major_criterion: o.item.major_criterion.clone(),
                             reported_by: row.inspector_id,
                             body_hash: None,
+                            previous_finding_id: None,
                             created_at: now,
                             updated_at: now,
                         },

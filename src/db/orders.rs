@@ -1,0 +1,334 @@
+use super::schema::{document_counters as dc, extension_requests as xr, findings, order_events as ev, order_findings as of, rectification_orders as o};
+use super::{findings::FindingRow, DbConn, DbUuid, QueryResult, Seek};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = o)]
+pub struct OrderRow {
+    pub id: DbUuid,
+    pub number: String,
+    pub year: i32,
+    pub seq: i64,
+    pub enterprise_id: DbUuid,
+    pub status: String,
+    pub level: String,
+    pub major_reason: Option<String>,
+    pub requirements: String,
+    pub deadline: NaiveDate,
+    pub effective_deadline: NaiveDate,
+    pub plan: Option<String>,
+    pub issued_by: DbUuid,
+    pub issued_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub days_to_close: Option<i32>,
+    pub cancelled_at: Option<NaiveDateTime>,
+    pub reminder_recorded: bool,
+    pub overdue_recorded: bool,
+    pub escalation: Option<String>,
+    pub version: i32,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ev)]
+pub struct EventRow {
+    pub id: DbUuid,
+    pub order_id: DbUuid,
+    pub seq: i32,
+    pub action: String,
+    pub actor_id: Option<DbUuid>,
+    pub actor_role: String,
+    pub at: NaiveDateTime,
+    pub comment: String,
+    pub photo_ids: String,
+    pub data: String,
+    pub internal: bool,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = xr)]
+pub struct ExtensionRow {
+    pub id: DbUuid,
+    pub order_id: DbUuid,
+    pub requested_deadline: NaiveDate,
+    pub reason: String,
+    pub status: String,
+    pub requested_by: DbUuid,
+    pub requested_at: NaiveDateTime,
+    pub decided_by: Option<DbUuid>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub decision_comment: Option<String>,
+}
+
+/// Next number of `kind` in `year`. The counter row's update lock is held
+/// until the caller's transaction ends, so numbers are unique and, because
+/// a failed request rolls the increment back, gapless.
+pub fn next_number(conn: &mut DbConn, kind: &str, year: i32) -> QueryResult<i64> {
+    let n = diesel::update(dc::table.find((kind, year))).set(dc::last.eq(dc::last + 1)).execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(dc::table).values((dc::kind.eq(kind), dc::year.eq(year), dc::last.eq(1i64))).execute(conn)?;
+    }
+    dc::table.find((kind, year)).select(dc::last).first(conn)
+}
+
+pub fn insert(conn: &mut DbConn, row: &OrderRow) -> QueryResult<()> {
+    diesel::insert_into(o::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<OrderRow>> {
+    o::table.find(id).select(OrderRow::as_select()).first(conn).optional()
+}
+
+/// Writes `row` only if the stored version is still `expected` (optimistic
+/// concurrency: of two verifiers holding the same ETag exactly one wins).
+pub fn save_if_version(conn: &mut DbConn, row: &OrderRow, expected: i32) -> QueryResult<usize> {
+    diesel::update(o::table.find(row.id).filter(o::version.eq(expected)))
+        .set((
+            o::status.eq(&row.status),
+            o::effective_deadline.eq(row.effective_deadline),
+            o::plan.eq(&row.plan),
+            o::submitted_at.eq(row.submitted_at),
+            o::closed_at.eq(row.closed_at),
+            o::days_to_close.eq(row.days_to_close),
+            o::cancelled_at.eq(row.cancelled_at),
+            o::reminder_recorded.eq(row.reminder_recorded),
+            o::overdue_recorded.eq(row.overdue_recorded),
+            o::escalation.eq(&row.escalation),
+            o::version.eq(row.version),
+            o::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)
+}
+
+/// Moves open findings into the order; answers how many moved.
+pub fn claim_findings(conn: &mut DbConn, order: DbUuid, ids: &[DbUuid], now: NaiveDateTime) -> QueryResult<usize> {
+    let moved = diesel::update(findings::table.filter(findings::id.eq_any(ids.to_vec())).filter(findings::status.eq("open")))
+        .set((findings::status.eq("in_order"), findings::updated_at.eq(now)))
+        .execute(conn)?;
+    for id in ids {
+        diesel::insert_into(of::table).values((of::order_id.eq(order), of::finding_id.eq(*id))).execute(conn)?;
+    }
+    Ok(moved)
+}
+
+pub fn findings_of(conn: &mut DbConn, order: DbUuid) -> QueryResult<Vec<FindingRow>> {
+    findings::table
+        .inner_join(of::table)
+        .filter(of::order_id.eq(order))
+        .order(findings::created_at.asc())
+        .select(FindingRow::as_select())
+        .load(conn)
+}
+
+pub fn set_findings_status(conn: &mut DbConn, order: DbUuid, status: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    let ids: Vec<DbUuid> = of::table.filter(of::order_id.eq(order)).select(of::finding_id).load(conn)?;
+    diesel::update(findings::table.filter(findings::id.eq_any(ids)))
+        .set((findings::status.eq(status), findings::updated_at.eq(now)))
+        .execute(conn)
+}
+
+pub fn last_event(conn: &mut DbConn, order: DbUuid) -> QueryResult<Option<(i32, String)>> {
+    ev::table.filter(ev::order_id.eq(order)).order(ev::seq.desc()).select((ev::seq, ev::hash)).first(conn).optional()
+}
+
+pub fn insert_event(conn: &mut DbConn, row: &EventRow) -> QueryResult<()> {
+    diesel::insert_into(ev::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn events_of(conn: &mut DbConn, order: DbUuid) -> QueryResult<Vec<EventRow>> {
+    ev::table.filter(ev::order_id.eq(order)).order(ev::seq.asc()).select(EventRow::as_select()).load(conn)
+}
+
+pub fn insert_extension(conn: &mut DbConn, row: &ExtensionRow) -> QueryResult<()> {
+    diesel::insert_into(xr::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn extensions_of(conn: &mut DbConn, order: DbUuid) -> QueryResult<Vec<ExtensionRow>> {
+    xr::table.filter(xr::order_id.eq(order)).order(xr::requested_at.asc()).select(ExtensionRow::as_select()).load(conn)
+}
+
+pub fn find_extension(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<ExtensionRow>> {
+    xr::table.find(id).select(ExtensionRow::as_select()).first(conn).optional()
+}
+
+pub fn decide_extension(conn: &mut DbConn, id: DbUuid, status: &str, by: DbUuid, at: NaiveDateTime, comment: &str) -> QueryResult<usize> {
+    diesel::update(xr::table.find(id).filter(xr::status.eq("pending")))
+        .set((xr::status.eq(status), xr::decided_by.eq(Some(by)), xr::decided_at.eq(Some(at)), xr::decision_comment.eq(Some(comment))))
+        .execute(conn)
+}
+
+#[derive(Debug, Default)]
+pub struct OrderFilter {
+    pub only_enterprises: Option<Vec<DbUuid>>,
+    pub enterprise_id: Option<DbUuid>,
+    pub statuses: Option<Vec<String>>,
+    pub level: Option<String>,
+    /// Some(today): only open orders past their deadline; Some(false) via `not_overdue_on`.
+    pub overdue_on: Option<NaiveDate>,
+    pub not_overdue_on: Option<NaiveDate>,
+    pub deadline_from: Option<NaiveDate>,
+    pub deadline_to: Option<NaiveDate>,
+    /// Orders containing a finding of this source.
+    pub source: Option<String>,
+    pub submitted_before: Option<NaiveDateTime>,
+    pub before: Option<Seek>,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut DbConn, f: &OrderFilter) -> QueryResult<Vec<OrderRow>> {
+    let mut q = o::table.select(OrderRow::as_select()).into_boxed();
+    if let Some(only) = &f.only_enterprises {
+        q = q.filter(o::enterprise_id.eq_any(only.clone()));
+    }
+    if let Some(e) = f.enterprise_id {
+        q = q.filter(o::enterprise_id.eq(e));
+    }
+    if let Some(s) = &f.statuses {
+        q = q.filter(o::status.eq_any(s.clone()));
+    }
+    if let Some(l) = &f.level {
+        q = q.filter(o::level.eq(l.clone()));
+    }
+    if let Some(today) = f.overdue_on {
+        q = q.filter(o::status.eq_any(["issued", "rectifying"])).filter(o::effective_deadline.lt(today));
+    }
+    if let Some(today) = f.not_overdue_on {
+        q = q.filter(o::status.ne_all(["issued", "rectifying"]).or(o::effective_deadline.ge(today)));
+    }
+    if let Some(d) = f.deadline_from {
+        q = q.filter(o::effective_deadline.ge(d));
+    }
+    if let Some(d) = f.deadline_to {
+        q = q.filter(o::effective_deadline.le(d));
+    }
+    if let Some(s) = &f.source {
+        let with_source = of::table
+            .inner_join(findings::table)
+            .filter(findings::source.eq(s.clone()))
+            .select(of::order_id);
+        q = q.filter(o::id.eq_any(with_source));
+    }
+    if let Some(t) = f.submitted_before {
+        q = q.filter(o::status.eq("pending_verification")).filter(o::submitted_at.lt(t));
+    }
+    if let Some((t, id)) = f.before {
+        q = q.filter(o::issued_at.lt(t).or(o::issued_at.eq(t).and(o::id.lt(id))));
+    }
+    q.order((o::issued_at.desc(), o::id.desc())).limit(f.limit).load(conn)
+}
+
+/// Open orders past their deadline that have no `overdue` event yet.
+pub fn due_for_overdue(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<DbUuid>> {
+    o::table
+        .filter(o::status.eq_any(["issued", "rectifying"]))
+        .filter(o::effective_deadline.lt(today))
+        .filter(o::overdue_recorded.eq(false))
+        .select(o::id)
+        .load(conn)
+}
+
+/// Open orders whose deadline is within `until` and not yet reminded.
+pub fn due_for_reminder(conn: &mut DbConn, today: NaiveDate, until: NaiveDate) -> QueryResult<Vec<DbUuid>> {
+    o::table
+        .filter(o::status.eq_any(["issued", "rectifying"]))
+        .filter(o::effective_deadline.ge(today))
+        .filter(o::effective_deadline.le(until))
+        .filter(o::reminder_recorded.eq(false))
+        .select(o::id)
+        .load(conn)
+}
+
+/// Counts per status among orders issued in [from, to).
+pub fn count_by_status(conn: &mut DbConn, only: Option<&[DbUuid]>, from: Option<NaiveDateTime>, to: Option<NaiveDateTime>) -> QueryResult<Vec<(String, i64)>> {
+    let mut q = o::table.group_by(o::status).select((o::status, diesel::dsl::count_star())).into_boxed();
+    if let Some(only) = only {
+        q = q.filter(o::enterprise_id.eq_any(only.to_vec()));
+    }
+    if let Some(t) = from {
+        q = q.filter(o::issued_at.ge(t));
+    }
+    if let Some(t) = to {
+        q = q.filter(o::issued_at.lt(t));
+    }
+    q.load(conn)
+}
+
+pub fn count_overdue(conn: &mut DbConn, only: Option<&[DbUuid]>, today: NaiveDate) -> QueryResult<i64> {
+    let mut q = o::table
+        .filter(o::status.eq_any(["issued", "rectifying"]))
+        .filter(o::effective_deadline.lt(today))
+        .count()
+        .into_boxed();
+    if let Some(only) = only {
+        q = q.filter(o::enterprise_id.eq_any(only.to_vec()));
+    }
+    q.get_result(conn)
+}
+
+/// Orders closed in [from, to), and the median of their days to close
+/// (computed by the database: one ORDER BY … OFFSET row).
+pub fn closed_stats(conn: &mut DbConn, only: Option<&[DbUuid]>, from: Option<NaiveDateTime>, to: Option<NaiveDateTime>) -> QueryResult<(i64, Option<i32>)> {
+    let base = || {
+        let mut q = o::table.filter(o::status.eq("closed")).into_boxed();
+        if let Some(only) = only {
+            q = q.filter(o::enterprise_id.eq_any(only.to_vec()));
+        }
+        if let Some(t) = from {
+            q = q.filter(o::closed_at.ge(t));
+        }
+        if let Some(t) = to {
+            q = q.filter(o::closed_at.lt(t));
+        }
+        q
+    };
+    let n: i64 = base().count().get_result(conn)?;
+    if n == 0 {
+        return Ok((0, None));
+    }
+    let median: Option<i32> = base().select(o::days_to_close).order(o::days_to_close.asc()).offset((n - 1) / 2).first(conn)?;
+    Ok((n, median))
+}
+
+/// Per enterprise: (enterprise, open, overdue, closed, closed on time).
+pub fn per_enterprise(conn: &mut DbConn, only: Option<&[DbUuid]>, today: NaiveDate, from: Option<NaiveDateTime>, to: Option<NaiveDateTime>) -> QueryResult<Vec<(DbUuid, i64, i64, i64, i64)>> {
+    // One grouped count per column, all computed by the database.
+    let mut count = |statuses: &[&str], overdue: bool, on_time: bool| -> QueryResult<Vec<(DbUuid, i64)>> {
+        let mut q = o::table
+            .group_by(o::enterprise_id)
+            .select((o::enterprise_id, diesel::dsl::count_star()))
+            .filter(o::status.eq_any(statuses.iter().map(|s| s.to_string()).collect::<Vec<_>>()))
+            .into_boxed();
+        if let Some(only) = only {
+            q = q.filter(o::enterprise_id.eq_any(only.to_vec()));
+        }
+        if let Some(t) = from {
+            q = q.filter(o::issued_at.ge(t));
+        }
+        if let Some(t) = to {
+            q = q.filter(o::issued_at.lt(t));
+        }
+        if overdue {
+            q = q.filter(o::effective_deadline.lt(today));
+        }
+        if on_time {
+            q = q.filter(o::overdue_recorded.eq(false));
+        }
+        q.load(conn)
+    };
+    let open = count(&["issued", "rectifying", "pending_verification"], false, false)?;
+    let overdue = count(&["issued", "rectifying"], true, false)?;
+    let closed = count(&["closed"], false, false)?;
+    let on_time = count(&["closed"], false, true)?;
+    let mut ids: Vec<DbUuid> = open.iter().chain(&overdue).chain(&closed).map(|(e, _)| *e).collect();
+    ids.sort();
+    ids.dedup();
+    let get = |v: &[(DbUuid, i64)], id: DbUuid| v.iter().find(|(e, _)| *e == id).map_or(0, |(_, n)| *n);
+    Ok(ids.into_iter().map(|id| (id, get(&open, id), get(&overdue, id), get(&closed, id), get(&on_time, id))).collect())
+}

@@ -1,0 +1,324 @@
+//! Rectification orders (整改通知书): lifecycle, who may do what, numbering,
+//! deadlines in the park's time zone. Pure rules, tested exhaustively.
+
+use super::checklist::HazardLevel;
+use super::Role;
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    Issued,
+    Rectifying,
+    PendingVerification,
+    Closed,
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 5] = [
+        OrderStatus::Issued,
+        OrderStatus::Rectifying,
+        OrderStatus::PendingVerification,
+        OrderStatus::Closed,
+        OrderStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Issued => "issued",
+            OrderStatus::Rectifying => "rectifying",
+            OrderStatus::PendingVerification => "pending_verification",
+            OrderStatus::Closed => "closed",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OrderStatus> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            OrderStatus::Issued => "已下达",
+            OrderStatus::Rectifying => "整改中",
+            OrderStatus::PendingVerification => "待复查",
+            OrderStatus::Closed => "已销号",
+            OrderStatus::Cancelled => "已撤销",
+        }
+    }
+
+    pub fn is_open(self) -> bool {
+        !matches!(self, OrderStatus::Closed | OrderStatus::Cancelled)
+    }
+}
+
+/// Things that can happen to an order; each becomes an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Issue,
+    Acknowledge,
+    Progress,
+    SavePlan,
+    Submit,
+    Accept,
+    Reject,
+    RequestExtension,
+    ApproveExtension,
+    DenyExtension,
+    Cancel,
+    Reminder,
+    Overdue,
+    SupervisionLetter,
+    PublicCriticism,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Issue => "issue",
+            Action::Acknowledge => "acknowledge",
+            Action::Progress => "progress",
+            Action::SavePlan => "save_plan",
+            Action::Submit => "submit",
+            Action::Accept => "accept",
+            Action::Reject => "reject",
+            Action::RequestExtension => "request_extension",
+            Action::ApproveExtension => "approve_extension",
+            Action::DenyExtension => "deny_extension",
+            Action::Cancel => "cancel",
+            Action::Reminder => "reminder",
+            Action::Overdue => "overdue",
+            Action::SupervisionLetter => "supervision_letter",
+            Action::PublicCriticism => "public_criticism",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Action::Issue => "下达整改通知书",
+            Action::Acknowledge => "签收",
+            Action::Progress => "整改进展",
+            Action::SavePlan => "治理方案",
+            Action::Submit => "整改完成申请复查",
+            Action::Accept => "复查通过（销号）",
+            Action::Reject => "复查不通过",
+            Action::RequestExtension => "申请延期",
+            Action::ApproveExtension => "同意延期",
+            Action::DenyExtension => "不同意延期",
+            Action::Cancel => "撤销",
+            Action::Reminder => "到期提醒",
+            Action::Overdue => "逾期",
+            Action::SupervisionLetter => "督办函",
+            Action::PublicCriticism => "通报批评",
+        }
+    }
+
+    /// Actions a user asks for by URL (the rest are made by the system).
+    pub const USER: [Action; 12] = [
+        Action::Acknowledge,
+        Action::Progress,
+        Action::SavePlan,
+        Action::Submit,
+        Action::Accept,
+        Action::Reject,
+        Action::RequestExtension,
+        Action::ApproveExtension,
+        Action::DenyExtension,
+        Action::Cancel,
+        Action::SupervisionLetter,
+        Action::PublicCriticism,
+    ];
+}
+
+/// The state after `action`, or `None` when it is not allowed from `s`.
+pub fn next(s: OrderStatus, action: Action) -> Option<OrderStatus> {
+    use Action as A;
+    use OrderStatus as S;
+    match (s, action) {
+        (S::Issued, A::Acknowledge) => Some(S::Rectifying),
+        (S::Issued | S::Rectifying, A::SavePlan) => Some(s),
+        (S::Rectifying, A::Progress) => Some(S::Rectifying),
+        (S::Rectifying, A::Submit) => Some(S::PendingVerification),
+        (S::PendingVerification, A::Accept) => Some(S::Closed),
+        (S::PendingVerification, A::Reject) => Some(S::Rectifying),
+        (S::Issued | S::Rectifying, A::RequestExtension) => Some(s),
+        (S::Issued | S::Rectifying | S::PendingVerification, A::ApproveExtension | A::DenyExtension) => Some(s),
+        (S::Issued | S::Rectifying | S::PendingVerification, A::Cancel) => Some(S::Cancelled),
+        (S::Issued | S::Rectifying, A::Reminder | A::Overdue | A::SupervisionLetter | A::PublicCriticism) => Some(s),
+        _ => None,
+    }
+}
+
+/// User actions allowed from `s` (for the 409 answer).
+pub fn allowed(s: OrderStatus) -> Vec<Action> {
+    Action::USER.into_iter().filter(|a| next(s, *a).is_some()).collect()
+}
+
+/// May `role` do `action` on an order of hazard `level`?
+pub fn may(role: Role, action: Action, level: HazardLevel) -> bool {
+    use Action as A;
+    match action {
+        A::Acknowledge | A::Progress | A::Submit | A::RequestExtension => role == Role::Enterprise,
+        // The enterprise drafts its governance plan; the safety office may too.
+        A::SavePlan => matches!(role, Role::Enterprise | Role::SafetyOfficer),
+        // 复查: inspectors for general hazards, the safety office for major ones.
+        A::Accept | A::Reject => match level {
+            HazardLevel::General => matches!(role, Role::Inspector | Role::SafetyOfficer),
+            HazardLevel::Major => role == Role::SafetyOfficer,
+        },
+        A::ApproveExtension | A::DenyExtension | A::Cancel | A::SupervisionLetter | A::PublicCriticism => {
+            role == Role::SafetyOfficer
+        }
+        A::Issue => matches!(role, Role::Inspector | Role::SafetyOfficer),
+        A::Reminder | A::Overdue => false, // the system only
+    }
+}
+
+/// Why a major hazard is major (重大隐患判定).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MajorReason {
+    /// 需要全部或者局部停产停业，并经过一定时间整改治理方能排除.
+    StopProduction,
+    /// 因外部因素影响致使生产经营单位自身难以排除.
+    ExternalCauses,
+}
+
+impl MajorReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MajorReason::StopProduction => "stop_production",
+            MajorReason::ExternalCauses => "external_causes",
+        }
+    }
+    pub fn parse(s: &str) -> Option<MajorReason> {
+        [MajorReason::StopProduction, MajorReason::ExternalCauses].into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// The park keeps its calendar in Asia/Shanghai (UTC+8, no DST).
+pub fn park_offset() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("valid offset")
+}
+
+pub fn park_today(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&park_offset()).date_naive()
+}
+
+/// A deadline is the whole park day: overdue from the next midnight on.
+pub fn is_overdue(status: OrderStatus, deadline: NaiveDate, now: DateTime<Utc>) -> bool {
+    matches!(status, OrderStatus::Issued | OrderStatus::Rectifying) && park_today(now) > deadline
+}
+
+/// Whole days until the deadline (negative when overdue), for open orders.
+pub fn days_left(status: OrderStatus, deadline: NaiveDate, now: DateTime<Utc>) -> Option<i64> {
+    status.is_open().then(|| (deadline - park_today(now)).num_days())
+}
+
+/// 复查时限: verification is due within 10 days of submit.
+pub const VERIFICATION_DAYS: i64 = 10;
+
+pub fn verification_late(status: OrderStatus, submitted_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    status == OrderStatus::PendingVerification && submitted_at.is_some_and(|t| now - t > Duration::days(VERIFICATION_DAYS))
+}
+
+/// Document numbers: `安环整改〔2026〕0007号` and the like, per kind and year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberKind {
+    Order,
+    SupervisionLetter,
+    PublicCriticism,
+}
+
+impl NumberKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NumberKind::Order => "order",
+            NumberKind::SupervisionLetter => "supervision_letter",
+            NumberKind::PublicCriticism => "public_criticism",
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            NumberKind::Order => "安环整改",
+            NumberKind::SupervisionLetter => "安环督办",
+            NumberKind::PublicCriticism => "安环通报",
+        }
+    }
+}
+
+pub fn document_number(kind: NumberKind, year: i32, seq: i64) -> String {
+    format!("{}〔{year}〕{seq:04}号", kind.prefix())
+}
+
+pub fn park_year(now: DateTime<Utc>) -> i32 {
+    park_today(now).year()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn lifecycle_table() {
+        use Action as A;
+        use OrderStatus as S;
+        assert_eq!(next(S::Issued, A::Acknowledge), Some(S::Rectifying));
+        assert_eq!(next(S::Rectifying, A::Submit), Some(S::PendingVerification));
+        assert_eq!(next(S::PendingVerification, A::Reject), Some(S::Rectifying));
+        assert_eq!(next(S::PendingVerification, A::Accept), Some(S::Closed));
+        assert_eq!(next(S::Rectifying, A::Cancel), Some(S::Cancelled));
+        assert_eq!(next(S::Issued, A::Submit), None, "acknowledge first");
+        assert_eq!(next(S::Rectifying, A::Accept), None);
+        for a in Action::USER {
+            assert_eq!(next(S::Closed, a), None, "closed is final: {a:?}");
+            assert_eq!(next(S::Cancelled, a), None, "cancelled is final: {a:?}");
+        }
+        assert_eq!(allowed(S::Issued), [A::Acknowledge, A::SavePlan, A::RequestExtension, A::ApproveExtension, A::DenyExtension, A::Cancel, A::SupervisionLetter, A::PublicCriticism]);
+        assert_eq!(allowed(S::PendingVerification), [A::Accept, A::Reject, A::ApproveExtension, A::DenyExtension, A::Cancel]);
+        assert!(allowed(S::Closed).is_empty());
+    }
+
+    #[test]
+    fn permissions() {
+        use HazardLevel::*;
+        assert!(may(Role::Inspector, Action::Accept, General));
+        assert!(!may(Role::Inspector, Action::Accept, Major));
+        assert!(may(Role::SafetyOfficer, Action::Accept, Major));
+        for a in Action::USER {
+            assert!(!may(Role::ThirdParty, a, General), "third_party never {a:?}");
+            assert!(!may(Role::Admin, a, General), "admin is not a case worker: {a:?}");
+        }
+        assert!(may(Role::Enterprise, Action::Submit, Major));
+        assert!(!may(Role::Enterprise, Action::Accept, General));
+        assert!(!may(Role::Inspector, Action::Cancel, General));
+    }
+
+    #[test]
+    fn overdue_uses_the_park_day() {
+        let deadline = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        // 2026-11-30 23:30 in the park = 15:30 UTC: still on time.
+        let late_evening = Utc.with_ymd_and_hms(2026, 11, 30, 15, 30, 0).unwrap();
+        assert!(!is_overdue(OrderStatus::Rectifying, deadline, late_evening));
+        // 2026-12-01 00:10 in the park = 2026-11-30 16:10 UTC: overdue.
+        let after_midnight = Utc.with_ymd_and_hms(2026, 11, 30, 16, 10, 0).unwrap();
+        assert!(is_overdue(OrderStatus::Rectifying, deadline, after_midnight));
+        assert!(!is_overdue(OrderStatus::Closed, deadline, after_midnight));
+        assert_eq!(days_left(OrderStatus::Issued, deadline, late_evening), Some(0));
+        assert_eq!(days_left(OrderStatus::Issued, deadline, after_midnight), Some(-1));
+        assert_eq!(days_left(OrderStatus::Closed, deadline, after_midnight), None);
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(document_number(NumberKind::Order, 2026, 7), "安环整改〔2026〕0007号");
+        assert_eq!(document_number(NumberKind::SupervisionLetter, 2026, 12), "安环督办〔2026〕0012号");
+        // New Year's Eve 17:00 UTC is already next year in the park.
+        assert_eq!(park_year(Utc.with_ymd_and_hms(2026, 12, 31, 17, 0, 0).unwrap()), 2027);
+    }
+}
