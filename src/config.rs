@@ -81,6 +81,12 @@ pub struct Settings {
     pub photo_max_age_days: u32,
     /// EXIF GPS farther than this from the enterprise is flagged.
     pub photo_max_distance_m: f64,
+    /// Evidence photos farther than this from the finding are flagged on submit.
+    pub evidence_max_distance_m: f64,
+    /// Days before a deadline when the reminder event is recorded.
+    pub reminder_days: u32,
+    /// How often the deadline job looks for reminders and overdue orders.
+    pub deadline_job_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,6 +162,9 @@ impl Default for Settings {
             image_queue_timeout_secs: 30,
             photo_max_age_days: 30,
             photo_max_distance_m: 1000.0,
+            evidence_max_distance_m: 500.0,
+            reminder_days: 3,
+            deadline_job_secs: 60,
         }
     }
 }
@@ -236,6 +245,9 @@ impl Settings {
         }
         if self.photo_max_pixels == 0 || self.photo_max_side == 0 {
             return Err(bad("photo_max_pixels", "limits must be above 0".into()));
+        }
+        if self.deadline_job_secs == 0 {
+            return Err(bad("deadline_job_secs", "must be at least 1".into()));
         }
         if self.image_workers == Some(0) {
             return Err(bad("image_workers", "must be at least 1".into()));

@@ -36,6 +36,9 @@ pub enum AppError {
     Unprocessable { code: &'static str, detail: String },
     #[error("{detail}")]
     RangeNotSatisfiable { detail: String, size: u64 },
+    /// `If-Match` no longer matches: someone else changed the record.
+    #[error("{detail}")]
+    PreconditionFailed { detail: String },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0:#}")]
@@ -157,6 +160,7 @@ impl AppError {
             AppError::UnsupportedMediaType { code, .. } => code,
             AppError::Unprocessable { code, .. } => code,
             AppError::RangeNotSatisfiable { .. } => "range_not_satisfiable",
+            AppError::PreconditionFailed { .. } => "etag_mismatch",
             AppError::Unavailable(_) => "service_unavailable",
             AppError::Internal(_) => "internal_error",
         }
@@ -178,7 +182,8 @@ impl AppError {
             | AppError::PayloadTooLarge { detail, .. }
             | AppError::UnsupportedMediaType { detail, .. }
             | AppError::Unprocessable { detail, .. }
-            | AppError::RangeNotSatisfiable { detail, .. } => detail.clone(),
+            | AppError::RangeNotSatisfiable { detail, .. }
+            | AppError::PreconditionFailed { detail } => detail.clone(),
             AppError::NotFound { what } => format!("{what}不存在 / {what} not found"),
             AppError::Unavailable(_) => {
                 "服务暂时不可用，请稍后重试 / temporarily unavailable, retry later".into()
@@ -209,6 +214,7 @@ impl ResponseError for AppError {
             AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+            AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

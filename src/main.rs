@@ -95,8 +95,25 @@ fn read_password() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-#[actix_web::main]
-async fn main() {
+/// Photo decoding allocates and frees buffers of tens of megabytes on many
+/// threads. glibc's adaptive mmap threshold would then keep them in the
+/// heap for good; a fixed threshold returns them to the system when freed,
+/// and two arenas per core bound fragmentation.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator parameters; called before any threads start.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        libc::mallopt(libc::M_ARENA_MAX, 2 * std::thread::available_parallelism().map_or(2, |n| n.get() as i32));
+    }
+}
+
+fn main() {
+    tune_allocator();
+    actix_web::rt::System::new().block_on(async_main());
+}
+
+async fn async_main() {
     if let Err(e) = run().await {
         eprintln!("error: {e:#}");
         std::process::exit(1);

@@ -122,6 +122,7 @@ impl Application {
     ) -> anyhow::Result<Application> {
         let port = listener.local_addr()?.port();
         let prom = metrics(&ctx)?;
+        deadline_job(&ctx);
         let data = web::Data::new(ctx);
         let json_limit = settings.max_json_bytes;
         let mut server = HttpServer::new(move || {
@@ -163,6 +164,23 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Reminders and overdue events, recorded by every process; each is
+/// claimed once in the database, so several processes never duplicate one.
+fn deadline_job(ctx: &Ctx) {
+    let ctx = ctx.clone();
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(Duration::from_secs(ctx.settings.deadline_job_secs));
+        loop {
+            tick.tick().await;
+            match crate::service::orders::deadline_job(&ctx).await {
+                Ok(r) if r.overdue + r.reminders > 0 => tracing::info!(overdue = r.overdue, reminders = r.reminders, "deadline job"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "deadline job failed"),
+            }
+        }
+    });
 }
 
 async fn openapi_json() -> actix_web::HttpResponse {

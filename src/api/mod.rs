@@ -12,8 +12,10 @@ pub mod findings;
 pub mod health;
 pub mod inspections;
 pub mod openapi;
+pub mod orders;
 pub mod photos;
 pub mod request_id;
+pub mod stats;
 pub mod users;
 
 use actix_web::web;
@@ -30,6 +32,8 @@ pub fn v1(cfg: &mut web::ServiceConfig) {
             .configure(checklists::routes)
             .configure(inspections::routes)
             .configure(findings::routes)
-            .configure(photos::routes),
+            .configure(photos::routes)
+            .configure(orders::routes)
+            .configure(stats::routes),
     );
 }

@@ -3,10 +3,10 @@
 //! `cargo run -- openapi > api-spec/openapi.json`.
 
 use crate::domain::enterprise::Contact;
-use crate::domain::{checklist, finding, inspection};
+use crate::domain::{checklist, finding, hash_chain, inspection, order};
 use crate::domain::{FieldError, Industry, Role};
 use crate::error::Problem;
-use crate::service::{auth, checklists, enterprises, findings, health, inspections, photos, users};
+use crate::service::{auth, checklists, enterprises, findings, health, inspections, orders, photos, users};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -59,6 +59,23 @@ impl Modify for BearerAuth {
         super::photos::original,
         super::photos::display,
         super::photos::thumbnail,
+        super::orders::create,
+        super::orders::list,
+        super::orders::get,
+        super::orders::events,
+        super::orders::verify_chain,
+        super::orders::acknowledge,
+        super::orders::progress,
+        super::orders::plan,
+        super::orders::submit,
+        super::orders::verify,
+        super::orders::request_extension,
+        super::orders::decide_extension,
+        super::orders::cancel,
+        super::orders::supervision_letter,
+        super::orders::public_criticism,
+        super::stats::overview,
+        super::stats::enterprises,
     ),
     components(schemas(
         Problem, FieldError, Role, Industry, Contact,
@@ -73,6 +90,11 @@ impl Modify for BearerAuth {
         finding::Source, finding::FindingStatus,
         findings::FindingInput, findings::FindingView, findings::Label,
         photos::PhotoView, photos::PhotoUrls,
+        orders::NewOrder, orders::OrderView, orders::EventView, orders::ExtensionView, orders::Plan, orders::ChainReport,
+        orders::CommentBody, orders::ProgressBody, orders::SubmitBody, orders::SubmitItem, orders::VerifyBody, orders::Decision,
+        orders::ExtensionBody, orders::ExtensionDecisionBody, orders::CancelBody, orders::SupervisionBody,
+        orders::Overview, orders::EnterpriseStats,
+        order::OrderStatus, order::Action, order::MajorReason, hash_chain::Break,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -83,6 +105,8 @@ impl Modify for BearerAuth {
         (name = "inspections", description = "检查记录 / inspections"),
         (name = "findings", description = "隐患 / findings"),
         (name = "photos", description = "照片证据 / photo evidence"),
+        (name = "orders", description = "整改通知书 / rectification orders"),
+        (name = "stats", description = "统计 / statistics"),
         (name = "health", description = "健康检查 / health"),
     )
 )]

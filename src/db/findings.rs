@@ -130,3 +130,42 @@ pub fn list(conn: &mut DbConn, flt: &FindingFilter) -> QueryResult<Vec<FindingRo
         .limit(flt.limit)
         .load(conn)
 }
+
+#[derive(Debug, Clone, Copy)]
+pub enum GroupBy {
+    Status,
+    Level,
+    Category,
+    Source,
+}
+
+/// Finding counts grouped by one column, for findings created in [from, to).
+pub fn count_by(
+    conn: &mut DbConn,
+    by: GroupBy,
+    only: Option<&[DbUuid]>,
+    from: Option<NaiveDateTime>,
+    to: Option<NaiveDateTime>,
+) -> QueryResult<Vec<(String, i64)>> {
+    macro_rules! grouped {
+        ($col:expr) => {{
+            let mut q = f::table.group_by($col).select(($col, diesel::dsl::count_star())).into_boxed();
+            if let Some(only) = only {
+                q = q.filter(f::enterprise_id.eq_any(only.to_vec()));
+            }
+            if let Some(t) = from {
+                q = q.filter(f::created_at.ge(t));
+            }
+            if let Some(t) = to {
+                q = q.filter(f::created_at.lt(t));
+            }
+            q.load(conn)
+        }};
+    }
+    match by {
+        GroupBy::Status => grouped!(f::status),
+        GroupBy::Level => grouped!(f::level),
+        GroupBy::Category => grouped!(f::category),
+        GroupBy::Source => grouped!(f::source),
+    }
+}

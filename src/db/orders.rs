@@ -332,3 +332,17 @@ pub fn per_enterprise(conn: &mut DbConn, only: Option<&[DbUuid]>, today: NaiveDa
     let get = |v: &[(DbUuid, i64)], id: DbUuid| v.iter().find(|(e, _)| *e == id).map_or(0, |(_, n)| *n);
     Ok(ids.into_iter().map(|id| (id, get(&open, id), get(&overdue, id), get(&closed, id), get(&on_time, id))).collect())
 }
+
+/// Sets a once-only flag (`reminder_recorded` / `overdue_recorded`) if it
+/// is still false; 1 means this caller won and records the event.
+pub fn claim_flag(conn: &mut DbConn, id: DbUuid, overdue: bool, now: NaiveDateTime) -> QueryResult<usize> {
+    if overdue {
+        diesel::update(o::table.find(id).filter(o::overdue_recorded.eq(false)))
+            .set((o::overdue_recorded.eq(true), o::version.eq(o::version + 1), o::updated_at.eq(now)))
+            .execute(conn)
+    } else {
+        diesel::update(o::table.find(id).filter(o::reminder_recorded.eq(false)))
+            .set((o::reminder_recorded.eq(true), o::version.eq(o::version + 1), o::updated_at.eq(now)))
+            .execute(conn)
+    }
+}

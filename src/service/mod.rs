@@ -9,6 +9,7 @@ pub mod enterprises;
 pub mod findings;
 pub mod health;
 pub mod inspections;
+pub mod orders;
 pub mod pagination;
 pub mod photos;
 pub mod text_file;
