@@ -104,7 +104,10 @@ fn tune_allocator() {
     // SAFETY: mallopt only changes allocator parameters; called before any threads start.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-        libc::mallopt(libc::M_ARENA_MAX, 2 * std::thread::available_parallelism().map_or(2, |n| n.get() as i32));
+        libc::mallopt(
+            libc::M_ARENA_MAX,
+            2 * std::thread::available_parallelism().map_or(2, |n| n.get() as i32),
+        );
     }
 }
 

@@ -171,11 +171,14 @@ impl Application {
 fn deadline_job(ctx: &Ctx) {
     let ctx = ctx.clone();
     actix_web::rt::spawn(async move {
-        let mut tick = actix_web::rt::time::interval(Duration::from_secs(ctx.settings.deadline_job_secs));
+        let mut tick =
+            actix_web::rt::time::interval(Duration::from_secs(ctx.settings.deadline_job_secs));
         loop {
             tick.tick().await;
             match crate::service::orders::deadline_job(&ctx).await {
-                Ok(r) if r.overdue + r.reminders > 0 => tracing::info!(overdue = r.overdue, reminders = r.reminders, "deadline job"),
+                Ok(r) if r.overdue + r.reminders > 0 => {
+                    tracing::info!(overdue = r.overdue, reminders = r.reminders, "deadline job")
+                }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "deadline job failed"),
             }

@@ -6,7 +6,9 @@ use crate::domain::enterprise::Contact;
 use crate::domain::{checklist, finding, hash_chain, inspection, order};
 use crate::domain::{FieldError, Industry, Role};
 use crate::error::Problem;
-use crate::service::{auth, checklists, enterprises, findings, health, inspections, orders, photos, users};
+use crate::service::{
+    auth, checklists, enterprises, findings, health, inspections, orders, photos, users,
+};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 

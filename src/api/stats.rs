@@ -11,12 +11,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// Counts by status, level, category and source; overdue; closed in the period; median days to close.
 #[utoipa::path(get, path = "/api/v1/stats/overview", tag = "stats", security(("bearer" = [])), params(StatsQuery), responses((status = 200, body = Overview)))]
-pub async fn overview(ctx: web::Data<Ctx>, Auth(who): Auth, q: web::Query<StatsQuery>) -> AppResult<web::Json<Overview>> {
-    Ok(web::Json(orders::overview(&ctx, &who, q.into_inner()).await?))
+pub async fn overview(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    q: web::Query<StatsQuery>,
+) -> AppResult<web::Json<Overview>> {
+    Ok(web::Json(
+        orders::overview(&ctx, &who, q.into_inner()).await?,
+    ))
 }
 
 /// Per enterprise: open, overdue, closed, on-time rate.
 #[utoipa::path(get, path = "/api/v1/stats/enterprises", tag = "stats", security(("bearer" = [])), params(StatsQuery), responses((status = 200, body = Vec<EnterpriseStats>)))]
-pub async fn enterprises(ctx: web::Data<Ctx>, Auth(who): Auth, q: web::Query<StatsQuery>) -> AppResult<web::Json<Vec<EnterpriseStats>>> {
-    Ok(web::Json(orders::per_enterprise(&ctx, &who, q.into_inner()).await?))
+pub async fn enterprises(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    q: web::Query<StatsQuery>,
+) -> AppResult<web::Json<Vec<EnterpriseStats>>> {
+    Ok(web::Json(
+        orders::per_enterprise(&ctx, &who, q.into_inner()).await?,
+    ))
 }

@@ -149,7 +149,10 @@ pub fn count_by(
 ) -> QueryResult<Vec<(String, i64)>> {
     macro_rules! grouped {
         ($col:expr) => {{
-            let mut q = f::table.group_by($col).select(($col, diesel::dsl::count_star())).into_boxed();
+            let mut q = f::table
+                .group_by($col)
+                .select(($col, diesel::dsl::count_star()))
+                .into_boxed();
             if let Some(only) = only {
                 q = q.filter(f::enterprise_id.eq_any(only.to_vec()));
             }

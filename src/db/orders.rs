@@ -1,4 +1,7 @@
-use super::schema::{document_counters as dc, extension_requests as xr, findings, order_events as ev, order_findings as of, rectification_orders as o};
+use super::schema::{
+    document_counters as dc, extension_requests as xr, findings, order_events as ev,
+    order_findings as of, rectification_orders as o,
+};
 use super::{findings::FindingRow, DbConn, DbUuid, QueryResult, Seek};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -68,9 +71,13 @@ pub struct ExtensionRow {
 /// until the caller's transaction ends, so numbers are unique and, because
 /// a failed request rolls the increment back, gapless.
 pub fn next_number(conn: &mut DbConn, kind: &str, year: i32) -> QueryResult<i64> {
-    let n = diesel::update(dc::table.find((kind, year))).set(dc::last.eq(dc::last + 1)).execute(conn)?;
+    let n = diesel::update(dc::table.find((kind, year)))
+        .set(dc::last.eq(dc::last + 1))
+        .execute(conn)?;
     if n == 0 {
-        diesel::insert_into(dc::table).values((dc::kind.eq(kind), dc::year.eq(year), dc::last.eq(1i64))).execute(conn)?;
+        diesel::insert_into(dc::table)
+            .values((dc::kind.eq(kind), dc::year.eq(year), dc::last.eq(1i64)))
+            .execute(conn)?;
     }
     dc::table.find((kind, year)).select(dc::last).first(conn)
 }
@@ -81,7 +88,11 @@ pub fn insert(conn: &mut DbConn, row: &OrderRow) -> QueryResult<()> {
 }
 
 pub fn find(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<OrderRow>> {
-    o::table.find(id).select(OrderRow::as_select()).first(conn).optional()
+    o::table
+        .find(id)
+        .select(OrderRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Writes `row` only if the stored version is still `expected` (optimistic
@@ -106,12 +117,26 @@ pub fn save_if_version(conn: &mut DbConn, row: &OrderRow, expected: i32) -> Quer
 }
 
 /// Moves open findings into the order; answers how many moved.
-pub fn claim_findings(conn: &mut DbConn, order: DbUuid, ids: &[DbUuid], now: NaiveDateTime) -> QueryResult<usize> {
-    let moved = diesel::update(findings::table.filter(findings::id.eq_any(ids.to_vec())).filter(findings::status.eq("open")))
-        .set((findings::status.eq("in_order"), findings::updated_at.eq(now)))
-        .execute(conn)?;
+pub fn claim_findings(
+    conn: &mut DbConn,
+    order: DbUuid,
+    ids: &[DbUuid],
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let moved = diesel::update(
+        findings::table
+            .filter(findings::id.eq_any(ids.to_vec()))
+            .filter(findings::status.eq("open")),
+    )
+    .set((
+        findings::status.eq("in_order"),
+        findings::updated_at.eq(now),
+    ))
+    .execute(conn)?;
     for id in ids {
-        diesel::insert_into(of::table).values((of::order_id.eq(order), of::finding_id.eq(*id))).execute(conn)?;
+        diesel::insert_into(of::table)
+            .values((of::order_id.eq(order), of::finding_id.eq(*id)))
+            .execute(conn)?;
     }
     Ok(moved)
 }
@@ -125,15 +150,28 @@ pub fn findings_of(conn: &mut DbConn, order: DbUuid) -> QueryResult<Vec<FindingR
         .load(conn)
 }
 
-pub fn set_findings_status(conn: &mut DbConn, order: DbUuid, status: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    let ids: Vec<DbUuid> = of::table.filter(of::order_id.eq(order)).select(of::finding_id).load(conn)?;
+pub fn set_findings_status(
+    conn: &mut DbConn,
+    order: DbUuid,
+    status: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let ids: Vec<DbUuid> = of::table
+        .filter(of::order_id.eq(order))
+        .select(of::finding_id)
+        .load(conn)?;
     diesel::update(findings::table.filter(findings::id.eq_any(ids)))
         .set((findings::status.eq(status), findings::updated_at.eq(now)))
         .execute(conn)
 }
 
 pub fn last_event(conn: &mut DbConn, order: DbUuid) -> QueryResult<Option<(i32, String)>> {
-    ev::table.filter(ev::order_id.eq(order)).order(ev::seq.desc()).select((ev::seq, ev::hash)).first(conn).optional()
+    ev::table
+        .filter(ev::order_id.eq(order))
+        .order(ev::seq.desc())
+        .select((ev::seq, ev::hash))
+        .first(conn)
+        .optional()
 }
 
 pub fn insert_event(conn: &mut DbConn, row: &EventRow) -> QueryResult<()> {
@@ -142,7 +180,11 @@ pub fn insert_event(conn: &mut DbConn, row: &EventRow) -> QueryResult<()> {
 }
 
 pub fn events_of(conn: &mut DbConn, order: DbUuid) -> QueryResult<Vec<EventRow>> {
-    ev::table.filter(ev::order_id.eq(order)).order(ev::seq.asc()).select(EventRow::as_select()).load(conn)
+    ev::table
+        .filter(ev::order_id.eq(order))
+        .order(ev::seq.asc())
+        .select(EventRow::as_select())
+        .load(conn)
 }
 
 pub fn insert_extension(conn: &mut DbConn, row: &ExtensionRow) -> QueryResult<()> {
@@ -151,16 +193,36 @@ pub fn insert_extension(conn: &mut DbConn, row: &ExtensionRow) -> QueryResult<()
 }
 
 pub fn extensions_of(conn: &mut DbConn, order: DbUuid) -> QueryResult<Vec<ExtensionRow>> {
-    xr::table.filter(xr::order_id.eq(order)).order(xr::requested_at.asc()).select(ExtensionRow::as_select()).load(conn)
+    xr::table
+        .filter(xr::order_id.eq(order))
+        .order(xr::requested_at.asc())
+        .select(ExtensionRow::as_select())
+        .load(conn)
 }
 
 pub fn find_extension(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<ExtensionRow>> {
-    xr::table.find(id).select(ExtensionRow::as_select()).first(conn).optional()
+    xr::table
+        .find(id)
+        .select(ExtensionRow::as_select())
+        .first(conn)
+        .optional()
 }
 
-pub fn decide_extension(conn: &mut DbConn, id: DbUuid, status: &str, by: DbUuid, at: NaiveDateTime, comment: &str) -> QueryResult<usize> {
+pub fn decide_extension(
+    conn: &mut DbConn,
+    id: DbUuid,
+    status: &str,
+    by: DbUuid,
+    at: NaiveDateTime,
+    comment: &str,
+) -> QueryResult<usize> {
     diesel::update(xr::table.find(id).filter(xr::status.eq("pending")))
-        .set((xr::status.eq(status), xr::decided_by.eq(Some(by)), xr::decided_at.eq(Some(at)), xr::decision_comment.eq(Some(comment))))
+        .set((
+            xr::status.eq(status),
+            xr::decided_by.eq(Some(by)),
+            xr::decided_at.eq(Some(at)),
+            xr::decision_comment.eq(Some(comment)),
+        ))
         .execute(conn)
 }
 
@@ -197,10 +259,16 @@ pub fn list(conn: &mut DbConn, f: &OrderFilter) -> QueryResult<Vec<OrderRow>> {
         q = q.filter(o::level.eq(l.clone()));
     }
     if let Some(today) = f.overdue_on {
-        q = q.filter(o::status.eq_any(["issued", "rectifying"])).filter(o::effective_deadline.lt(today));
+        q = q
+            .filter(o::status.eq_any(["issued", "rectifying"]))
+            .filter(o::effective_deadline.lt(today));
     }
     if let Some(today) = f.not_overdue_on {
-        q = q.filter(o::status.ne_all(["issued", "rectifying"]).or(o::effective_deadline.ge(today)));
+        q = q.filter(
+            o::status
+                .ne_all(["issued", "rectifying"])
+                .or(o::effective_deadline.ge(today)),
+        );
     }
     if let Some(d) = f.deadline_from {
         q = q.filter(o::effective_deadline.ge(d));
@@ -216,12 +284,16 @@ pub fn list(conn: &mut DbConn, f: &OrderFilter) -> QueryResult<Vec<OrderRow>> {
         q = q.filter(o::id.eq_any(with_source));
     }
     if let Some(t) = f.submitted_before {
-        q = q.filter(o::status.eq("pending_verification")).filter(o::submitted_at.lt(t));
+        q = q
+            .filter(o::status.eq("pending_verification"))
+            .filter(o::submitted_at.lt(t));
     }
     if let Some((t, id)) = f.before {
         q = q.filter(o::issued_at.lt(t).or(o::issued_at.eq(t).and(o::id.lt(id))));
     }
-    q.order((o::issued_at.desc(), o::id.desc())).limit(f.limit).load(conn)
+    q.order((o::issued_at.desc(), o::id.desc()))
+        .limit(f.limit)
+        .load(conn)
 }
 
 /// Open orders past their deadline that have no `overdue` event yet.
@@ -235,7 +307,11 @@ pub fn due_for_overdue(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<D
 }
 
 /// Open orders whose deadline is within `until` and not yet reminded.
-pub fn due_for_reminder(conn: &mut DbConn, today: NaiveDate, until: NaiveDate) -> QueryResult<Vec<DbUuid>> {
+pub fn due_for_reminder(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    until: NaiveDate,
+) -> QueryResult<Vec<DbUuid>> {
     o::table
         .filter(o::status.eq_any(["issued", "rectifying"]))
         .filter(o::effective_deadline.ge(today))
@@ -246,8 +322,16 @@ pub fn due_for_reminder(conn: &mut DbConn, today: NaiveDate, until: NaiveDate) -
 }
 
 /// Counts per status among orders issued in [from, to).
-pub fn count_by_status(conn: &mut DbConn, only: Option<&[DbUuid]>, from: Option<NaiveDateTime>, to: Option<NaiveDateTime>) -> QueryResult<Vec<(String, i64)>> {
-    let mut q = o::table.group_by(o::status).select((o::status, diesel::dsl::count_star())).into_boxed();
+pub fn count_by_status(
+    conn: &mut DbConn,
+    only: Option<&[DbUuid]>,
+    from: Option<NaiveDateTime>,
+    to: Option<NaiveDateTime>,
+) -> QueryResult<Vec<(String, i64)>> {
+    let mut q = o::table
+        .group_by(o::status)
+        .select((o::status, diesel::dsl::count_star()))
+        .into_boxed();
     if let Some(only) = only {
         q = q.filter(o::enterprise_id.eq_any(only.to_vec()));
     }
@@ -260,7 +344,11 @@ pub fn count_by_status(conn: &mut DbConn, only: Option<&[DbUuid]>, from: Option<
     q.load(conn)
 }
 
-pub fn count_overdue(conn: &mut DbConn, only: Option<&[DbUuid]>, today: NaiveDate) -> QueryResult<i64> {
+pub fn count_overdue(
+    conn: &mut DbConn,
+    only: Option<&[DbUuid]>,
+    today: NaiveDate,
+) -> QueryResult<i64> {
     let mut q = o::table
         .filter(o::status.eq_any(["issued", "rectifying"]))
         .filter(o::effective_deadline.lt(today))
@@ -274,7 +362,12 @@ pub fn count_overdue(conn: &mut DbConn, only: Option<&[DbUuid]>, today: NaiveDat
 
 /// Orders closed in [from, to), and the median of their days to close
 /// (computed by the database: one ORDER BY … OFFSET row).
-pub fn closed_stats(conn: &mut DbConn, only: Option<&[DbUuid]>, from: Option<NaiveDateTime>, to: Option<NaiveDateTime>) -> QueryResult<(i64, Option<i32>)> {
+pub fn closed_stats(
+    conn: &mut DbConn,
+    only: Option<&[DbUuid]>,
+    from: Option<NaiveDateTime>,
+    to: Option<NaiveDateTime>,
+) -> QueryResult<(i64, Option<i32>)> {
     let base = || {
         let mut q = o::table.filter(o::status.eq("closed")).into_boxed();
         if let Some(only) = only {
@@ -292,14 +385,36 @@ pub fn closed_stats(conn: &mut DbConn, only: Option<&[DbUuid]>, from: Option<Nai
     if n == 0 {
         return Ok((0, None));
     }
-    let median: Option<i32> = base().select(o::days_to_close).order(o::days_to_close.asc()).offset((n - 1) / 2).first(conn)?;
+    let median: Option<i32> = base()
+        .select(o::days_to_close)
+        .order(o::days_to_close.asc())
+        .offset((n - 1) / 2)
+        .first(conn)?;
     Ok((n, median))
 }
 
-/// Per enterprise: (enterprise, open, overdue, closed, closed on time).
-pub fn per_enterprise(conn: &mut DbConn, only: Option<&[DbUuid]>, today: NaiveDate, from: Option<NaiveDateTime>, to: Option<NaiveDateTime>) -> QueryResult<Vec<(DbUuid, i64, i64, i64, i64)>> {
+/// Per enterprise counts: open, overdue, closed, closed on time.
+#[derive(Debug, Clone, Copy)]
+pub struct EnterpriseCounts {
+    pub enterprise_id: DbUuid,
+    pub open: i64,
+    pub overdue: i64,
+    pub closed: i64,
+    pub closed_on_time: i64,
+}
+
+pub fn per_enterprise(
+    conn: &mut DbConn,
+    only: Option<&[DbUuid]>,
+    today: NaiveDate,
+    from: Option<NaiveDateTime>,
+    to: Option<NaiveDateTime>,
+) -> QueryResult<Vec<EnterpriseCounts>> {
     // One grouped count per column, all computed by the database.
-    let mut count = |statuses: &[&str], overdue: bool, on_time: bool| -> QueryResult<Vec<(DbUuid, i64)>> {
+    let mut count = |statuses: &[&str],
+                     overdue: bool,
+                     on_time: bool|
+     -> QueryResult<Vec<(DbUuid, i64)>> {
         let mut q = o::table
             .group_by(o::enterprise_id)
             .select((o::enterprise_id, diesel::dsl::count_star()))
@@ -322,27 +437,59 @@ pub fn per_enterprise(conn: &mut DbConn, only: Option<&[DbUuid]>, today: NaiveDa
         }
         q.load(conn)
     };
-    let open = count(&["issued", "rectifying", "pending_verification"], false, false)?;
+    let open = count(
+        &["issued", "rectifying", "pending_verification"],
+        false,
+        false,
+    )?;
     let overdue = count(&["issued", "rectifying"], true, false)?;
     let closed = count(&["closed"], false, false)?;
     let on_time = count(&["closed"], false, true)?;
-    let mut ids: Vec<DbUuid> = open.iter().chain(&overdue).chain(&closed).map(|(e, _)| *e).collect();
+    let mut ids: Vec<DbUuid> = open
+        .iter()
+        .chain(&overdue)
+        .chain(&closed)
+        .map(|(e, _)| *e)
+        .collect();
     ids.sort();
     ids.dedup();
-    let get = |v: &[(DbUuid, i64)], id: DbUuid| v.iter().find(|(e, _)| *e == id).map_or(0, |(_, n)| *n);
-    Ok(ids.into_iter().map(|id| (id, get(&open, id), get(&overdue, id), get(&closed, id), get(&on_time, id))).collect())
+    let get =
+        |v: &[(DbUuid, i64)], id: DbUuid| v.iter().find(|(e, _)| *e == id).map_or(0, |(_, n)| *n);
+    Ok(ids
+        .into_iter()
+        .map(|id| EnterpriseCounts {
+            enterprise_id: id,
+            open: get(&open, id),
+            overdue: get(&overdue, id),
+            closed: get(&closed, id),
+            closed_on_time: get(&on_time, id),
+        })
+        .collect())
 }
 
 /// Sets a once-only flag (`reminder_recorded` / `overdue_recorded`) if it
 /// is still false; 1 means this caller won and records the event.
-pub fn claim_flag(conn: &mut DbConn, id: DbUuid, overdue: bool, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn claim_flag(
+    conn: &mut DbConn,
+    id: DbUuid,
+    overdue: bool,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     if overdue {
         diesel::update(o::table.find(id).filter(o::overdue_recorded.eq(false)))
-            .set((o::overdue_recorded.eq(true), o::version.eq(o::version + 1), o::updated_at.eq(now)))
+            .set((
+                o::overdue_recorded.eq(true),
+                o::version.eq(o::version + 1),
+                o::updated_at.eq(now),
+            ))
             .execute(conn)
     } else {
         diesel::update(o::table.find(id).filter(o::reminder_recorded.eq(false)))
-            .set((o::reminder_recorded.eq(true), o::version.eq(o::version + 1), o::updated_at.eq(now)))
+            .set((
+                o::reminder_recorded.eq(true),
+                o::version.eq(o::version + 1),
+                o::updated_at.eq(now),
+            ))
             .execute(conn)
     }
 }

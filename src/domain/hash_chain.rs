@@ -40,15 +40,23 @@ pub struct Break {
 }
 
 /// Checks (canonical, prev_hash, hash) triples in order.
-pub fn verify<'a>(events: impl IntoIterator<Item = (Canonical<'a>, &'a str, &'a str)>) -> Result<usize, Break> {
+pub fn verify<'a>(
+    events: impl IntoIterator<Item = (Canonical<'a>, &'a str, &'a str)>,
+) -> Result<usize, Break> {
     let mut prev = GENESIS.to_string();
     let mut n = 0;
     for (c, stored_prev, stored_hash) in events {
         if stored_prev != prev {
-            return Err(Break { seq: c.seq, reason: "prev_hash".into() });
+            return Err(Break {
+                seq: c.seq,
+                reason: "prev_hash".into(),
+            });
         }
         if hash(stored_prev, &c) != stored_hash {
-            return Err(Break { seq: c.seq, reason: "hash".into() });
+            return Err(Break {
+                seq: c.seq,
+                reason: "hash".into(),
+            });
         }
         prev = stored_hash.to_string();
         n += 1;
@@ -61,7 +69,17 @@ mod tests {
     use super::*;
 
     fn ev(seq: i32, comment: &'static str) -> Canonical<'static> {
-        Canonical { order_id: "o", seq, action: "progress", actor_id: Some("u"), actor_role: "enterprise", at: "2026-11-26T00:00:00.000000Z", comment, photo_ids: &[], data: "{}" }
+        Canonical {
+            order_id: "o",
+            seq,
+            action: "progress",
+            actor_id: Some("u"),
+            actor_role: "enterprise",
+            at: "2026-11-26T00:00:00.000000Z",
+            comment,
+            photo_ids: &[],
+            data: "{}",
+        }
     }
 
     #[test]
@@ -70,10 +88,36 @@ mod tests {
         let b = ev(2, "已整改");
         let ha = hash(GENESIS, &a);
         let hb = hash(&ha, &b);
-        assert_eq!(verify([(a.clone(), GENESIS, ha.as_str()), (b.clone(), ha.as_str(), hb.as_str())]), Ok(2));
+        assert_eq!(
+            verify([
+                (a.clone(), GENESIS, ha.as_str()),
+                (b.clone(), ha.as_str(), hb.as_str())
+            ]),
+            Ok(2)
+        );
         let edited = ev(2, "未整改");
-        assert_eq!(verify([(a.clone(), GENESIS, ha.as_str()), (edited, ha.as_str(), hb.as_str())]), Err(Break { seq: 2, reason: "hash".into() }));
-        assert_eq!(verify([(b, GENESIS, hb.as_str())]), Err(Break { seq: 2, reason: "hash".into() }));
-        assert_eq!(verify([(a, "f".repeat(64).as_str(), ha.as_str())]).unwrap_err().reason, "prev_hash");
+        assert_eq!(
+            verify([
+                (a.clone(), GENESIS, ha.as_str()),
+                (edited, ha.as_str(), hb.as_str())
+            ]),
+            Err(Break {
+                seq: 2,
+                reason: "hash".into()
+            })
+        );
+        assert_eq!(
+            verify([(b, GENESIS, hb.as_str())]),
+            Err(Break {
+                seq: 2,
+                reason: "hash".into()
+            })
+        );
+        assert_eq!(
+            verify([(a, "f".repeat(64).as_str(), ha.as_str())])
+                .unwrap_err()
+                .reason,
+            "prev_hash"
+        );
     }
 }

@@ -145,16 +145,25 @@ pub fn next(s: OrderStatus, action: Action) -> Option<OrderStatus> {
         (S::PendingVerification, A::Accept) => Some(S::Closed),
         (S::PendingVerification, A::Reject) => Some(S::Rectifying),
         (S::Issued | S::Rectifying, A::RequestExtension) => Some(s),
-        (S::Issued | S::Rectifying | S::PendingVerification, A::ApproveExtension | A::DenyExtension) => Some(s),
+        (
+            S::Issued | S::Rectifying | S::PendingVerification,
+            A::ApproveExtension | A::DenyExtension,
+        ) => Some(s),
         (S::Issued | S::Rectifying | S::PendingVerification, A::Cancel) => Some(S::Cancelled),
-        (S::Issued | S::Rectifying, A::Reminder | A::Overdue | A::SupervisionLetter | A::PublicCriticism) => Some(s),
+        (
+            S::Issued | S::Rectifying,
+            A::Reminder | A::Overdue | A::SupervisionLetter | A::PublicCriticism,
+        ) => Some(s),
         _ => None,
     }
 }
 
 /// User actions allowed from `s` (for the 409 answer).
 pub fn allowed(s: OrderStatus) -> Vec<Action> {
-    Action::USER.into_iter().filter(|a| next(s, *a).is_some()).collect()
+    Action::USER
+        .into_iter()
+        .filter(|a| next(s, *a).is_some())
+        .collect()
 }
 
 /// May `role` do `action` on an order of hazard `level`?
@@ -169,9 +178,11 @@ pub fn may(role: Role, action: Action, level: HazardLevel) -> bool {
             HazardLevel::General => matches!(role, Role::Inspector | Role::SafetyOfficer),
             HazardLevel::Major => role == Role::SafetyOfficer,
         },
-        A::ApproveExtension | A::DenyExtension | A::Cancel | A::SupervisionLetter | A::PublicCriticism => {
-            role == Role::SafetyOfficer
-        }
+        A::ApproveExtension
+        | A::DenyExtension
+        | A::Cancel
+        | A::SupervisionLetter
+        | A::PublicCriticism => role == Role::SafetyOfficer,
         A::Issue => matches!(role, Role::Inspector | Role::SafetyOfficer),
         A::Reminder | A::Overdue => false, // the system only
     }
@@ -195,7 +206,9 @@ impl MajorReason {
         }
     }
     pub fn parse(s: &str) -> Option<MajorReason> {
-        [MajorReason::StopProduction, MajorReason::ExternalCauses].into_iter().find(|x| x.as_str() == s)
+        [MajorReason::StopProduction, MajorReason::ExternalCauses]
+            .into_iter()
+            .find(|x| x.as_str() == s)
     }
 }
 
@@ -215,14 +228,21 @@ pub fn is_overdue(status: OrderStatus, deadline: NaiveDate, now: DateTime<Utc>) 
 
 /// Whole days until the deadline (negative when overdue), for open orders.
 pub fn days_left(status: OrderStatus, deadline: NaiveDate, now: DateTime<Utc>) -> Option<i64> {
-    status.is_open().then(|| (deadline - park_today(now)).num_days())
+    status
+        .is_open()
+        .then(|| (deadline - park_today(now)).num_days())
 }
 
 /// 复查时限: verification is due within 10 days of submit.
 pub const VERIFICATION_DAYS: i64 = 10;
 
-pub fn verification_late(status: OrderStatus, submitted_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
-    status == OrderStatus::PendingVerification && submitted_at.is_some_and(|t| now - t > Duration::days(VERIFICATION_DAYS))
+pub fn verification_late(
+    status: OrderStatus,
+    submitted_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    status == OrderStatus::PendingVerification
+        && submitted_at.is_some_and(|t| now - t > Duration::days(VERIFICATION_DAYS))
 }
 
 /// Document numbers: `安环整改〔2026〕0007号` and the like, per kind and year.
@@ -279,8 +299,29 @@ mod tests {
             assert_eq!(next(S::Closed, a), None, "closed is final: {a:?}");
             assert_eq!(next(S::Cancelled, a), None, "cancelled is final: {a:?}");
         }
-        assert_eq!(allowed(S::Issued), [A::Acknowledge, A::SavePlan, A::RequestExtension, A::ApproveExtension, A::DenyExtension, A::Cancel, A::SupervisionLetter, A::PublicCriticism]);
-        assert_eq!(allowed(S::PendingVerification), [A::Accept, A::Reject, A::ApproveExtension, A::DenyExtension, A::Cancel]);
+        assert_eq!(
+            allowed(S::Issued),
+            [
+                A::Acknowledge,
+                A::SavePlan,
+                A::RequestExtension,
+                A::ApproveExtension,
+                A::DenyExtension,
+                A::Cancel,
+                A::SupervisionLetter,
+                A::PublicCriticism
+            ]
+        );
+        assert_eq!(
+            allowed(S::PendingVerification),
+            [
+                A::Accept,
+                A::Reject,
+                A::ApproveExtension,
+                A::DenyExtension,
+                A::Cancel
+            ]
+        );
         assert!(allowed(S::Closed).is_empty());
     }
 
@@ -291,8 +332,14 @@ mod tests {
         assert!(!may(Role::Inspector, Action::Accept, Major));
         assert!(may(Role::SafetyOfficer, Action::Accept, Major));
         for a in Action::USER {
-            assert!(!may(Role::ThirdParty, a, General), "third_party never {a:?}");
-            assert!(!may(Role::Admin, a, General), "admin is not a case worker: {a:?}");
+            assert!(
+                !may(Role::ThirdParty, a, General),
+                "third_party never {a:?}"
+            );
+            assert!(
+                !may(Role::Admin, a, General),
+                "admin is not a case worker: {a:?}"
+            );
         }
         assert!(may(Role::Enterprise, Action::Submit, Major));
         assert!(!may(Role::Enterprise, Action::Accept, General));
@@ -307,18 +354,40 @@ mod tests {
         assert!(!is_overdue(OrderStatus::Rectifying, deadline, late_evening));
         // 2026-12-01 00:10 in the park = 2026-11-30 16:10 UTC: overdue.
         let after_midnight = Utc.with_ymd_and_hms(2026, 11, 30, 16, 10, 0).unwrap();
-        assert!(is_overdue(OrderStatus::Rectifying, deadline, after_midnight));
+        assert!(is_overdue(
+            OrderStatus::Rectifying,
+            deadline,
+            after_midnight
+        ));
         assert!(!is_overdue(OrderStatus::Closed, deadline, after_midnight));
-        assert_eq!(days_left(OrderStatus::Issued, deadline, late_evening), Some(0));
-        assert_eq!(days_left(OrderStatus::Issued, deadline, after_midnight), Some(-1));
-        assert_eq!(days_left(OrderStatus::Closed, deadline, after_midnight), None);
+        assert_eq!(
+            days_left(OrderStatus::Issued, deadline, late_evening),
+            Some(0)
+        );
+        assert_eq!(
+            days_left(OrderStatus::Issued, deadline, after_midnight),
+            Some(-1)
+        );
+        assert_eq!(
+            days_left(OrderStatus::Closed, deadline, after_midnight),
+            None
+        );
     }
 
     #[test]
     fn numbers() {
-        assert_eq!(document_number(NumberKind::Order, 2026, 7), "安环整改〔2026〕0007号");
-        assert_eq!(document_number(NumberKind::SupervisionLetter, 2026, 12), "安环督办〔2026〕0012号");
+        assert_eq!(
+            document_number(NumberKind::Order, 2026, 7),
+            "安环整改〔2026〕0007号"
+        );
+        assert_eq!(
+            document_number(NumberKind::SupervisionLetter, 2026, 12),
+            "安环督办〔2026〕0012号"
+        );
         // New Year's Eve 17:00 UTC is already next year in the park.
-        assert_eq!(park_year(Utc.with_ymd_and_hms(2026, 12, 31, 17, 0, 0).unwrap()), 2027);
+        assert_eq!(
+            park_year(Utc.with_ymd_and_hms(2026, 12, 31, 17, 0, 0).unwrap()),
+            2027
+        );
     }
 }

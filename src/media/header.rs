@@ -467,7 +467,10 @@ mod tests {
         // A cut file never yields a scan: either an error, or the frame
         // size alone (for the limit check) with no scan to decode.
         for cut in 0..30 {
-            assert!(jpeg_header(&j[..cut]).map_or(true, |h| h.scan_start.is_none()), "cut at {cut}");
+            assert!(
+                jpeg_header(&j[..cut]).map_or(true, |h| h.scan_start.is_none()),
+                "cut at {cut}"
+            );
         }
     }
 

@@ -6,7 +6,11 @@ use super::auth::Scope;
 use super::findings::{self as findings_svc, FindingView};
 use super::pagination::{self, Page};
 use super::{Ctx, Principal};
-use crate::db::{self, orders::{EventRow, ExtensionRow, OrderFilter, OrderRow}, DbConn, DbUuid};
+use crate::db::{
+    self,
+    orders::{EventRow, ExtensionRow, OrderFilter, OrderRow},
+    DbConn, DbUuid,
+};
 use crate::domain::checklist::HazardLevel;
 use crate::domain::hash_chain::{self, Canonical, GENESIS};
 use crate::domain::order::{self as rules, Action, MajorReason, NumberKind, OrderStatus};
@@ -134,7 +138,10 @@ fn level_of(row: &OrderRow) -> AppResult<HazardLevel> {
 }
 
 fn allowed_for(who: &Principal, status: OrderStatus, level: HazardLevel) -> Vec<Action> {
-    rules::allowed(status).into_iter().filter(|a| rules::may(who.role, *a, level)).collect()
+    rules::allowed(status)
+        .into_iter()
+        .filter(|a| rules::may(who.role, *a, level))
+        .collect()
 }
 
 fn event_view(e: EventRow, who: &Principal) -> AppResult<EventView> {
@@ -187,9 +194,18 @@ fn view(c: &mut DbConn, row: OrderRow, who: &Principal, full: bool) -> AppResult
     let status = status_of(&row)?;
     let level = level_of(&row)?;
     let (findings, events, extensions) = if full {
-        let f = db::orders::findings_of(c, row.id)?.into_iter().map(findings_svc::view).collect::<AppResult<Vec<_>>>()?;
-        let e = db::orders::events_of(c, row.id)?.into_iter().map(|e| event_view(e, who)).collect::<AppResult<Vec<_>>>()?;
-        let x = db::orders::extensions_of(c, row.id)?.into_iter().map(extension_view).collect();
+        let f = db::orders::findings_of(c, row.id)?
+            .into_iter()
+            .map(findings_svc::view)
+            .collect::<AppResult<Vec<_>>>()?;
+        let e = db::orders::events_of(c, row.id)?
+            .into_iter()
+            .map(|e| event_view(e, who))
+            .collect::<AppResult<Vec<_>>>()?;
+        let x = db::orders::extensions_of(c, row.id)?
+            .into_iter()
+            .map(extension_view)
+            .collect();
         (Some(f), Some(e), Some(x))
     } else {
         (None, None, None)
@@ -207,9 +223,23 @@ fn view(c: &mut DbConn, row: OrderRow, who: &Principal, full: bool) -> AppResult
         effective_deadline: row.effective_deadline,
         overdue: rules::is_overdue(status, row.effective_deadline, now),
         days_left: rules::days_left(status, row.effective_deadline, now),
-        verification_late: rules::verification_late(status, row.submitted_at.map(|t| t.and_utc()), now),
-        plan: row.plan.as_deref().map(serde_json::from_str).transpose().map_err(AppError::internal)?,
-        escalation: row.escalation.as_deref().map(serde_json::from_str).transpose().map_err(AppError::internal)?,
+        verification_late: rules::verification_late(
+            status,
+            row.submitted_at.map(|t| t.and_utc()),
+            now,
+        ),
+        plan: row
+            .plan
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(AppError::internal)?,
+        escalation: row
+            .escalation
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(AppError::internal)?,
         issued_by: row.issued_by.0,
         issued_at: row.issued_at.and_utc(),
         submitted_at: row.submitted_at.map(|t| t.and_utc()),
@@ -231,8 +261,19 @@ fn canonical_at(t: chrono::NaiveDateTime) -> String {
 
 /// Appends one event to the order's chain.
 #[allow(clippy::too_many_arguments)]
-fn append(c: &mut DbConn, order: DbUuid, action: Action, who: Option<&Principal>, comment: &str, photos: &[Uuid], data: Value, internal: bool) -> AppResult<EventRow> {
-    let (seq, prev) = db::orders::last_event(c, order)?.map(|(s, h)| (s + 1, h)).unwrap_or((1, GENESIS.to_string()));
+fn append(
+    c: &mut DbConn,
+    order: DbUuid,
+    action: Action,
+    who: Option<&Principal>,
+    comment: &str,
+    photos: &[Uuid],
+    data: Value,
+    internal: bool,
+) -> AppResult<EventRow> {
+    let (seq, prev) = db::orders::last_event(c, order)?
+        .map(|(s, h)| (s + 1, h))
+        .unwrap_or((1, GENESIS.to_string()));
     let at = time::now().naive_utc();
     let photo_ids: Vec<String> = photos.iter().map(|p| p.to_string()).collect();
     let data = serde_json::to_string(&data).map_err(AppError::internal)?;
@@ -285,35 +326,70 @@ fn verify_rows(order: DbUuid, rows: &[EventRow]) -> ChainReport {
     for e in rows {
         let photos: Vec<String> = match serde_json::from_str(&e.photo_ids) {
             Ok(p) => p,
-            Err(_) => return ChainReport { valid: false, events: rows.len(), broken_at: Some(hash_chain::Break { seq: e.seq, reason: "hash".into() }) },
+            Err(_) => {
+                return ChainReport {
+                    valid: false,
+                    events: rows.len(),
+                    broken_at: Some(hash_chain::Break {
+                        seq: e.seq,
+                        reason: "hash".into(),
+                    }),
+                }
+            }
         };
-        owned.push((e.actor_id.map(|a| a.0.to_string()), canonical_at(e.at), photos));
+        owned.push((
+            e.actor_id.map(|a| a.0.to_string()),
+            canonical_at(e.at),
+            photos,
+        ));
     }
-    let items = rows.iter().zip(owned.iter()).map(|(e, (actor, at, photos))| {
-        (
-            Canonical {
-                order_id: &order_s,
-                seq: e.seq,
-                action: &e.action,
-                actor_id: actor.as_deref(),
-                actor_role: &e.actor_role,
-                at,
-                comment: &e.comment,
-                photo_ids: photos,
-                data: &e.data,
-            },
-            e.prev_hash.as_str(),
-            e.hash.as_str(),
-        )
-    });
+    let items = rows
+        .iter()
+        .zip(owned.iter())
+        .map(|(e, (actor, at, photos))| {
+            (
+                Canonical {
+                    order_id: &order_s,
+                    seq: e.seq,
+                    action: &e.action,
+                    actor_id: actor.as_deref(),
+                    actor_role: &e.actor_role,
+                    at,
+                    comment: &e.comment,
+                    photo_ids: photos,
+                    data: &e.data,
+                },
+                e.prev_hash.as_str(),
+                e.hash.as_str(),
+            )
+        });
     // Gaps in the sequence are breaks too (a deleted event).
-    if let Some((i, e)) = rows.iter().enumerate().find(|(i, e)| e.seq != *i as i32 + 1) {
+    if let Some((i, e)) = rows
+        .iter()
+        .enumerate()
+        .find(|(i, e)| e.seq != *i as i32 + 1)
+    {
         let _ = i;
-        return ChainReport { valid: false, events: rows.len(), broken_at: Some(hash_chain::Break { seq: e.seq, reason: "sequence".into() }) };
+        return ChainReport {
+            valid: false,
+            events: rows.len(),
+            broken_at: Some(hash_chain::Break {
+                seq: e.seq,
+                reason: "sequence".into(),
+            }),
+        };
     }
     match hash_chain::verify(items) {
-        Ok(n) => ChainReport { valid: true, events: n, broken_at: None },
-        Err(b) => ChainReport { valid: false, events: rows.len(), broken_at: Some(b) },
+        Ok(n) => ChainReport {
+            valid: true,
+            events: n,
+            broken_at: None,
+        },
+        Err(b) => ChainReport {
+            valid: false,
+            events: rows.len(),
+            broken_at: Some(b),
+        },
     }
 }
 
@@ -334,7 +410,8 @@ pub struct NewOrder {
 }
 
 fn scoped(who: &Principal, row: Option<OrderRow>) -> AppResult<OrderRow> {
-    row.filter(|r| who.can_see_enterprise(r.enterprise_id.0)).ok_or_else(not_found)
+    row.filter(|r| who.can_see_enterprise(r.enterprise_id.0))
+        .ok_or_else(not_found)
 }
 
 pub async fn create(ctx: &Ctx, who: &Principal, input: NewOrder) -> AppResult<OrderView> {
@@ -346,10 +423,10 @@ pub async fn create(ctx: &Ctx, who: &Principal, input: NewOrder) -> AppResult<Or
     let mut ids = input.finding_ids.clone();
     ids.sort();
     ids.dedup();
-    let id = ctx
-        .db
-        .run(move |c| {
-            c.write_tx(|c| {
+    // The first order of a year inserts its counter row; two such requests
+    // racing on PostgreSQL make one retry (then it finds the row).
+    let id = super::auth::retry_once_on_duplicate(ctx, move |c| {
+            {
                 let now = time::now();
                 let mut e = FieldErrors::new();
                 if !who.can_see_enterprise(input.enterprise_id) || db::enterprises::find(c, DbUuid(input.enterprise_id))?.is_none() {
@@ -431,7 +508,7 @@ pub async fn create(ctx: &Ctx, who: &Principal, input: NewOrder) -> AppResult<Or
                     false,
                 )?;
                 Ok::<_, AppError>(id)
-            })
+            }
         })
         .await?;
     get(ctx, &viewer, id.0).await
@@ -575,7 +652,13 @@ impl Command {
     }
 }
 
-fn attach_photos(c: &mut DbConn, who: &Principal, field: &str, ids: &[Uuid], enterprise: Uuid) -> AppResult<()> {
+fn attach_photos(
+    c: &mut DbConn,
+    who: &Principal,
+    field: &str,
+    ids: &[Uuid],
+    enterprise: Uuid,
+) -> AppResult<()> {
     let bad = super::photos::attach(c, who, ids, enterprise)?;
     if bad.is_empty() {
         return Ok(());
@@ -589,7 +672,13 @@ fn attach_photos(c: &mut DbConn, who: &Principal, field: &str, ids: &[Uuid], ent
 
 /// Flags on evidence photos for the verifier: taken before the order, or
 /// far from the finding, or without a camera time at all.
-fn evidence_flags(c: &mut DbConn, order: &OrderRow, finding: &db::findings::FindingRow, photos: &[Uuid], max_distance_m: f64) -> AppResult<Value> {
+fn evidence_flags(
+    c: &mut DbConn,
+    order: &OrderRow,
+    finding: &db::findings::FindingRow,
+    photos: &[Uuid],
+    max_distance_m: f64,
+) -> AppResult<Value> {
     let rows = db::photos::find_many(c, &photos.iter().copied().map(DbUuid).collect::<Vec<_>>())?;
     let mut out = serde_json::Map::new();
     for p in rows {
@@ -599,7 +688,13 @@ fn evidence_flags(c: &mut DbConn, order: &OrderRow, finding: &db::findings::Find
             (Some("exif"), Some(_)) => {}
             _ => flags.push("no_camera_time"),
         }
-        if let (Some("exif"), Some(lat), Some(lon), Some(flat), Some(flon)) = (p.location_source.as_deref(), p.lat, p.lon, finding.lat, finding.lon) {
+        if let (Some("exif"), Some(lat), Some(lon), Some(flat), Some(flon)) = (
+            p.location_source.as_deref(),
+            p.lat,
+            p.lon,
+            finding.lat,
+            finding.lon,
+        ) {
             if geo::distance_m(lat, lon, flat, flon) > max_distance_m {
                 flags.push("far_from_finding");
             }
@@ -615,12 +710,21 @@ fn require_text(field: &str, s: &str, max: usize) -> AppResult<()> {
     if text_ok(s, max) {
         Ok(())
     } else {
-        Err(AppError::field(field, format!("应为1到{max}字 / must be 1..{max} characters")))
+        Err(AppError::field(
+            field,
+            format!("应为1到{max}字 / must be 1..{max} characters"),
+        ))
     }
 }
 
 /// `POST /rectification-orders/{id}/{action}` (and `PUT …/plan`).
-pub async fn act(ctx: &Ctx, who: &Principal, id: Uuid, cmd: Command, if_match: Option<String>) -> AppResult<OrderView> {
+pub async fn act(
+    ctx: &Ctx,
+    who: &Principal,
+    id: Uuid,
+    cmd: Command,
+    if_match: Option<String>,
+) -> AppResult<OrderView> {
     let viewer = who.clone();
     let who = who.clone();
     let settings = ctx.settings.clone();
@@ -639,6 +743,8 @@ pub async fn act(ctx: &Ctx, who: &Principal, id: Uuid, cmd: Command, if_match: O
                     };
                     return Err(AppError::forbidden(format!("{why} ({})", action.as_str())));
                 }
+                // Preconditions come before the state rules (RFC 9110 §13.2.2):
+                // a client holding a stale copy learns that first.
                 if let Some(tag) = &if_match {
                     if tag.trim() != "*" && tag.trim() != etag(&row) {
                         return Err(AppError::PreconditionFailed { detail: format!("整改通知书已被他人更新（当前版本{}），请刷新后重试 / the order changed (now version {}); reload and retry", row.version, row.version) });
@@ -837,7 +943,10 @@ pub async fn events(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<Vec<Event
     ctx.db
         .run(move |c| {
             let row = scoped(&who, db::orders::find(c, DbUuid(id))?)?;
-            db::orders::events_of(c, row.id)?.into_iter().map(|e| event_view(e, &who)).collect()
+            db::orders::events_of(c, row.id)?
+                .into_iter()
+                .map(|e| event_view(e, &who))
+                .collect()
         })
         .await
 }
@@ -889,7 +998,8 @@ pub async fn list(ctx: &Ctx, who: &Principal, q: OrderQuery) -> AppResult<Page<O
         deadline_from: q.deadline_from,
         deadline_to: q.deadline_to,
         source: q.source.map(|s| s.as_str().to_string()),
-        submitted_before: (q.verification_late == Some(true)).then(|| (now - chrono::Duration::days(rules::VERIFICATION_DAYS)).naive_utc()),
+        submitted_before: (q.verification_late == Some(true))
+            .then(|| (now - chrono::Duration::days(rules::VERIFICATION_DAYS)).naive_utc()),
         before: before.map(|(t, id)| (t, DbUuid(id))),
         limit: limit + 1,
     };
@@ -899,8 +1009,16 @@ pub async fn list(ctx: &Ctx, who: &Principal, q: OrderQuery) -> AppResult<Page<O
             let rows = db::orders::list(c, &filter)?;
             let more = rows.len() as i64 > limit;
             let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
-            let next_cursor = if more { rows.last().map(|r| pagination::encode_seek(r.issued_at, r.id.0)) } else { None };
-            let items = rows.into_iter().map(|r| view(c, r, &who, false)).collect::<AppResult<Vec<_>>>()?;
+            let next_cursor = if more {
+                rows.last()
+                    .map(|r| pagination::encode_seek(r.issued_at, r.id.0))
+            } else {
+                None
+            };
+            let items = rows
+                .into_iter()
+                .map(|r| view(c, r, &who, false))
+                .collect::<AppResult<Vec<_>>>()?;
             Ok(Page { items, next_cursor })
         })
         .await
@@ -928,19 +1046,38 @@ pub async fn deadline_job(ctx: &Ctx) -> AppResult<DeadlineRun> {
                 let won = c.write_tx(|c| {
                     if db::orders::claim_flag(c, id, true, now.naive_utc())? == 1 {
                         let row = db::orders::find(c, id)?.ok_or_else(not_found)?;
-                        append(c, id, Action::Overdue, None, "", &[], json!({"deadline": row.effective_deadline}), false)?;
+                        append(
+                            c,
+                            id,
+                            Action::Overdue,
+                            None,
+                            "",
+                            &[],
+                            json!({"deadline": row.effective_deadline}),
+                            false,
+                        )?;
                         return Ok::<_, AppError>(true);
                     }
                     Ok(false)
                 })?;
                 run.overdue += usize::from(won);
             }
-            for id in db::orders::due_for_reminder(c, today, today + chrono::Duration::days(days))? {
+            for id in db::orders::due_for_reminder(c, today, today + chrono::Duration::days(days))?
+            {
                 let won = c.write_tx(|c| {
                     if db::orders::claim_flag(c, id, false, now.naive_utc())? == 1 {
                         let row = db::orders::find(c, id)?.ok_or_else(not_found)?;
                         let left = (row.effective_deadline - today).num_days();
-                        append(c, id, Action::Reminder, None, "", &[], json!({"deadline": row.effective_deadline, "days_left": left}), false)?;
+                        append(
+                            c,
+                            id,
+                            Action::Reminder,
+                            None,
+                            "",
+                            &[],
+                            json!({"deadline": row.effective_deadline, "days_left": left}),
+                            false,
+                        )?;
                         return Ok::<_, AppError>(true);
                     }
                     Ok(false)
@@ -994,7 +1131,9 @@ pub struct EnterpriseStats {
     pub on_time_rate: Option<f64>,
 }
 
-fn period(q: &StatsQuery) -> AppResult<(Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>)> {
+fn period(
+    q: &StatsQuery,
+) -> AppResult<(Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>)> {
     pagination::check_time("from", q.from)?;
     pagination::check_time("to", q.to)?;
     Ok((q.from.map(|t| t.naive_utc()), q.to.map(|t| t.naive_utc())))
@@ -1031,16 +1170,44 @@ pub async fn overview(ctx: &Ctx, who: &Principal, q: StatsQuery) -> AppResult<Ov
                 overdue: db::orders::count_overdue(c, only, today)?,
                 closed_in_period: closed,
                 median_days_to_close: median,
-                findings_by_status: to_map(db::findings::count_by(c, db::findings::GroupBy::Status, only, from, to)?),
-                findings_by_level: to_map(db::findings::count_by(c, db::findings::GroupBy::Level, only, from, to)?),
-                findings_by_category: to_map(db::findings::count_by(c, db::findings::GroupBy::Category, only, from, to)?),
-                findings_by_source: to_map(db::findings::count_by(c, db::findings::GroupBy::Source, only, from, to)?),
+                findings_by_status: to_map(db::findings::count_by(
+                    c,
+                    db::findings::GroupBy::Status,
+                    only,
+                    from,
+                    to,
+                )?),
+                findings_by_level: to_map(db::findings::count_by(
+                    c,
+                    db::findings::GroupBy::Level,
+                    only,
+                    from,
+                    to,
+                )?),
+                findings_by_category: to_map(db::findings::count_by(
+                    c,
+                    db::findings::GroupBy::Category,
+                    only,
+                    from,
+                    to,
+                )?),
+                findings_by_source: to_map(db::findings::count_by(
+                    c,
+                    db::findings::GroupBy::Source,
+                    only,
+                    from,
+                    to,
+                )?),
             })
         })
         .await
 }
 
-pub async fn per_enterprise(ctx: &Ctx, who: &Principal, q: StatsQuery) -> AppResult<Vec<EnterpriseStats>> {
+pub async fn per_enterprise(
+    ctx: &Ctx,
+    who: &Principal,
+    q: StatsQuery,
+) -> AppResult<Vec<EnterpriseStats>> {
     let (from, to) = period(&q)?;
     let only = scope_ids(who);
     ctx.db
@@ -1048,18 +1215,25 @@ pub async fn per_enterprise(ctx: &Ctx, who: &Principal, q: StatsQuery) -> AppRes
             let today = rules::park_today(time::now());
             let rows = db::orders::per_enterprise(c, only.as_deref(), today, from, to)?;
             let mut out = Vec::new();
-            for (eid, open, overdue, closed, on_time) in rows {
-                let name = db::enterprises::find(c, eid)?.map(|e| e.name).unwrap_or_default();
+            for r in rows {
+                let name = db::enterprises::find(c, r.enterprise_id)?
+                    .map(|e| e.name)
+                    .unwrap_or_default();
                 out.push(EnterpriseStats {
-                    enterprise_id: eid.0,
+                    enterprise_id: r.enterprise_id.0,
                     name,
-                    open,
-                    overdue,
-                    closed,
-                    on_time_rate: (closed > 0).then(|| on_time as f64 / closed as f64),
+                    open: r.open,
+                    overdue: r.overdue,
+                    closed: r.closed,
+                    on_time_rate: (r.closed > 0).then(|| r.closed_on_time as f64 / r.closed as f64),
                 });
             }
-            out.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(b.open.cmp(&a.open)).then(a.name.cmp(&b.name)));
+            out.sort_by(|a, b| {
+                b.overdue
+                    .cmp(&a.overdue)
+                    .then(b.open.cmp(&a.open))
+                    .then(a.name.cmp(&b.name))
+            });
             Ok(out)
         })
         .await

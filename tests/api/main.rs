@@ -11,6 +11,7 @@ mod findings;
 mod helpers;
 mod inspections;
 mod ops;
+mod orders;
 mod photos;
 mod roles;
 mod users;
