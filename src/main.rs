@@ -301,3 +301,31 @@ async fn run() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_the_documented_commands() {
+        for args in [
+            vec!["anhuan", "serve"],
+            vec!["anhuan", "migrate"],
+            vec!["anhuan", "user", "create", "li", "--role", "inspector"],
+            vec!["anhuan", "user", "set-password", "li"],
+            vec!["anhuan", "enterprise", "import", "park.csv"],
+            vec!["anhuan", "photos", "gc", "--grace-hours", "0"],
+            vec!["anhuan", "photos", "verify"],
+            vec!["anhuan", "openapi"],
+        ] {
+            assert!(Cli::try_parse_from(&args).is_ok(), "{args:?}");
+        }
+        assert!(Cli::try_parse_from(["anhuan", "user", "create", "li", "--role", "root"]).is_err());
+    }
+}
