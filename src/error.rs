@@ -184,7 +184,11 @@ impl AppError {
             | AppError::Unprocessable { detail, .. }
             | AppError::RangeNotSatisfiable { detail, .. }
             | AppError::PreconditionFailed { detail } => detail.clone(),
-            AppError::NotFound { what } => format!("{what}不存在 / {what} not found"),
+            AppError::NotFound { what } => {
+                // `what` is "中文 english" (e.g. "企业 enterprise").
+                let (zh, en) = what.split_once(' ').unwrap_or((what, what));
+                format!("{zh}不存在 / {en} not found")
+            }
             AppError::Unavailable(_) => {
                 "服务暂时不可用，请稍后重试 / temporarily unavailable, retry later".into()
             }

@@ -54,9 +54,11 @@ pub fn build_context(settings: &Settings) -> anyhow::Result<Ctx> {
     if loaded > 0 {
         tracing::info!(loaded, "published checklist versions from checklists/");
     }
-    if let Some(generated) = auth::bootstrap_admin(&db, settings.bootstrap_password.as_deref())? {
+    match auth::bootstrap_admin(&db, settings.bootstrap_password.as_deref())? {
         // Printed once, on purpose: this is the only way to learn it.
-        tracing::warn!("created account `admin` with generated password: {generated}  (change it: anhuan user set-password admin)");
+        Some(Some(generated)) => tracing::warn!("created account `admin` with generated password: {generated}  (change it: anhuan user set-password admin)"),
+        Some(None) => tracing::info!("created account `admin` with the password from ANHUAN_BOOTSTRAP_PASSWORD"),
+        None => {}
     }
     let workers = settings
         .image_workers

@@ -7,7 +7,8 @@ use diesel::prelude::*;
 #[diesel(table_name = f)]
 pub struct FindingRow {
     pub id: DbUuid,
-    pub enterprise_id: DbUuid,
+    pub enterprise_id: Option<DbUuid>,
+    pub department: Option<String>,
     pub source: String,
     pub category: String,
     pub level: String,

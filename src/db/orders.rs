@@ -13,7 +13,8 @@ pub struct OrderRow {
     pub number: String,
     pub year: i32,
     pub seq: i64,
-    pub enterprise_id: DbUuid,
+    pub enterprise_id: Option<DbUuid>,
+    pub department: Option<String>,
     pub status: String,
     pub level: String,
     pub major_reason: Option<String>,
@@ -435,7 +436,11 @@ pub fn per_enterprise(
         if on_time {
             q = q.filter(o::overdue_recorded.eq(false));
         }
-        q.load(conn)
+        let rows: Vec<(Option<DbUuid>, i64)> = q.load(conn)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(e, n)| e.map(|e| (e, n)))
+            .collect())
     };
     let open = count(
         &["issued", "rectifying", "pending_verification"],
@@ -467,29 +472,51 @@ pub fn per_enterprise(
         .collect())
 }
 
-/// Sets a once-only flag (`reminder_recorded` / `overdue_recorded`) if it
-/// is still false; 1 means this caller won and records the event.
+/// Sets a once-only flag if it is still false *and* the order still
+/// qualifies (it may have been submitted, cancelled or extended since the
+/// job listed it); 1 means this caller won and records the event.
 pub fn claim_flag(
     conn: &mut DbConn,
     id: DbUuid,
     overdue: bool,
+    today: NaiveDate,
+    remind_until: NaiveDate,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
+    let open = o::table
+        .find(id)
+        .filter(o::status.eq_any(["issued", "rectifying"]));
     if overdue {
-        diesel::update(o::table.find(id).filter(o::overdue_recorded.eq(false)))
-            .set((
-                o::overdue_recorded.eq(true),
-                o::version.eq(o::version + 1),
-                o::updated_at.eq(now),
-            ))
-            .execute(conn)
+        diesel::update(
+            open.filter(o::overdue_recorded.eq(false))
+                .filter(o::effective_deadline.lt(today)),
+        )
+        .set((
+            o::overdue_recorded.eq(true),
+            o::version.eq(o::version + 1),
+            o::updated_at.eq(now),
+        ))
+        .execute(conn)
     } else {
-        diesel::update(o::table.find(id).filter(o::reminder_recorded.eq(false)))
-            .set((
-                o::reminder_recorded.eq(true),
-                o::version.eq(o::version + 1),
-                o::updated_at.eq(now),
-            ))
-            .execute(conn)
+        diesel::update(
+            open.filter(o::reminder_recorded.eq(false))
+                .filter(o::effective_deadline.ge(today))
+                .filter(o::effective_deadline.le(remind_until)),
+        )
+        .set((
+            o::reminder_recorded.eq(true),
+            o::version.eq(o::version + 1),
+            o::updated_at.eq(now),
+        ))
+        .execute(conn)
     }
+}
+
+/// Has this finding ever been part of an order (open, closed or cancelled)?
+pub fn ever_ordered(conn: &mut DbConn, finding: DbUuid) -> QueryResult<bool> {
+    Ok(of::table
+        .filter(of::finding_id.eq(finding))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
 }

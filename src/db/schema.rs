@@ -114,7 +114,8 @@ table! {
     use crate::db::types::sql_types::Uuid;
     findings (id) {
         id -> Uuid,
-        enterprise_id -> Uuid,
+        enterprise_id -> Nullable<Uuid>,
+        department -> Nullable<Text>,
         source -> Text,
         category -> Text,
         level -> Text,
@@ -196,7 +197,8 @@ table! {
         number -> Text,
         year -> Integer,
         seq -> BigInt,
-        enterprise_id -> Uuid,
+        enterprise_id -> Nullable<Uuid>,
+        department -> Nullable<Text>,
         status -> Text,
         level -> Text,
         major_reason -> Nullable<Text>,
@@ -264,6 +266,45 @@ table! {
     }
 }
 
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    env_audits (id) {
+        id -> Uuid,
+        level -> Text,
+        name -> Text,
+        document_number -> Text,
+        received_date -> Date,
+        default_deadline -> Nullable<Date>,
+        created_by -> Uuid,
+        created_at -> Timestamp,
+    }
+}
+
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    env_audit_items (id) {
+        id -> Uuid,
+        audit_id -> Uuid,
+        item_no -> Text,
+        description -> Text,
+        enterprise_id -> Nullable<Uuid>,
+        department -> Nullable<Text>,
+        measures -> Text,
+        deadline -> Date,
+        target -> Text,
+        finding_id -> Uuid,
+        content_hash -> Text,
+        acceptance_date -> Nullable<Date>,
+        acceptance_opinion -> Nullable<Text>,
+        disclosure_date -> Nullable<Date>,
+        disclosure_place -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 joinable!(order_findings -> rectification_orders (order_id));
 joinable!(order_findings -> findings (finding_id));
 joinable!(photo_links -> photos (photo_id));
@@ -286,5 +327,7 @@ allow_tables_to_appear_in_same_query!(
     rectification_orders,
     order_findings,
     extension_requests,
-    order_events
+    order_events,
+    env_audits,
+    env_audit_items
 );

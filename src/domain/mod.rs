@@ -4,6 +4,7 @@
 pub mod checklist;
 pub mod credit_code;
 pub mod enterprise;
+pub mod env_audit;
 pub mod finding;
 pub mod geo;
 pub mod hash_chain;

@@ -48,6 +48,15 @@ impl Principal {
         }
     }
 
+    /// Records owned by a department (no enterprise) are park business:
+    /// only unscoped roles see them.
+    pub fn can_see(&self, enterprise: Option<Uuid>) -> bool {
+        match enterprise {
+            Some(e) => self.can_see_enterprise(e),
+            None => self.scope() == Scope::All,
+        }
+    }
+
     pub fn can_see_enterprise(&self, id: Uuid) -> bool {
         match self.scope() {
             Scope::All => true,
@@ -342,12 +351,13 @@ pub async fn me(ctx: &Ctx, who: &Principal) -> AppResult<UserView> {
     super::users::view_by_id(ctx, who.user_id).await
 }
 
-/// Creates `admin` when there are no users. Returns the generated password
-/// when none was configured, so the caller can print it once.
+/// Creates `admin` when there are no users. `None`: users existed;
+/// `Some(None)`: created with the configured password; `Some(Some(p))`:
+/// created with generated password `p`, for the caller to print once.
 pub fn bootstrap_admin(
     db: &crate::db::Db,
     configured: Option<&str>,
-) -> anyhow::Result<Option<String>> {
+) -> anyhow::Result<Option<Option<String>>> {
     db.run_blocking(|c| {
         if db::users::count(c)? > 0 {
             return Ok(None);
@@ -375,6 +385,6 @@ pub fn bootstrap_admin(
                 updated_at: now,
             },
         )?;
-        Ok::<_, anyhow::Error>(generated.then_some(password))
+        Ok::<_, anyhow::Error>(Some(generated.then_some(password)))
     })
 }

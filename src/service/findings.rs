@@ -27,7 +27,10 @@ pub struct Label {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FindingView {
     pub id: Uuid,
-    pub enterprise_id: Uuid,
+    /// The enterprise responsible; null for a department-owned audit item.
+    pub enterprise_id: Option<Uuid>,
+    /// The government department responsible (environmental inspection items).
+    pub department: Option<String>,
     pub source: Source,
     pub category: Category,
     pub category_label: Label,
@@ -64,7 +67,8 @@ pub fn view(r: FindingRow) -> AppResult<FindingView> {
     let (lz, le) = rules::level_label(level);
     Ok(FindingView {
         id: r.id.0,
-        enterprise_id: r.enterprise_id.0,
+        enterprise_id: r.enterprise_id.map(|e| e.0),
+        department: r.department,
         source: Source::parse(&r.source).ok_or_else(|| corrupt("source"))?,
         category,
         category_label: Label { zh: cz, en: ce },
@@ -142,7 +146,7 @@ pub async fn put(
     super::auth::retry_once_on_duplicate(ctx, move |c| {
                 let existing = db::findings::find(c, DbUuid(id))?;
                 if let Some(cur) = &existing {
-                    if !who.can_see_enterprise(cur.enterprise_id.0) {
+                    if !who.can_see(cur.enterprise_id.map(|e| e.0)) {
                         return Err(not_found());
                     }
                 }
@@ -156,19 +160,21 @@ pub async fn put(
                     if cur.reported_by.0 != who.user_id {
                         return Err(AppError::forbidden("只能修改自己上报的隐患 / only the reporter may change a finding"));
                     }
-                    if cur.source != Source::AdHoc.as_str() || cur.status != FindingStatus::Open.as_str() {
+                    // Once in an order (even a cancelled one) the finding is part of that
+                    // order's record: its content no longer changes.
+                    if cur.source != Source::AdHoc.as_str() || cur.status != FindingStatus::Open.as_str() || db::orders::ever_ordered(c, cur.id)? {
                         return Err(AppError::conflict("finding_not_editable", "隐患已进入整改或由检查生成，不能再修改 / this finding can no longer be changed"));
                     }
                 }
                 errs.clone().finish().map_err(AppError::validation)?;
                 if let Some(prev) = input.previous_finding_id {
                     let ok = db::findings::find(c, DbUuid(prev))?
-                        .is_some_and(|p| p.enterprise_id.0 == input.enterprise_id && p.status == FindingStatus::Closed.as_str());
+                        .is_some_and(|p| p.enterprise_id.map(|e| e.0) == Some(input.enterprise_id) && p.status == FindingStatus::Closed.as_str());
                     if !ok {
                         return Err(AppError::field("previous_finding_id", "应为同一企业已销号的隐患 / must be a closed finding of the same enterprise"));
                     }
                 }
-                let bad = super::photos::attach(c, &who, &input.photo_ids, input.enterprise_id)?;
+                let bad = super::photos::attach(c, &who, &input.photo_ids, Some(input.enterprise_id))?;
                 if !bad.is_empty() {
                     let mut e = crate::domain::FieldErrors::new();
                     for p in bad {
@@ -179,7 +185,8 @@ pub async fn put(
                 let now = time::now().naive_utc();
                 let row = FindingRow {
                     id: DbUuid(id),
-                    enterprise_id: DbUuid(input.enterprise_id),
+                    enterprise_id: Some(DbUuid(input.enterprise_id)),
+                    department: None,
                     source: Source::AdHoc.as_str().into(),
                     category: input.category.as_str().into(),
                     level: input.level.as_str().into(),
@@ -223,7 +230,7 @@ pub async fn get(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<FindingView>
     ctx.db
         .run(move |c| {
             let row = db::findings::find(c, DbUuid(id))?
-                .filter(|r| who.can_see_enterprise(r.enterprise_id.0))
+                .filter(|r| who.can_see(r.enterprise_id.map(|e| e.0)))
                 .ok_or_else(not_found)?;
             view(row)
         })

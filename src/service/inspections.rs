@@ -262,7 +262,7 @@ pub async fn put(
             .iter()
             .flat_map(|a| a.photo_ids.iter().copied())
             .collect();
-        let bad = super::photos::attach(c, &who, &all, input.enterprise_id)?;
+        let bad = super::photos::attach(c, &who, &all, Some(input.enterprise_id))?;
         if !bad.is_empty() {
             let mut e = FieldErrors::new();
             for (i, a) in input.answers.iter().enumerate() {
@@ -391,7 +391,8 @@ pub async fn submit(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<Inspectio
                         c,
                         &FindingRow {
                             id: DbUuid(Uuid::now_v7()),
-                            enterprise_id: row.enterprise_id,
+                            enterprise_id: Some(row.enterprise_id),
+                            department: None,
                             source: source.as_str().into(),
                             category: t.category.as_str().into(),
                             level: o.level.as_str().into(),

@@ -91,7 +91,9 @@ pub struct OrderView {
     pub id: Uuid,
     /// e.g. 安环整改〔2026〕0007号
     pub number: String,
-    pub enterprise_id: Uuid,
+    /// The enterprise addressed; null for a department-owned audit item.
+    pub enterprise_id: Option<Uuid>,
+    pub department: Option<String>,
     pub status: OrderStatus,
     pub status_label: String,
     pub level: HazardLevel,
@@ -145,7 +147,9 @@ fn allowed_for(who: &Principal, status: OrderStatus, level: HazardLevel) -> Vec<
 }
 
 fn event_view(e: EventRow, who: &Principal) -> AppResult<EventView> {
-    let mut data: Value = serde_json::from_str(&e.data).map_err(AppError::internal)?;
+    // A tampered row must still be readable (verification reports it).
+    let mut data: Value =
+        serde_json::from_str(&e.data).unwrap_or_else(|_| Value::String(e.data.clone()));
     if who.role == Role::Enterprise {
         // Internal notes of inspectors are not for the enterprise.
         if let Some(m) = data.as_object_mut() {
@@ -168,7 +172,7 @@ fn event_view(e: EventRow, who: &Principal) -> AppResult<EventView> {
         actor_role: e.actor_role,
         at: e.at.and_utc(),
         comment: e.comment,
-        photo_ids: serde_json::from_str(&e.photo_ids).map_err(AppError::internal)?,
+        photo_ids: serde_json::from_str(&e.photo_ids).unwrap_or_default(),
         data,
         prev_hash: e.prev_hash,
         hash: e.hash,
@@ -213,7 +217,8 @@ fn view(c: &mut DbConn, row: OrderRow, who: &Principal, full: bool) -> AppResult
     Ok(OrderView {
         id: row.id.0,
         number: row.number,
-        enterprise_id: row.enterprise_id.0,
+        enterprise_id: row.enterprise_id.map(|e| e.0),
+        department: row.department,
         status,
         status_label: status.label_zh().into(),
         level,
@@ -320,7 +325,9 @@ pub struct ChainReport {
     pub broken_at: Option<hash_chain::Break>,
 }
 
-fn verify_rows(order: DbUuid, rows: &[EventRow]) -> ChainReport {
+/// Every change of an order adds one event and one version, so the
+/// version also tells when events were deleted from the end.
+fn verify_rows(order: DbUuid, version: i32, rows: &[EventRow]) -> ChainReport {
     let order_s = order.0.to_string();
     let mut owned = Vec::new();
     for e in rows {
@@ -379,6 +386,17 @@ fn verify_rows(order: DbUuid, rows: &[EventRow]) -> ChainReport {
             }),
         };
     }
+    if rows.len() as i32 != version {
+        let seq = rows.len() as i32 + 1;
+        return ChainReport {
+            valid: false,
+            events: rows.len(),
+            broken_at: Some(hash_chain::Break {
+                seq,
+                reason: "missing".into(),
+            }),
+        };
+    }
     match hash_chain::verify(items) {
         Ok(n) => ChainReport {
             valid: true,
@@ -410,7 +428,7 @@ pub struct NewOrder {
 }
 
 fn scoped(who: &Principal, row: Option<OrderRow>) -> AppResult<OrderRow> {
-    row.filter(|r| who.can_see_enterprise(r.enterprise_id.0))
+    row.filter(|r| who.can_see(r.enterprise_id.map(|e| e.0)))
         .ok_or_else(not_found)
 }
 
@@ -435,8 +453,8 @@ pub async fn create(ctx: &Ctx, who: &Principal, input: NewOrder) -> AppResult<Or
                 if !text_ok(&input.requirements, 4000) {
                     e.add("requirements", "整改要求应为1到4000字 / requirements must be 1..4000 characters");
                 }
-                if input.deadline < rules::park_today(now) {
-                    e.add("deadline", "整改期限不能早于今天 / the deadline cannot be in the past");
+                if future_date("deadline", input.deadline, rules::park_today(now)).is_err() {
+                    e.add("deadline", "整改期限应在今天到十年之内 / the deadline must be between today and ten years ahead");
                 }
                 if ids.is_empty() {
                     e.add("finding_ids", "至少包含一项隐患 / at least one finding");
@@ -444,7 +462,7 @@ pub async fn create(ctx: &Ctx, who: &Principal, input: NewOrder) -> AppResult<Or
                 let mut level = HazardLevel::General;
                 for fid in &ids {
                     match db::findings::find(c, DbUuid(*fid))? {
-                        Some(f) if f.enterprise_id.0 == input.enterprise_id && who.can_see_enterprise(f.enterprise_id.0) => {
+                        Some(f) if f.enterprise_id.map(|e| e.0) == Some(input.enterprise_id) => {
                             if f.status != "open" {
                                 e.add("finding_ids", format!("隐患{fid}已在整改中或已结案 / finding {fid} is already in an order or closed"));
                             }
@@ -471,7 +489,8 @@ pub async fn create(ctx: &Ctx, who: &Principal, input: NewOrder) -> AppResult<Or
                         number: number.clone(),
                         year,
                         seq,
-                        enterprise_id: DbUuid(input.enterprise_id),
+                        enterprise_id: Some(DbUuid(input.enterprise_id)),
+                        department: None,
                         status: OrderStatus::Issued.as_str().into(),
                         level: level.as_str().into(),
                         major_reason: input.major_reason.filter(|_| level == HazardLevel::Major).map(|m| m.as_str().into()),
@@ -657,7 +676,7 @@ fn attach_photos(
     who: &Principal,
     field: &str,
     ids: &[Uuid],
-    enterprise: Uuid,
+    enterprise: Option<Uuid>,
 ) -> AppResult<()> {
     let bad = super::photos::attach(c, who, ids, enterprise)?;
     if bad.is_empty() {
@@ -706,6 +725,29 @@ fn evidence_flags(
     Ok(Value::Object(out))
 }
 
+/// Free text that may be empty but not huge.
+fn optional_text(field: &str, s: &str, max: usize) -> AppResult<()> {
+    if s.chars().count() > max {
+        return Err(AppError::field(
+            field,
+            format!("不超过{max}字 / at most {max} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Deadlines and time limits: from today up to ten years ahead (the
+/// database compares dates as text on SQLite, so years must stay 4-digit).
+fn future_date(field: &str, d: NaiveDate, today: NaiveDate) -> AppResult<()> {
+    if d < today || d > today + chrono::Duration::days(3653) {
+        return Err(AppError::field(
+            field,
+            "日期应在今天到十年之内 / must be between today and ten years ahead",
+        ));
+    }
+    Ok(())
+}
+
 fn require_text(field: &str, s: &str, max: usize) -> AppResult<()> {
     if text_ok(s, max) {
         Ok(())
@@ -728,9 +770,10 @@ pub async fn act(
     let viewer = who.clone();
     let who = who.clone();
     let settings = ctx.settings.clone();
-    ctx.db
-        .run(move |c| {
-            c.write_tx(|c| {
+    // The year's first supervision letter / criticism inserts its counter row;
+    // a concurrent twin on PostgreSQL retries once and finds it.
+    super::auth::retry_once_on_duplicate(ctx, move |c| {
+            {
                 let mut row = scoped(&who, db::orders::find(c, DbUuid(id))?)?;
                 let status = status_of(&row)?;
                 let level = level_of(&row)?;
@@ -759,9 +802,12 @@ pub async fn act(
                 };
                 let now = time::now();
                 let at = now.naive_utc();
-                let enterprise = row.enterprise_id.0;
+                let enterprise = row.enterprise_id.map(|e| e.0);
                 let (comment, photos, data, internal) = match &cmd {
-                    Command::Acknowledge(b) => (b.comment.clone(), vec![], json!({}), false),
+                    Command::Acknowledge(b) => {
+                        optional_text("comment", &b.comment, 4000)?;
+                        (b.comment.clone(), vec![], json!({}), false)
+                    }
                     Command::Progress(b) => {
                         require_text("comment", &b.comment, 4000)?;
                         attach_photos(c, &who, "photo_ids", &b.photo_ids, enterprise)?;
@@ -774,14 +820,15 @@ pub async fn act(
                                 e.add(f, "不能为空，且不超过4000字 / required, up to 4000 characters");
                             }
                         }
-                        if p.time_limit < rules::park_today(now) {
-                            e.add("time_limit", "治理时限不能早于今天 / time_limit cannot be in the past");
+                        if future_date("time_limit", p.time_limit, rules::park_today(now)).is_err() {
+                            e.add("time_limit", "治理时限应在今天到十年之内 / time_limit must be between today and ten years ahead");
                         }
                         e.finish().map_err(AppError::validation)?;
                         row.plan = Some(serde_json::to_string(p).map_err(AppError::internal)?);
                         (String::new(), vec![], json!({"plan": p}), false)
                     }
                     Command::Submit(b) => {
+                        optional_text("comment", &b.comment, 4000)?;
                         if level == HazardLevel::Major && row.plan.is_none() {
                             return Err(AppError::conflict("governance_plan_required", "重大隐患须先提交治理方案 / a major hazard needs its governance plan (PUT …/plan) before submit"));
                         }
@@ -817,6 +864,8 @@ pub async fn act(
                         if b.decision == Decision::Reject {
                             require_text("opinion", &b.opinion, 4000)?;
                         }
+                        optional_text("opinion", &b.opinion, 4000)?;
+                        optional_text("internal_note", b.internal_note.as_deref().unwrap_or(""), 4000)?;
                         attach_photos(c, &who, "photo_ids", &b.photo_ids, enterprise)?;
                         if b.decision == Decision::Accept {
                             row.closed_at = Some(at);
@@ -831,6 +880,7 @@ pub async fn act(
                     }
                     Command::RequestExtension(b) => {
                         require_text("reason", &b.reason, 2000)?;
+                        future_date("requested_deadline", b.requested_deadline, rules::park_today(now))?;
                         if b.requested_deadline <= row.effective_deadline {
                             return Err(AppError::field("requested_deadline", "延期后的期限须晚于当前期限 / must be after the current deadline"));
                         }
@@ -863,6 +913,10 @@ pub async fn act(
                         if !b.approve {
                             require_text("comment", &b.comment, 2000)?;
                         }
+                        optional_text("comment", &b.comment, 2000)?;
+                        if b.approve && x.requested_deadline < rules::park_today(now) {
+                            return Err(AppError::conflict("extension_expired", "申请的期限已过，不能再批准 / the requested deadline has already passed"));
+                        }
                         db::orders::decide_extension(c, x.id, if b.approve { "approved" } else { "denied" }, DbUuid(who.user_id), at, b.comment.trim())?;
                         if b.approve {
                             row.effective_deadline = x.requested_deadline;
@@ -872,6 +926,7 @@ pub async fn act(
                     }
                     Command::Cancel(b) => {
                         require_text("reason", &b.reason, 2000)?;
+                        optional_text("internal_note", b.internal_note.as_deref().unwrap_or(""), 4000)?;
                         row.cancelled_at = Some(at);
                         // The hazards still need fixing: they go back to open, free for a new order.
                         db::orders::set_findings_status(c, row.id, "open", at)?;
@@ -889,9 +944,11 @@ pub async fn act(
                         if esc.get("supervision_letter").is_some() {
                             return Err(AppError::conflict("already_escalated", "已下达督办函 / a supervision letter was already issued"));
                         }
+                        optional_text("comment", &b.comment, 4000)?;
                         if b.time_limit <= rules::park_today(now) {
                             return Err(AppError::field("time_limit", "督办时限须晚于今天 / time_limit must be after today"));
                         }
+                        future_date("time_limit", b.time_limit, rules::park_today(now))?;
                         let year = rules::park_year(now);
                         let n = db::orders::next_number(c, NumberKind::SupervisionLetter.as_str(), year)?;
                         let number = rules::document_number(NumberKind::SupervisionLetter, year, n);
@@ -900,6 +957,7 @@ pub async fn act(
                         (b.comment.clone(), vec![], json!({"number": number, "time_limit": b.time_limit}), false)
                     }
                     Command::PublicCriticism(b) => {
+                        optional_text("comment", &b.comment, 4000)?;
                         let mut esc: Value = row.escalation.as_deref().map(serde_json::from_str).transpose().map_err(AppError::internal)?.unwrap_or(json!({}));
                         let limit = esc.pointer("/supervision_letter/time_limit").and_then(|v| v.as_str()).and_then(|s| s.parse::<NaiveDate>().ok());
                         match limit {
@@ -929,7 +987,11 @@ pub async fn act(
                 }
                 append(c, row.id, action, Some(&who), comment.trim(), &photos, data, internal)?;
                 Ok::<_, AppError>(())
-            })?;
+            }
+    })
+    .await?;
+    ctx.db
+        .run(move |c| {
             let row = scoped(&viewer, db::orders::find(c, DbUuid(id))?)?;
             view(c, row, &viewer, true)
         })
@@ -957,7 +1019,7 @@ pub async fn verify_chain(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<Cha
         .run(move |c| {
             let row = scoped(&who, db::orders::find(c, DbUuid(id))?)?;
             let rows = db::orders::events_of(c, row.id)?;
-            Ok(verify_rows(row.id, &rows))
+            Ok(verify_rows(row.id, row.version, &rows))
         })
         .await
 }
@@ -983,6 +1045,14 @@ pub struct OrderQuery {
 pub async fn list(ctx: &Ctx, who: &Principal, q: OrderQuery) -> AppResult<Page<OrderView>> {
     let limit = pagination::limit(q.limit)?;
     let before = pagination::decode_seek(q.cursor.as_deref())?;
+    for (field, d) in [
+        ("deadline_from", q.deadline_from),
+        ("deadline_to", q.deadline_to),
+    ] {
+        if d.is_some_and(|d| !(1970..=9999).contains(&chrono::Datelike::year(&d))) {
+            return Err(AppError::field(field, "日期超出范围 / date out of range"));
+        }
+    }
     let now = time::now();
     let today = rules::park_today(now);
     let filter = OrderFilter {
@@ -1041,10 +1111,11 @@ pub async fn deadline_job(ctx: &Ctx) -> AppResult<DeadlineRun> {
         .run(move |c| {
             let now = time::now();
             let today = rules::park_today(now);
+            let until = today + chrono::Duration::days(days);
             let mut run = DeadlineRun::default();
             for id in db::orders::due_for_overdue(c, today)? {
                 let won = c.write_tx(|c| {
-                    if db::orders::claim_flag(c, id, true, now.naive_utc())? == 1 {
+                    if db::orders::claim_flag(c, id, true, today, until, now.naive_utc())? == 1 {
                         let row = db::orders::find(c, id)?.ok_or_else(not_found)?;
                         append(
                             c,
@@ -1065,7 +1136,7 @@ pub async fn deadline_job(ctx: &Ctx) -> AppResult<DeadlineRun> {
             for id in db::orders::due_for_reminder(c, today, today + chrono::Duration::days(days))?
             {
                 let won = c.write_tx(|c| {
-                    if db::orders::claim_flag(c, id, false, now.naive_utc())? == 1 {
+                    if db::orders::claim_flag(c, id, false, today, until, now.naive_utc())? == 1 {
                         let row = db::orders::find(c, id)?.ok_or_else(not_found)?;
                         let left = (row.effective_deadline - today).num_days();
                         append(

@@ -388,7 +388,7 @@ pub(crate) fn attach(
     c: &mut DbConn,
     who: &Principal,
     ids: &[Uuid],
-    enterprise: Uuid,
+    enterprise: Option<Uuid>,
 ) -> AppResult<Vec<Uuid>> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -398,12 +398,19 @@ pub(crate) fn attach(
     let mut bad = Vec::new();
     for id in ids {
         match rows.iter().find(|r| r.id.0 == *id) {
-            Some(r) if visible(c, who, r)? => {}
+            Some(r) if visible(c, who, r)? => {
+                // Evidence of one enterprise is never attached to another's record.
+                let linked = db::photos::linked_enterprises(c, r.id)?;
+                if linked.iter().any(|e| Some(e.0) != enterprise) {
+                    bad.push(*id);
+                }
+            }
             _ => bad.push(*id),
         }
     }
-    if bad.is_empty() {
-        db::photos::link(c, &wanted, DbUuid(enterprise))?;
+    // Department-owned records are park business: nothing to link.
+    if let (true, Some(e)) = (bad.is_empty(), enterprise) {
+        db::photos::link(c, &wanted, DbUuid(e))?;
     }
     Ok(bad)
 }

@@ -721,6 +721,94 @@ async fn tampering_with_history_is_detected() {
     let v: Value = p.app.get(&url, &p.officer).await.json().await.unwrap();
     assert_eq!(v["valid"], false);
     assert_eq!(v["broken_at"]["seq"], 3);
+    // Removing the latest event (e.g. a rejection) leaves a consistent-looking
+    // prefix; the order's version still gives it away.
+    let o2 = p.order("general", 7).await;
+    let o2 = p.ok(&o2, "acknowledge", &p.ent_e, json!({})).await;
+    let id2 = o2["id"].as_str().unwrap();
+    p.app.sql(&format!("DELETE FROM order_events WHERE seq = 2 AND action = 'acknowledge' AND comment = '' AND order_id IN (SELECT id FROM rectification_orders WHERE number = '{}')", o2["number"].as_str().unwrap()));
+    let v: Value = p
+        .app
+        .get(
+            &format!("/api/v1/rectification-orders/{id2}/events/verify"),
+            &p.officer,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["valid"], false, "{v}");
+    assert_eq!(v["broken_at"], json!({"seq": 2, "reason": "missing"}));
+}
+
+#[actix_web::test]
+async fn ordered_findings_and_foreign_evidence_stay_put() {
+    let p = park().await;
+    let o = p.order("general", 7).await;
+    let o = p
+        .ok(&o, "cancel", &p.officer, json!({"reason": "重新梳理"}))
+        .await;
+    // The cancelled order's finding cannot be rewritten or moved to another enterprise.
+    let fid = o["findings"][0]["id"].as_str().unwrap();
+    let moved = json!({"enterprise_id": p.f, "category": "safety", "level": "general", "description": "改到乙企业"});
+    assert_problem(
+        p.app
+            .put(&format!("/api/v1/findings/{fid}"), &p.insp, &moved)
+            .await,
+        409,
+        "finding_not_editable",
+    )
+    .await;
+    // A photo attached to enterprise E's record cannot become evidence for F.
+    let photo = p.app.photo(&p.insp).await;
+    let on_e = json!({"enterprise_id": p.e, "category": "safety", "level": "general", "description": "甲", "photo_ids": [photo]});
+    assert_eq!(
+        p.app
+            .put(
+                &format!("/api/v1/findings/{}", Uuid::new_v4()),
+                &p.insp,
+                &on_e
+            )
+            .await
+            .status(),
+        201
+    );
+    let on_f = json!({"enterprise_id": p.f, "category": "safety", "level": "general", "description": "乙", "photo_ids": [photo]});
+    let pr = assert_problem(
+        p.app
+            .put(
+                &format!("/api/v1/findings/{}", Uuid::new_v4()),
+                &p.insp,
+                &on_f,
+            )
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(pr["errors"][0]["field"], "photo_ids");
+    // Far-future and ancient dates are field errors, never 500s.
+    let fid2 = p.finding(&p.e, "general").await;
+    let body = json!({"enterprise_id": p.e, "finding_ids": [fid2], "requirements": "r", "deadline": "9999-12-31"});
+    assert_problem(
+        p.app
+            .post("/api/v1/rectification-orders", &p.officer, body)
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_problem(
+        p.app
+            .get(
+                "/api/v1/rectification-orders?deadline_from=0001-01-01",
+                &p.officer,
+            )
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
 }
 
 /// Expected answer for `role` trying `action` when the order is visible:

@@ -39,7 +39,10 @@ CREATE INDEX inspections_inspector ON inspections (inspector_id, received_at, id
 
 CREATE TABLE findings (
     id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 36),
-    enterprise_id TEXT NOT NULL REFERENCES enterprises (id),
+    -- An enterprise's hazard, or (environmental inspection feedback) a
+    -- problem owned by a government department.
+    enterprise_id TEXT REFERENCES enterprises (id),
+    department TEXT,
     source TEXT NOT NULL CHECK (source IN ('inspection', 'self_inspection', 'env_audit', 'ad_hoc')),
     category TEXT NOT NULL CHECK (category IN ('safety', 'stability', 'environment')),
     level TEXT NOT NULL CHECK (level IN ('general', 'major')),
@@ -59,7 +62,8 @@ CREATE TABLE findings (
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL,
     -- Submitting an inspection twice never makes a finding twice.
-    UNIQUE (inspection_id, item_code)
+    UNIQUE (inspection_id, item_code),
+    CHECK ((enterprise_id IS NULL) <> (department IS NULL))
 );
 CREATE INDEX findings_created ON findings (created_at, id);
 CREATE INDEX findings_enterprise ON findings (enterprise_id, created_at, id);

@@ -12,7 +12,10 @@ CREATE TABLE rectification_orders (
     number TEXT NOT NULL UNIQUE,
     year INTEGER NOT NULL,
     seq BIGINT NOT NULL,
-    enterprise_id TEXT NOT NULL REFERENCES enterprises (id),
+    -- An order goes to an enterprise; a department's environmental inspection
+    -- item is tracked the same way, with the safety office acting for it.
+    enterprise_id TEXT REFERENCES enterprises (id),
+    department TEXT,
     status TEXT NOT NULL CHECK (status IN ('issued', 'rectifying', 'pending_verification', 'closed', 'cancelled')),
     level TEXT NOT NULL CHECK (level IN ('general', 'major')),
     major_reason TEXT,
@@ -31,7 +34,8 @@ CREATE TABLE rectification_orders (
     escalation TEXT,
     version INTEGER NOT NULL,
     updated_at TIMESTAMP NOT NULL,
-    UNIQUE (year, seq)
+    UNIQUE (year, seq),
+    CHECK ((enterprise_id IS NULL) <> (department IS NULL))
 );
 CREATE INDEX orders_enterprise ON rectification_orders (enterprise_id, issued_at, id);
 CREATE INDEX orders_status ON rectification_orders (status, effective_deadline);

@@ -1,0 +1,2 @@
+DROP TABLE env_audit_items;
+DROP TABLE env_audits;
