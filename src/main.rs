@@ -2,7 +2,7 @@
 
 use anhuan::config::Settings;
 use anhuan::domain::Role;
-use anhuan::service::{enterprise_import, photos, users, Ctx};
+use anhuan::service::{auth, enterprise_import, env_audits, photos, users, Ctx};
 use anhuan::startup::{build_context, Application};
 use anhuan::{api, db, telemetry};
 use clap::{Parser, Subcommand};
@@ -38,6 +38,11 @@ enum Command {
         #[command(subcommand)]
         command: EnterpriseCommand,
     },
+    /// Import lists (environmental inspection feedback).
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Photo store maintenance.
     Photos {
         #[command(subcommand)]
@@ -66,6 +71,22 @@ enum UserCommand {
     SetPassword { username: String },
     /// Disable an account; ends its sessions.
     Disable { username: String },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import a feedback list (XLSX or CSV) into an audit batch; all or nothing.
+    EnvAudit {
+        /// The batch id (from POST /api/v1/env-audits).
+        batch: uuid::Uuid,
+        file: PathBuf,
+        /// Allow changes to items already imported (open items only).
+        #[arg(long)]
+        update: bool,
+        /// The safety officer the import is recorded for.
+        #[arg(long = "as")]
+        as_user: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -240,6 +261,37 @@ async fn run() -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Import {
+            command:
+                ImportCommand::EnvAudit {
+                    batch,
+                    file,
+                    update,
+                    as_user,
+                },
+        } => {
+            let ctx = context(&settings).await?;
+            let who = auth::principal_for(&ctx, as_user)
+                .await
+                .map_err(print_problem)?;
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("read {}: {e}", file.display()))?;
+            let r = env_audits::import(&ctx, &who, batch, bytes, update)
+                .await
+                .map_err(print_problem)?;
+            println!(
+                "imported {}: {} new items, {} unchanged, {} updated; orders issued: {}",
+                file.display(),
+                r.created.len(),
+                r.unchanged,
+                r.updated.len(),
+                if r.orders.is_empty() {
+                    "none".to_string()
+                } else {
+                    r.orders.join(", ")
+                }
+            );
+        }
         Command::Photos { command } => {
             let ctx = context(&settings).await?;
             match command {
@@ -323,6 +375,15 @@ mod tests {
             vec!["anhuan", "photos", "gc", "--grace-hours", "0"],
             vec!["anhuan", "photos", "verify"],
             vec!["anhuan", "openapi"],
+            vec![
+                "anhuan",
+                "import",
+                "env-audit",
+                "0190b5d2-0000-7000-8000-000000000000",
+                "list.xlsx",
+                "--as",
+                "officer",
+            ],
         ] {
             assert!(Cli::try_parse_from(&args).is_ok(), "{args:?}");
         }

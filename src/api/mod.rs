@@ -6,6 +6,7 @@ pub mod auth;
 pub mod body_guard;
 pub mod checklists;
 pub mod enterprises;
+pub mod env_audits;
 mod errors;
 pub mod extract;
 pub mod findings;
@@ -34,6 +35,7 @@ pub fn v1(cfg: &mut web::ServiceConfig) {
             .configure(findings::routes)
             .configure(photos::routes)
             .configure(orders::routes)
-            .configure(stats::routes),
+            .configure(stats::routes)
+            .configure(env_audits::routes),
     );
 }

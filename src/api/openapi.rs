@@ -3,11 +3,11 @@
 //! `cargo run -- openapi > api-spec/openapi.json`.
 
 use crate::domain::enterprise::Contact;
-use crate::domain::{checklist, finding, hash_chain, inspection, order};
+use crate::domain::{checklist, env_audit, finding, hash_chain, inspection, order};
 use crate::domain::{FieldError, Industry, Role};
 use crate::error::Problem;
 use crate::service::{
-    auth, checklists, enterprises, findings, health, inspections, orders, photos, users,
+    auth, checklists, enterprises, env_audits, findings, health, inspections, orders, photos, users,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -78,6 +78,11 @@ impl Modify for BearerAuth {
         super::orders::public_criticism,
         super::stats::overview,
         super::stats::enterprises,
+        super::env_audits::create,
+        super::env_audits::list,
+        super::env_audits::get,
+        super::env_audits::import,
+        super::env_audits::ledger,
     ),
     components(schemas(
         Problem, FieldError, Role, Industry, Contact,
@@ -97,6 +102,9 @@ impl Modify for BearerAuth {
         orders::ExtensionBody, orders::ExtensionDecisionBody, orders::CancelBody, orders::SupervisionBody,
         orders::Overview, orders::EnterpriseStats,
         order::OrderStatus, order::Action, order::MajorReason, hash_chain::Break,
+        orders::Acceptance, orders::Disclosure,
+        env_audit::AuditLevel, env_audits::NewAudit, env_audits::AuditView, env_audits::Figures, env_audits::UnitFigures,
+        env_audits::LedgerRow, env_audits::ImportReport, env_audits::ItemChange, super::env_audits::AuditList,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -109,6 +117,7 @@ impl Modify for BearerAuth {
         (name = "photos", description = "照片证据 / photo evidence"),
         (name = "orders", description = "整改通知书 / rectification orders"),
         (name = "stats", description = "统计 / statistics"),
+        (name = "env-audits", description = "督察反馈问题整改台账 / environmental inspection feedback ledger"),
         (name = "health", description = "健康检查 / health"),
     )
 )]

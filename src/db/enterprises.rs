@@ -99,3 +99,10 @@ pub fn list(conn: &mut DbConn, f: &EnterpriseFilter) -> QueryResult<Vec<Enterpri
     }
     q.order(enterprises::id.asc()).limit(f.limit).load(conn)
 }
+
+pub fn find_by_name(conn: &mut DbConn, name: &str) -> QueryResult<Vec<EnterpriseRow>> {
+    enterprises::table
+        .filter(enterprises::name.eq(name))
+        .select(EnterpriseRow::as_select())
+        .load(conn)
+}

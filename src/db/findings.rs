@@ -173,3 +173,14 @@ pub fn count_by(
         GroupBy::Source => grouped!(f::source),
     }
 }
+
+pub fn update_description(
+    conn: &mut DbConn,
+    id: DbUuid,
+    description: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(f::table.find(id))
+        .set((f::description.eq(description), f::updated_at.eq(now)))
+        .execute(conn)
+}

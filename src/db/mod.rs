@@ -4,6 +4,7 @@
 
 pub mod checklists;
 pub mod enterprises;
+pub mod env_audits;
 pub mod findings;
 pub mod inspections;
 pub mod orders;

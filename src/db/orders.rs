@@ -520,3 +520,28 @@ pub fn ever_ordered(conn: &mut DbConn, finding: DbUuid) -> QueryResult<bool> {
         .get_result::<i64>(conn)?
         > 0)
 }
+
+/// The order a finding is (or was last) part of.
+pub fn order_of_finding(conn: &mut DbConn, finding: DbUuid) -> QueryResult<Option<OrderRow>> {
+    o::table
+        .inner_join(of::table)
+        .filter(of::finding_id.eq(finding))
+        .order(o::issued_at.desc())
+        .select(OrderRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The latest progress comment of an order, for the ledger.
+pub fn latest_progress(
+    conn: &mut DbConn,
+    order: DbUuid,
+) -> QueryResult<Option<(String, NaiveDateTime)>> {
+    ev::table
+        .filter(ev::order_id.eq(order))
+        .filter(ev::action.eq_any(["progress", "submit"]))
+        .order(ev::seq.desc())
+        .select((ev::comment, ev::at))
+        .first(conn)
+        .optional()
+}

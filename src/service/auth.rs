@@ -388,3 +388,30 @@ pub fn bootstrap_admin(
         Ok::<_, anyhow::Error>(Some(generated.then_some(password)))
     })
 }
+
+/// The principal of an active account, for CLI commands that act as a
+/// named user (e.g. `anhuan import env-audit --as officer`).
+pub async fn principal_for(ctx: &Ctx, username: String) -> AppResult<Principal> {
+    let row = ctx
+        .db
+        .run(move |c| Ok::<_, AppError>(db::users::find_by_username(c, &username)?))
+        .await?
+        .filter(|u| !u.disabled)
+        .ok_or(AppError::not_found("用户 user"))?;
+    let id = row.id;
+    let assigned = ctx
+        .db
+        .run(move |c| Ok::<_, AppError>(db::users::assigned_enterprises(c, id)?))
+        .await?;
+    Ok(Principal {
+        user_id: row.id.0,
+        username: row.username,
+        role: row
+            .role
+            .parse()
+            .map_err(|e: String| AppError::internal(anyhow::anyhow!(e)))?,
+        enterprise_id: row.enterprise_id.map(|e| e.0),
+        assigned_enterprises: assigned.into_iter().map(|e| e.0).collect(),
+        token_hash: String::new(),
+    })
+}

@@ -6,12 +6,14 @@ pub mod auth;
 pub mod checklists;
 pub mod enterprise_import;
 pub mod enterprises;
+pub mod env_audits;
 pub mod findings;
 pub mod health;
 pub mod inspections;
 pub mod orders;
 pub mod pagination;
 pub mod photos;
+pub mod spreadsheet;
 pub mod text_file;
 pub mod users;
 

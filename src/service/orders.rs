@@ -477,60 +477,105 @@ pub async fn create(ctx: &Ctx, who: &Principal, input: NewOrder) -> AppResult<Or
                     e.add("major_reason", "重大隐患须说明判定理由：stop_production（需停产停业整改）或 external_causes（外部因素致企业难以自行排除） / required for major hazards");
                 }
                 e.finish().map_err(AppError::validation)?;
-                let year = rules::park_year(now);
-                let seq = db::orders::next_number(c, NumberKind::Order.as_str(), year)?;
-                let number = rules::document_number(NumberKind::Order, year, seq);
-                let id = DbUuid(Uuid::now_v7());
-                let at = now.naive_utc();
-                db::orders::insert(
+                let id = issue_in_tx(
                     c,
-                    &OrderRow {
-                        id,
-                        number: number.clone(),
-                        year,
-                        seq,
-                        enterprise_id: Some(DbUuid(input.enterprise_id)),
-                        department: None,
-                        status: OrderStatus::Issued.as_str().into(),
-                        level: level.as_str().into(),
-                        major_reason: input.major_reason.filter(|_| level == HazardLevel::Major).map(|m| m.as_str().into()),
-                        requirements: input.requirements.trim().to_string(),
-                        deadline: input.deadline,
-                        effective_deadline: input.deadline,
-                        plan: None,
-                        issued_by: DbUuid(who.user_id),
-                        issued_at: at,
-                        submitted_at: None,
-                        closed_at: None,
-                        days_to_close: None,
-                        cancelled_at: None,
-                        reminder_recorded: false,
-                        overdue_recorded: false,
-                        escalation: None,
-                        version: 1,
-                        updated_at: at,
-                    },
-                )?;
-                let finding_ids: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
-                // A finding is in at most one open order: losing a race here rolls back.
-                if db::orders::claim_findings(c, id, &finding_ids, at)? != finding_ids.len() {
-                    return Err(AppError::conflict("finding_already_ordered", "隐患已被其他整改通知书包含 / a finding was put into another order meanwhile"));
-                }
-                append(
-                    c,
-                    id,
-                    Action::Issue,
-                    Some(&who),
+                    &who,
+                    &Addressee::Enterprise(input.enterprise_id),
+                    &ids,
                     input.requirements.trim(),
-                    &[],
-                    json!({"number": number, "deadline": input.deadline, "finding_ids": ids, "level": level.as_str()}),
-                    false,
+                    input.deadline,
+                    level,
+                    input.major_reason,
                 )?;
                 Ok::<_, AppError>(id)
             }
         })
         .await?;
     get(ctx, &viewer, id.0).await
+}
+
+/// Whom an order is addressed to.
+#[derive(Debug, Clone)]
+pub(crate) enum Addressee {
+    Enterprise(Uuid),
+    /// A government department owning an environmental inspection item;
+    /// the safety office answers for it.
+    Department(String),
+}
+
+/// Issues an order inside the caller's transaction: number, row, findings
+/// claimed (each in at most one open order), and the first event.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn issue_in_tx(
+    c: &mut DbConn,
+    who: &Principal,
+    to: &Addressee,
+    finding_ids: &[Uuid],
+    requirements: &str,
+    deadline: NaiveDate,
+    level: HazardLevel,
+    major_reason: Option<MajorReason>,
+) -> AppResult<DbUuid> {
+    let now = time::now();
+    let year = rules::park_year(now);
+    let seq = db::orders::next_number(c, NumberKind::Order.as_str(), year)?;
+    let number = rules::document_number(NumberKind::Order, year, seq);
+    let id = DbUuid(Uuid::now_v7());
+    let at = now.naive_utc();
+    let (enterprise_id, department) = match to {
+        Addressee::Enterprise(e) => (Some(DbUuid(*e)), None),
+        Addressee::Department(d) => (None, Some(d.clone())),
+    };
+    db::orders::insert(
+        c,
+        &OrderRow {
+            id,
+            number: number.clone(),
+            year,
+            seq,
+            enterprise_id,
+            department,
+            status: OrderStatus::Issued.as_str().into(),
+            level: level.as_str().into(),
+            major_reason: major_reason
+                .filter(|_| level == HazardLevel::Major)
+                .map(|m| m.as_str().into()),
+            requirements: requirements.to_string(),
+            deadline,
+            effective_deadline: deadline,
+            plan: None,
+            issued_by: DbUuid(who.user_id),
+            issued_at: at,
+            submitted_at: None,
+            closed_at: None,
+            days_to_close: None,
+            cancelled_at: None,
+            reminder_recorded: false,
+            overdue_recorded: false,
+            escalation: None,
+            version: 1,
+            updated_at: at,
+        },
+    )?;
+    let ids: Vec<DbUuid> = finding_ids.iter().copied().map(DbUuid).collect();
+    // Losing a race for a finding rolls the whole request back.
+    if db::orders::claim_findings(c, id, &ids, at)? != ids.len() {
+        return Err(AppError::conflict(
+            "finding_already_ordered",
+            "隐患已被其他整改通知书包含 / a finding was put into another order meanwhile",
+        ));
+    }
+    append(
+        c,
+        id,
+        Action::Issue,
+        Some(who),
+        requirements,
+        &[],
+        json!({"number": number, "deadline": deadline, "finding_ids": finding_ids, "level": level.as_str()}),
+        false,
+    )?;
+    Ok(id)
 }
 
 pub async fn get(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<OrderView> {
@@ -603,6 +648,27 @@ pub struct VerifyBody {
     /// Seen by park staff only, never by the enterprise.
     #[serde(default)]
     pub internal_note: Option<String>,
+    /// 验收: required to close an environmental inspection item.
+    #[serde(default)]
+    pub acceptance: Option<Acceptance>,
+    /// 公示: required to close an environmental inspection item.
+    #[serde(default)]
+    pub disclosure: Option<Disclosure>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Acceptance {
+    pub date: NaiveDate,
+    pub opinion: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Disclosure {
+    pub date: NaiveDate,
+    /// Where it was made public (e.g. 区政府网站、园区公示栏).
+    pub place: String,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -778,7 +844,11 @@ pub async fn act(
                 let status = status_of(&row)?;
                 let level = level_of(&row)?;
                 let action = cmd.action();
-                if !rules::may(who.role, action, level) {
+                // For a department-owned item the safety office answers as the addressee.
+                let department_side = row.enterprise_id.is_none()
+                    && who.role == Role::SafetyOfficer
+                    && matches!(action, Action::Acknowledge | Action::Progress | Action::SavePlan | Action::Submit | Action::RequestExtension);
+                if !department_side && !rules::may(who.role, action, level) {
                     let why = if matches!(action, Action::Accept | Action::Reject) && level == HazardLevel::Major {
                         "重大隐患的复查销号须由安全办进行 / major hazards are verified by the safety office"
                     } else {
@@ -867,12 +937,39 @@ pub async fn act(
                         optional_text("opinion", &b.opinion, 4000)?;
                         optional_text("internal_note", b.internal_note.as_deref().unwrap_or(""), 4000)?;
                         attach_photos(c, &who, "photo_ids", &b.photo_ids, enterprise)?;
+                        let mut closing = json!({});
                         if b.decision == Decision::Accept {
+                            let audit_findings: Vec<DbUuid> = db::orders::findings_of(c, row.id)?
+                                .into_iter()
+                                .filter(|f| f.source == "env_audit")
+                                .map(|f| f.id)
+                                .collect();
+                            if !audit_findings.is_empty() {
+                                // 督察反馈问题 close only with acceptance (验收) and public disclosure (公示).
+                                let mut e = FieldErrors::new();
+                                match &b.acceptance {
+                                    Some(a) if text_ok(&a.opinion, 4000) && a.date <= rules::park_today(now) => {}
+                                    _ => e.add("acceptance", "督察反馈问题销号须有验收日期（不晚于今天）和验收意见 / acceptance date and opinion are required"),
+                                }
+                                match &b.disclosure {
+                                    Some(d) if text_ok(&d.place, 500) && d.date <= rules::park_today(now) => {}
+                                    _ => e.add("disclosure", "督察反馈问题销号须有公示日期（不晚于今天）和公示方式/地点 / disclosure date and place are required"),
+                                }
+                                e.finish().map_err(AppError::validation)?;
+                                let (a, d) = (b.acceptance.as_ref().expect("checked"), b.disclosure.as_ref().expect("checked"));
+                                db::env_audits::record_closure(c, &audit_findings, (a.date, a.opinion.trim()), (d.date, d.place.trim()), at)?;
+                                closing = json!({"acceptance": a, "disclosure": d});
+                            }
                             row.closed_at = Some(at);
                             row.days_to_close = Some((rules::park_today(now) - rules::park_today(row.issued_at.and_utc())).num_days() as i32);
                             db::orders::set_findings_status(c, row.id, "closed", at)?;
                         }
                         let mut data = json!({"decision": if b.decision == Decision::Accept { "accept" } else { "reject" }});
+                        if let Some(m) = closing.as_object().filter(|m| !m.is_empty()) {
+                            for (k, v) in m {
+                                data[k] = v.clone();
+                            }
+                        }
                         if let Some(n) = b.internal_note.as_deref().filter(|n| !n.trim().is_empty()) {
                             data["internal_note"] = json!(n.trim());
                         }

@@ -6,6 +6,7 @@ mod auth;
 mod checklists;
 mod cli;
 mod enterprises;
+mod env_audits;
 mod errors;
 mod findings;
 mod helpers;
