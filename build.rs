@@ -6,7 +6,10 @@ use std::path::Path;
 
 fn main() {
     println!("cargo:rerun-if-changed=checklists");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("checklists");
+    // Read at run time: `env!` would bake in the path of whichever clone
+    // first compiled this script, and a shared target folder reuses it.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest).join("checklists");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("checklists/ folder")
         .filter_map(|e| e.ok().map(|e| e.path()))

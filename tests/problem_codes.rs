@@ -42,7 +42,8 @@ fn codes(src: &str) -> Vec<String> {
 
 #[test]
 fn every_code_is_documented() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root_dir = anhuan::manifest_dir();
+    let root = Path::new(&root_dir);
     let doc = std::fs::read_to_string(root.join("api-spec/problems.md")).unwrap();
     let mut sources = Vec::new();
     rust_files(&root.join("src/api"), &mut sources);

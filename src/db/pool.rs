@@ -289,7 +289,7 @@ mod tests {
 
     #[test]
     fn migration_folders_are_paired() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let root = Path::new(&crate::manifest_dir()).join("migrations");
         let s = migration_folders(&root.join("sqlite")).unwrap();
         let p = migration_folders(&root.join("postgres")).unwrap();
         assert!(!s.is_empty());

@@ -15,12 +15,7 @@ use super::*;
 fn fixtures_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("ANHUAN_FIXTURES")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../shared/fixtures/photos"
-            ))
-        });
+        .unwrap_or_else(|| PathBuf::from(crate::manifest_dir()).join("../shared/fixtures/photos"));
     if dir.join("MANIFEST.json").is_file() {
         Some(dir)
     } else {

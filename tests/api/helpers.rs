@@ -376,7 +376,7 @@ pub fn small_jpeg(seed: u32) -> Vec<u8> {
 }
 
 pub fn fixtures_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/photos")
+    std::path::Path::new(&anhuan::manifest_dir()).join("../shared/fixtures/photos")
 }
 
 pub fn fixture(name: &str) -> Vec<u8> {

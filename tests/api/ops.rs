@@ -113,10 +113,9 @@ async fn served_spec_is_the_checked_in_one() {
         .text()
         .await
         .unwrap();
-    let file = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/api-spec/openapi.json"
-    ))
+    let file = std::fs::read_to_string(
+        std::path::Path::new(&anhuan::manifest_dir()).join("api-spec/openapi.json"),
+    )
     .unwrap();
     assert!(
         served == file,
