@@ -95,7 +95,7 @@ impl Modify for BearerAuth {
         inspection::Answer, inspection::AnswerResult,
         inspections::InspectionInput, inspections::InspectionView, inspections::AnswerView, inspections::ChecklistRef, inspections::Kind,
         finding::Source, finding::FindingStatus,
-        findings::FindingInput, findings::FindingView, findings::Label,
+        findings::FindingInput, findings::FindingView, findings::Label, findings::PhotoLinks,
         photos::PhotoView, photos::PhotoUrls,
         orders::NewOrder, orders::OrderView, orders::EventView, orders::ExtensionView, orders::Plan, orders::ChainReport,
         orders::CommentBody, orders::ProgressBody, orders::SubmitBody, orders::SubmitItem, orders::VerifyBody, orders::Decision,

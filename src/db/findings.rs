@@ -78,6 +78,8 @@ pub struct FindingFilter {
     pub level: Option<String>,
     pub status: Option<String>,
     pub inspection_id: Option<DbUuid>,
+    /// (wanted, park today): findings whose open order is past its deadline.
+    pub overdue: Option<(bool, chrono::NaiveDate)>,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
     /// Substring of the description (any script; LIKE is byte-wise).
@@ -110,6 +112,19 @@ pub fn list(conn: &mut DbConn, flt: &FindingFilter) -> QueryResult<Vec<FindingRo
     }
     if let Some(i) = flt.inspection_id {
         q = q.filter(f::inspection_id.eq(i));
+    }
+    if let Some((wanted, today)) = flt.overdue {
+        use super::schema::{order_findings as of, rectification_orders as o};
+        let late = of::table
+            .inner_join(o::table)
+            .filter(o::status.eq_any(["issued", "rectifying"]))
+            .filter(o::effective_deadline.lt(today))
+            .select(of::finding_id);
+        q = if wanted {
+            q.filter(f::id.eq_any(late))
+        } else {
+            q.filter(f::id.ne_all(late))
+        };
     }
     if let Some(t) = flt.from {
         q = q.filter(f::created_at.ge(t));

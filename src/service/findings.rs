@@ -42,6 +42,8 @@ pub struct FindingView {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub photo_ids: Vec<Uuid>,
+    /// Links to each photo's upright derivatives.
+    pub photos: Vec<PhotoLinks>,
     pub inspection_id: Option<Uuid>,
     pub item_code: Option<String>,
     pub checklist_template_id: Option<Uuid>,
@@ -58,6 +60,13 @@ pub struct FindingView {
 
 fn corrupt(what: &str) -> AppError {
     AppError::internal(anyhow::anyhow!("stored finding has an invalid {what}"))
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PhotoLinks {
+    pub id: Uuid,
+    pub thumbnail: String,
+    pub display: String,
 }
 
 pub fn view(r: FindingRow) -> AppResult<FindingView> {
@@ -79,6 +88,15 @@ pub fn view(r: FindingRow) -> AppResult<FindingView> {
         location_text: r.location_text,
         lat: r.lat,
         lon: r.lon,
+        photos: serde_json::from_str::<Vec<Uuid>>(&r.photo_ids)
+            .map_err(AppError::internal)?
+            .into_iter()
+            .map(|id| PhotoLinks {
+                id,
+                thumbnail: format!("/api/v1/photos/{id}/thumbnail"),
+                display: format!("/api/v1/photos/{id}/display"),
+            })
+            .collect(),
         photo_ids: serde_json::from_str(&r.photo_ids).map_err(AppError::internal)?,
         inspection_id: r.inspection_id.map(|i| i.0),
         item_code: r.item_code,
@@ -246,6 +264,8 @@ pub struct FindingQuery {
     pub category: Option<Category>,
     pub level: Option<HazardLevel>,
     pub status: Option<FindingStatus>,
+    /// Findings in an open order past its deadline (or not).
+    pub overdue: Option<bool>,
     pub inspection_id: Option<Uuid>,
     /// Created at or after (RFC 3339).
     pub created_from: Option<DateTime<Utc>>,
@@ -274,6 +294,12 @@ pub async fn list(ctx: &Ctx, who: &Principal, q: FindingQuery) -> AppResult<Page
         level: q.level.map(|s| s.as_str().into()),
         status: q.status.map(|s| s.as_str().into()),
         inspection_id: q.inspection_id.map(DbUuid),
+        overdue: q.overdue.map(|o| {
+            (
+                o,
+                crate::domain::order::park_today(crate::domain::time::now()),
+            )
+        }),
         from: q.created_from.map(|t| t.naive_utc()),
         to: q.created_to.map(|t| t.naive_utc()),
         q: text,

@@ -23,6 +23,11 @@ async fn ad_hoc_findings_are_idempotent_and_owned() {
     assert_eq!(r.status(), 201);
     let first: Value = r.json().await.unwrap();
     assert_eq!(first["source"], "ad_hoc");
+    let pid = first["photo_ids"][0].as_str().unwrap();
+    assert_eq!(
+        first["photos"][0]["thumbnail"],
+        format!("/api/v1/photos/{pid}/thumbnail")
+    );
     let r = app.put(&path, &inspector, &b).await;
     assert_eq!(r.status(), 200);
     assert_eq!(

@@ -555,6 +555,25 @@ async fn overdue_is_computed_recorded_once_and_escalated() {
         .await
         .unwrap();
     assert!(list["items"].as_array().unwrap().is_empty());
+    let late: Value = app
+        .get("/api/v1/findings?overdue=true", &p.ent_e)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(late["items"].as_array().unwrap().len(), 1);
+    assert_eq!(late["items"][0]["id"], v["findings"][0]["id"]);
+    let on_time: Value = app
+        .get("/api/v1/findings?overdue=false", &p.officer)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(on_time["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["id"] != v["findings"][0]["id"]));
     let s: Value = app
         .get("/api/v1/stats/overview", &p.officer)
         .await
