@@ -240,6 +240,7 @@ pub struct OrderFilter {
     pub deadline_to: Option<NaiveDate>,
     /// Orders containing a finding of this source.
     pub source: Option<String>,
+    pub audit_id: Option<DbUuid>,
     pub submitted_before: Option<NaiveDateTime>,
     pub before: Option<Seek>,
     pub limit: i64,
@@ -283,6 +284,14 @@ pub fn list(conn: &mut DbConn, f: &OrderFilter) -> QueryResult<Vec<OrderRow>> {
             .filter(findings::source.eq(s.clone()))
             .select(of::order_id);
         q = q.filter(o::id.eq_any(with_source));
+    }
+    if let Some(a) = f.audit_id {
+        use super::schema::env_audit_items as it;
+        let of_batch = of::table
+            .inner_join(it::table.on(it::finding_id.eq(of::finding_id)))
+            .filter(it::audit_id.eq(a))
+            .select(of::order_id);
+        q = q.filter(o::id.eq_any(of_batch));
     }
     if let Some(t) = f.submitted_before {
         q = q
@@ -544,4 +553,35 @@ pub fn latest_progress(
         .select((ev::comment, ev::at))
         .first(conn)
         .optional()
+}
+
+/// Orders (issued in the period) that got a supervision letter, and a
+/// public criticism — the escalation steps shown in the statistics.
+pub fn count_escalations(
+    conn: &mut DbConn,
+    only: Option<&[DbUuid]>,
+    from: Option<NaiveDateTime>,
+    to: Option<NaiveDateTime>,
+) -> QueryResult<(i64, i64)> {
+    let mut counts = [0i64; 2];
+    for (i, step) in ["%\"supervision_letter\"%", "%\"public_criticism\"%"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut q = o::table
+            .filter(o::escalation.like(step))
+            .count()
+            .into_boxed();
+        if let Some(only) = only {
+            q = q.filter(o::enterprise_id.eq_any(only.to_vec()));
+        }
+        if let Some(t) = from {
+            q = q.filter(o::issued_at.ge(t));
+        }
+        if let Some(t) = to {
+            q = q.filter(o::issued_at.lt(t));
+        }
+        counts[i] = q.get_result(conn)?;
+    }
+    Ok((counts[0], counts[1]))
 }

@@ -1135,6 +1135,8 @@ pub struct OrderQuery {
     pub deadline_to: Option<NaiveDate>,
     /// Orders with a finding of this source (inspection, self_inspection, env_audit, ad_hoc).
     pub source: Option<crate::domain::finding::Source>,
+    /// Orders carrying items of this environmental inspection batch.
+    pub audit_id: Option<Uuid>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -1165,6 +1167,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, q: OrderQuery) -> AppResult<Page<O
         deadline_from: q.deadline_from,
         deadline_to: q.deadline_to,
         source: q.source.map(|s| s.as_str().to_string()),
+        audit_id: q.audit_id.map(DbUuid),
         submitted_before: (q.verification_late == Some(true))
             .then(|| (now - chrono::Duration::days(rules::VERIFICATION_DAYS)).naive_utc()),
         before: before.map(|(t, id)| (t, DbUuid(id))),
@@ -1278,6 +1281,9 @@ pub struct Overview {
     pub overdue: i64,
     pub closed_in_period: i64,
     pub median_days_to_close: Option<i32>,
+    /// Orders that needed a 督办函 / a 通报批评.
+    pub supervision_letters: i64,
+    pub public_criticisms: i64,
     #[schema(value_type = Object)]
     pub findings_by_status: Value,
     #[schema(value_type = Object)]
@@ -1333,11 +1339,14 @@ pub async fn overview(ctx: &Ctx, who: &Principal, q: StatsQuery) -> AppResult<Ov
                 by_status.insert(s, json!(n));
             }
             let (closed, median) = db::orders::closed_stats(c, only, from, to)?;
+            let (letters, criticisms) = db::orders::count_escalations(c, only, from, to)?;
             Ok(Overview {
                 orders_by_status: Value::Object(by_status),
                 overdue: db::orders::count_overdue(c, only, today)?,
                 closed_in_period: closed,
                 median_days_to_close: median,
+                supervision_letters: letters,
+                public_criticisms: criticisms,
                 findings_by_status: to_map(db::findings::count_by(
                     c,
                     db::findings::GroupBy::Status,

@@ -203,6 +203,31 @@ async fn xlsx_import_creates_findings_and_orders_per_unit() {
         .unwrap();
     let items = orders["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
+    let of_batch: Value = s
+        .app
+        .get(
+            &format!("/api/v1/rectification-orders?audit_id={}", s.batch),
+            &s.officer,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(of_batch["items"].as_array().unwrap().len(), 3);
+    let other: Value = s
+        .app
+        .get(
+            &format!(
+                "/api/v1/rectification-orders?audit_id={}",
+                uuid::Uuid::now_v7()
+            ),
+            &s.officer,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(other["items"].as_array().unwrap().is_empty());
     let o: Value = s
         .app
         .get(

@@ -621,6 +621,19 @@ async fn overdue_is_computed_recorded_once_and_escalated() {
         v["escalation"]["public_criticism"]["number"],
         format!("安环通报〔{year}〕0001号")
     );
+    let s: Value = app
+        .get("/api/v1/stats/overview", &p.officer)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            s["supervision_letters"].as_i64(),
+            s["public_criticisms"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
 }
 
 #[actix_web::test]
