@@ -549,6 +549,7 @@ pub fn latest_progress(
     ev::table
         .filter(ev::order_id.eq(order))
         .filter(ev::action.eq_any(["progress", "submit"]))
+        .filter(ev::comment.ne(""))
         .order(ev::seq.desc())
         .select((ev::comment, ev::at))
         .first(conn)

@@ -90,18 +90,19 @@ impl Col {
 }
 
 pub fn column_for(header: &str) -> Option<Col> {
-    let h: String = header.split_whitespace().collect::<String>().to_lowercase();
+    // "Item No", "item_no" and "ITEM-NO" all read the same.
+    let h: String = header
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-'))
+        .collect::<String>()
+        .to_lowercase();
     Some(match h.as_str() {
-        "序号" | "编号" | "问题序号" | "item_no" | "no" | "no." => Col::ItemNo,
+        "序号" | "编号" | "问题序号" | "itemno" | "no" | "no." => Col::ItemNo,
         "问题描述" | "反馈问题" | "问题" | "存在问题" | "description" => {
             Col::Description
         }
-        "责任单位" | "责任企业" | "responsible_enterprise" | "enterprise" => {
-            Col::Enterprise
-        }
-        "责任部门" | "牵头部门" | "responsible_department" | "department" => {
-            Col::Department
-        }
+        "责任单位" | "责任企业" | "responsibleenterprise" | "enterprise" => Col::Enterprise,
+        "责任部门" | "牵头部门" | "responsibledepartment" | "department" => Col::Department,
         "整改措施" | "measures" => Col::Measures,
         "整改时限" | "完成时限" | "deadline" => Col::Deadline,
         "整改目标" | "target" => Col::Target,
@@ -158,6 +159,32 @@ pub fn parse_table(
     rows: &[Vec<Cell>],
     default_deadline: Option<NaiveDate>,
 ) -> Result<Vec<ItemInput>, Vec<FieldError>> {
+    let (items, errors) = parse_rows(rows, default_deadline);
+    if errors.is_empty() {
+        Ok(items)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The good rows and the errors of the bad ones, so a caller that checks
+/// more (that enterprises exist) can report everything together.
+pub fn parse_rows(
+    rows: &[Vec<Cell>],
+    default_deadline: Option<NaiveDate>,
+) -> (Vec<ItemInput>, Vec<FieldError>) {
+    match parse_inner(rows, default_deadline) {
+        Ok(v) => v,
+        Err(e) => (Vec::new(), e),
+    }
+}
+
+type Parsed = (Vec<ItemInput>, Vec<FieldError>);
+
+fn parse_inner(
+    rows: &[Vec<Cell>],
+    default_deadline: Option<NaiveDate>,
+) -> Result<Parsed, Vec<FieldError>> {
     let header = rows.iter().take(5).position(|r| {
         let cols: Vec<Col> = r
             .iter()
@@ -253,18 +280,28 @@ pub fn parse_table(
         };
         let measures = text(Col::Measures).unwrap_or_default();
         let target = text(Col::Target).unwrap_or_default();
-        for (c, v) in [
-            (Col::Description, &description),
-            (Col::Measures, &measures),
-            (Col::Target, &target),
+        let short = |v: &Option<String>| v.clone().unwrap_or_default();
+        for (c, v, max) in [
+            (Col::ItemNo, short(&item_no), 64),
+            (Col::Enterprise, short(&enterprise), 200),
+            (Col::Department, short(&department), 200),
+            (Col::Description, description.clone(), MAX_TEXT),
+            (Col::Measures, measures.clone(), MAX_TEXT),
+            (Col::Target, target.clone(), MAX_TEXT),
         ] {
-            if v.chars().count() > MAX_TEXT || v.chars().any(|ch| ch == '\0') {
-                errors.push(err(
-                    row,
-                    c,
-                    format!("超过{MAX_TEXT}字或含非法字符 / too long or invalid characters"),
-                ));
+            let control = v
+                .chars()
+                .any(|ch| ch.is_control() && !matches!(ch, '\n' | '\r' | '\t'));
+            if v.chars().count() > max || control {
+                errors.push(err(row, c, format!("超过{max}字或含控制字符 / longer than {max} characters or has control characters")));
             }
+        }
+        if deadline.is_some_and(|d| !(2000..=2100).contains(&chrono::Datelike::year(&d))) {
+            errors.push(err(
+                row,
+                Col::Deadline,
+                "年份应在2000到2100之间 / the year must be 2000..2100",
+            ));
         }
         if let Some(no) = &item_no {
             if let Some(first) = seen.insert(no.clone(), row) {
@@ -276,6 +313,7 @@ pub fn parse_table(
             }
         }
         if errors.len() == before {
+            let deadline = deadline.expect("checked");
             out.push(ItemInput {
                 row,
                 item_no: item_no.expect("checked"),
@@ -283,7 +321,7 @@ pub fn parse_table(
                 enterprise,
                 department,
                 measures,
-                deadline: deadline.expect("checked"),
+                deadline,
                 target,
             });
         }
@@ -294,11 +332,7 @@ pub fn parse_table(
             message: "文件中没有问题条目 / the list has no items".into(),
         });
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    Ok((out, errors))
 }
 
 #[cfg(test)]

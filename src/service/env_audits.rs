@@ -178,13 +178,11 @@ fn ledger_rows(c: &mut DbConn, audit: &AuditRow) -> AppResult<Vec<LedgerRow>> {
             overdue,
         });
     }
-    // 序号 order: numeric when the numbers are numeric.
-    out.sort_by(
-        |a, b| match (a.item_no.parse::<f64>(), b.item_no.parse::<f64>()) {
-            (Ok(x), Ok(y)) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
-            _ => a.item_no.cmp(&b.item_no),
-        },
-    );
+    // 序号 order: whole numbers first in numeric order, then the rest as text (a total order).
+    out.sort_by_key(|r| match r.item_no.parse::<u64>() {
+        Ok(n) => (0, n, String::new()),
+        Err(_) => (1, 0, r.item_no.clone()),
+    });
     Ok(out)
 }
 
@@ -429,8 +427,17 @@ pub async fn import(
     let audit_id = id;
     super::auth::retry_once_on_duplicate(ctx, move |c| {
         let audit = db::env_audits::find(c, DbUuid(audit_id))?.ok_or_else(not_found)?;
-        let items = rules::parse_table(&table, audit.default_deadline).map_err(AppError::Validation)?;
-        let items = resolve(c, items)?.map_err(AppError::Validation)?;
+        // Every problem of the file at once: row errors and unknown enterprises together.
+        let (items, mut row_errors) = rules::parse_rows(&table, audit.default_deadline);
+        let items = match resolve(c, items)? {
+            Ok(items) if row_errors.is_empty() => items,
+            Ok(_) => return Err(AppError::Validation(row_errors)),
+            Err(unknown) => {
+                row_errors.extend(unknown);
+                row_errors.sort_by_key(|e| e.field.trim_start_matches("row ").split('.').next().and_then(|n| n.parse::<usize>().ok()).unwrap_or(0));
+                return Err(AppError::Validation(row_errors));
+            }
+        };
         let existing: BTreeMap<String, ItemRow> = db::env_audits::items(c, audit.id)?.into_iter().map(|r| (r.item_no.clone(), r)).collect();
         let mut report = ImportReport::default();
         let mut changed = Vec::new();
@@ -449,7 +456,13 @@ pub async fn import(
                 fields.push("measures".into());
             }
             if cur.deadline != r.input.deadline {
-                fields.push("deadline".into());
+                // A deadline in force moves only through an extension on its order,
+                // which the enterprise requests and the safety office decides.
+                errors.push(FieldError {
+                    field: format!("row {}.deadline", r.input.row),
+                    message: format!("第{}行：第{}项已下达整改，整改时限请通过延期申请调整 / item {} is under an order: change its deadline through an extension request", r.input.row, r.input.item_no, r.input.item_no),
+                });
+                continue;
             }
             if cur.target != r.input.target {
                 fields.push("target".into());
@@ -635,11 +648,19 @@ pub fn ledger_xlsx(audit: &AuditView, rows: &[LedgerRow]) -> AppResult<Vec<u8>> 
                 .map_err(AppError::internal)?;
         }
     }
-    sheet.set_header(format!(
-        "&C{}（{}）整改台账",
-        audit.name, audit.document_number
-    ));
+    // `&` starts a printing code in Excel headers: escape the batch's own.
+    let title = format!("{}（{}）整改台账", audit.name, audit.document_number).replace('&', "&&");
+    sheet.set_header(format!("&C{title}"));
     book.save_to_buffer().map_err(AppError::internal)
+}
+
+/// Text that Excel would run as a formula is shown as text instead.
+fn no_formula(s: String) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s
+    }
 }
 
 /// CSV for Excel: UTF-8 with a BOM so Chinese headers open correctly.
@@ -666,24 +687,27 @@ pub fn ledger_csv(rows: &[LedgerRow]) -> AppResult<Vec<u8>> {
         .map_err(AppError::internal)?;
         let park = order_rules::park_offset();
         for r in rows {
-            w.write_record([
-                r.item_no.clone(),
-                r.description.clone(),
-                r.responsible_unit.clone(),
-                r.measures.clone(),
-                r.deadline.to_string(),
-                r.target.clone(),
-                r.status_label.clone(),
-                r.latest_progress.clone().unwrap_or_default(),
-                r.closed_at
-                    .map(|t| t.with_timezone(&park).date_naive().to_string())
-                    .unwrap_or_default(),
-                r.acceptance_date.map(|d| d.to_string()).unwrap_or_default(),
-                r.acceptance_opinion.clone().unwrap_or_default(),
-                r.disclosure_date.map(|d| d.to_string()).unwrap_or_default(),
-                r.disclosure_place.clone().unwrap_or_default(),
-                if r.overdue { "是" } else { "否" }.to_string(),
-            ])
+            w.write_record(
+                [
+                    r.item_no.clone(),
+                    r.description.clone(),
+                    r.responsible_unit.clone(),
+                    r.measures.clone(),
+                    r.deadline.to_string(),
+                    r.target.clone(),
+                    r.status_label.clone(),
+                    r.latest_progress.clone().unwrap_or_default(),
+                    r.closed_at
+                        .map(|t| t.with_timezone(&park).date_naive().to_string())
+                        .unwrap_or_default(),
+                    r.acceptance_date.map(|d| d.to_string()).unwrap_or_default(),
+                    r.acceptance_opinion.clone().unwrap_or_default(),
+                    r.disclosure_date.map(|d| d.to_string()).unwrap_or_default(),
+                    r.disclosure_place.clone().unwrap_or_default(),
+                    if r.overdue { "是" } else { "否" }.to_string(),
+                ]
+                .map(no_formula),
+            )
             .map_err(AppError::internal)?;
         }
         w.flush().map_err(AppError::internal)?;

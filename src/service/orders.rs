@@ -944,6 +944,9 @@ pub async fn act(
                                 .filter(|f| f.source == "env_audit")
                                 .map(|f| f.id)
                                 .collect();
+                            if !audit_findings.is_empty() && who.role != Role::SafetyOfficer {
+                                return Err(AppError::forbidden("督察反馈问题的验收销号由安全办进行 / the safety office accepts environmental inspection items"));
+                            }
                             if !audit_findings.is_empty() {
                                 // 督察反馈问题 close only with acceptance (验收) and public disclosure (公示).
                                 let mut e = FieldErrors::new();
@@ -1025,8 +1028,10 @@ pub async fn act(
                         require_text("reason", &b.reason, 2000)?;
                         optional_text("internal_note", b.internal_note.as_deref().unwrap_or(""), 4000)?;
                         row.cancelled_at = Some(at);
-                        // The hazards still need fixing: they go back to open, free for a new order.
-                        db::orders::set_findings_status(c, row.id, "open", at)?;
+                        // An enterprise's hazards still need fixing: back to open, free for a new
+                        // order. A department's item has no other way to be ordered: cancelled.
+                        let released = if row.enterprise_id.is_some() { "open" } else { "cancelled" };
+                        db::orders::set_findings_status(c, row.id, released, at)?;
                         let mut data = json!({});
                         if let Some(n) = b.internal_note.as_deref().filter(|n| !n.trim().is_empty()) {
                             data["internal_note"] = json!(n.trim());

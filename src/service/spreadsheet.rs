@@ -1,12 +1,16 @@
 //! Uploaded tables: XLSX (what inspection feedback lists arrive as) or CSV
 //! (UTF-8 with or without BOM, or GB18030), read into plain cells. Row and
-//! column positions are kept absolute, so errors name the row the office
-//! sees in Excel.
+//! column positions are absolute, so errors name the row the office sees
+//! in Excel. XLSX cells are read one by one within fixed bounds: a sheet
+//! that declares a cell at XFD1048576 never makes us allocate its grid.
 
 use super::text_file;
 use crate::domain::env_audit::Cell;
-use calamine::{Data, DataType, Reader};
+use calamine::{DataRef, DataType, Reader, Xlsx};
 use std::io::Cursor;
+
+pub const MAX_ROWS: usize = 10_000;
+pub const MAX_COLS: usize = 64;
 
 /// XLSX files are ZIP archives.
 pub fn is_xlsx(bytes: &[u8]) -> bool {
@@ -21,44 +25,62 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, String> {
     }
 }
 
+fn too_big() -> String {
+    format!("表格超过{MAX_ROWS}行或{MAX_COLS}列 / the sheet is larger than {MAX_ROWS} rows or {MAX_COLS} columns")
+}
+
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, String> {
-    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
-        .map_err(|e| format!("无法读取XLSX文件 / cannot read the XLSX file: {e}"))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or("XLSX文件没有工作表 / the workbook has no sheet")?
-        .map_err(|e| format!("无法读取工作表 / cannot read the first sheet: {e}"))?;
-    let (row0, col0) = range
-        .start()
-        .map(|(r, c)| (r as usize, c as usize))
-        .unwrap_or((0, 0));
-    let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); row0];
-    for r in range.rows() {
-        let mut cells = vec![Cell::Empty; col0];
-        cells.extend(r.iter().map(cell));
-        rows.push(cells);
+    let bad =
+        |e: &dyn std::fmt::Display| format!("无法读取XLSX文件 / cannot read the XLSX file: {e}");
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).map_err(|e| bad(&e))?;
+    let name = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or("XLSX文件没有工作表 / the workbook has no sheet")?;
+    let mut reader = book.worksheet_cells_reader(&name).map_err(|e| bad(&e))?;
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    while let Some(c) = reader.next_cell().map_err(|e| bad(&e))? {
+        let (r, col) = c.get_position();
+        let (r, col) = (r as usize, col as usize);
+        if r >= MAX_ROWS || col >= MAX_COLS {
+            if matches!(c.get_value(), DataRef::Empty) {
+                continue; // formatting far away, no content
+            }
+            return Err(too_big());
+        }
+        if rows.len() <= r {
+            rows.resize(r + 1, Vec::new());
+        }
+        let row = &mut rows[r];
+        if row.len() <= col {
+            row.resize(col + 1, Cell::Empty);
+        }
+        row[col] = cell(c.get_value());
     }
     Ok(rows)
 }
 
-fn cell(d: &Data) -> Cell {
+fn cell(d: &DataRef<'_>) -> Cell {
     match d {
-        Data::Empty => Cell::Empty,
-        Data::String(s) => Cell::Text(s.clone()),
-        Data::Int(i) => Cell::Number(*i as f64),
-        Data::Float(f) => Cell::Number(*f),
-        Data::Bool(b) => Cell::Text(b.to_string()),
-        Data::DateTime(dt) if dt.is_datetime() => {
+        DataRef::Empty => Cell::Empty,
+        DataRef::String(s) => Cell::Text(s.clone()),
+        DataRef::SharedString(s) => Cell::Text(s.to_string()),
+        DataRef::Int(i) => Cell::Number(*i as f64),
+        DataRef::Float(f) => Cell::Number(*f),
+        DataRef::Bool(b) => Cell::Text(b.to_string()),
+        DataRef::DateTime(dt) if dt.is_datetime() => {
             d.as_date().map(Cell::Date).unwrap_or(Cell::Empty)
         }
-        Data::DateTime(dt) => Cell::Number(dt.as_f64()),
-        Data::DateTimeIso(s) => s
+        DataRef::DateTime(dt) => Cell::Number(dt.as_f64()),
+        DataRef::DateTimeIso(s) => s
             .get(..10)
             .and_then(|s| s.parse().ok())
             .map(Cell::Date)
             .unwrap_or_else(|| Cell::Text(s.clone())),
-        Data::DurationIso(s) => Cell::Text(s.clone()),
-        Data::Error(e) => Cell::Text(format!("#{e:?}")),
+        DataRef::DurationIso(s) => Cell::Text(s.clone()),
+        DataRef::Error(e) => Cell::Text(format!("#{e:?}")),
     }
 }
 
@@ -68,9 +90,17 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, String> {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| format!("CSV格式错误 / malformed CSV: {e}"))?;
+        // Keep the file's own line numbers: the csv reader skips blank lines.
+        let line = rec.position().map_or(rows.len(), |p| p.line() as usize - 1);
+        if line >= MAX_ROWS || rec.len() > MAX_COLS {
+            return Err(too_big());
+        }
+        if rows.len() < line {
+            rows.resize(line, Vec::new());
+        }
         rows.push(
             rec.iter()
                 .map(|f| {

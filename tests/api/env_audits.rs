@@ -348,6 +348,7 @@ async fn a_bad_file_writes_nothing_and_names_every_bad_row() {
         fields,
         [
             "row 4.description",
+            "row 5.responsible_enterprise",
             "row 6.deadline",
             "row 7.item_no",
             "row 8.responsible_enterprise"
@@ -382,6 +383,18 @@ async fn a_bad_file_writes_nothing_and_names_every_bad_row() {
         .await
         .unwrap();
     assert!(f["items"].as_array().unwrap().is_empty());
+    // A sheet that claims a cell at XFD1048576 is refused, never allocated.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "序号").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let p = assert_problem(
+        s.import(book.save_to_buffer().unwrap(), "").await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "file");
     assert_problem(
         s.import(b"not a spreadsheet at all".to_vec(), "").await,
         422,
@@ -406,8 +419,8 @@ async fn reimport_is_a_no_op_and_changes_need_update_mode() {
             code,
             "",
             "建设规范化危废暂存库，委托有资质单位处置",
-            "2027-04-30",
-            "铝灰渣全部规范贮存处置",
+            "2027-03-31",
+            "铝灰渣全部规范贮存处置并建立台账",
         ],
         [
             "5",
@@ -435,10 +448,27 @@ async fn reimport_is_a_no_op_and_changes_need_update_mode() {
         .unwrap();
     assert_eq!(
         r["updated"],
-        json!([{"item_no": "1", "fields": ["deadline"]}])
+        json!([{"item_no": "1", "fields": ["target"]}])
     );
     assert_eq!(r["created"], json!(["5"]));
     assert_eq!(s.batch().await["figures"]["total"], 5);
+    // A deadline under an order moves only through an extension request.
+    let later = xlsx(&[[
+        "1",
+        "铝灰渣露天堆存，未按危险废物规范化管理",
+        code,
+        "",
+        "建设规范化危废暂存库，委托有资质单位处置",
+        "2027-09-30",
+        "铝灰渣全部规范贮存处置并建立台账",
+    ]]);
+    let p = assert_problem(
+        s.import(later, "?mode=update").await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "row 3.deadline");
     assert_problem(
         s.import(s.list(), "?mode=replace").await,
         422,
@@ -516,6 +546,14 @@ async fn an_item_closes_only_with_acceptance_and_disclosure_and_the_ledger_shows
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, ["acceptance", "disclosure"]);
+    // Closing a feedback item is the safety office's acceptance, not an inspector's.
+    assert_problem(
+        app.post(&url("verify"), &s.insp, json!({"decision": "accept"}))
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
     let today = (chrono::Utc::now() + chrono::Duration::hours(8))
         .date_naive()
         .to_string();
