@@ -59,6 +59,39 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, String> {
         }
         row[col] = cell(c.get_value());
     }
+    drop(reader);
+    // Ledgers merge cells (one 责任单位 or 整改时限 over several items): only
+    // the top-left cell holds the value, so give it to every merged cell.
+    let regions = book.merge_cells_by_sheet_name(&name).map_err(|e| bad(&e))?;
+    for m in regions {
+        let (r0, c0) = (m.start.0 as usize, m.start.1 as usize);
+        if r0 >= MAX_ROWS || c0 >= MAX_COLS {
+            continue;
+        }
+        let (r1, c1) = (
+            (m.end.0 as usize).min(MAX_ROWS - 1),
+            (m.end.1 as usize).min(MAX_COLS - 1),
+        );
+        let value = rows
+            .get(r0)
+            .and_then(|r| r.get(c0))
+            .cloned()
+            .unwrap_or(Cell::Empty);
+        if value == Cell::Empty {
+            continue;
+        }
+        if rows.len() <= r1 {
+            rows.resize(r1 + 1, Vec::new());
+        }
+        for row in rows.iter_mut().take(r1 + 1).skip(r0) {
+            if row.len() <= c1 {
+                row.resize(c1 + 1, Cell::Empty);
+            }
+            for v in row.iter_mut().take(c1 + 1).skip(c0) {
+                *v = value.clone();
+            }
+        }
+    }
     Ok(rows)
 }
 

@@ -404,6 +404,69 @@ async fn a_bad_file_writes_nothing_and_names_every_bad_row() {
 }
 
 #[actix_web::test]
+async fn merged_cells_give_their_value_to_every_row() {
+    let s = setup().await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let fmt = rust_xlsxwriter::Format::new();
+    sheet
+        .merge_range(
+            0,
+            0,
+            0,
+            6,
+            "第二轮中央生态环境保护督察反馈问题整改清单",
+            &fmt,
+        )
+        .unwrap();
+    for (i, h) in [
+        "序号",
+        "问题描述",
+        "责任单位",
+        "责任部门",
+        "整改措施",
+        "整改时限",
+        "整改目标",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(1, i as u16, *h).unwrap();
+    }
+    for (r, (no, desc)) in [(1.0, "铝灰渣露天堆存"), (2.0, "熔炼废气收集率低")]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_number(2 + r as u32, 0, *no).unwrap();
+        sheet.write_string(2 + r as u32, 1, *desc).unwrap();
+        sheet.write_string(2 + r as u32, 4, "整改").unwrap();
+    }
+    // One responsible enterprise and one deadline for both items, as merged cells.
+    sheet
+        .merge_range(2, 2, 3, 2, s.alu["name"].as_str().unwrap(), &fmt)
+        .unwrap();
+    sheet.merge_range(2, 5, 3, 5, "2027-02-28", &fmt).unwrap();
+    let r = s.import(book.save_to_buffer().unwrap(), "").await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let ledger: Value = s
+        .app
+        .get(
+            &format!("/api/v1/env-audits/{}/ledger?format=json", s.batch),
+            &s.officer,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rows = ledger["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        assert_eq!(r["responsible_unit"], "重庆黔江再生铝业有限公司");
+        assert_eq!(r["deadline"], "2027-02-28", "not the batch default");
+    }
+}
+
+#[actix_web::test]
 async fn reimport_is_a_no_op_and_changes_need_update_mode() {
     let s = setup().await;
     assert_eq!(s.import(s.list(), "").await.status(), 200);
