@@ -27,7 +27,11 @@ pub async fn middleware(
         .get(&X_REQUEST_ID)
         .and_then(acceptable)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-    let value = HeaderValue::from_str(&id).expect("checked printable ASCII");
+    // `acceptable` admits printable ASCII only, so this always converts; a
+    // fresh id covers the impossible case instead of a panic.
+    let value = HeaderValue::from_str(&id).unwrap_or_else(|_| {
+        HeaderValue::from_str(&uuid::Uuid::now_v7().to_string()).expect("a UUID is ASCII")
+    });
     req.headers_mut().insert(X_REQUEST_ID, value.clone());
     let mut res = next.call(req).await?;
     res.headers_mut().insert(X_REQUEST_ID, value);

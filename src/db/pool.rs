@@ -74,13 +74,14 @@ impl DbUrl {
     pub fn redacted(&self) -> String {
         match self {
             DbUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
-            DbUrl::Postgres(u) => match (u.find("://"), u.rfind('@')) {
-                (Some(s), Some(at)) if u[s + 3..at].contains(':') => {
-                    let user_end = s + 3 + u[s + 3..at].find(':').unwrap();
-                    format!("{}:***{}", &u[..user_end], &u[at..])
+            DbUrl::Postgres(u) => {
+                // scheme://user:password@host… → scheme://user:***@host…
+                let auth = u.find("://").map(|s| s + 3).zip(u.rfind('@'));
+                match auth.and_then(|(s, at)| u.get(s..at)?.find(':').map(|c| (s + c, at))) {
+                    Some((user_end, at)) => format!("{}:***{}", &u[..user_end], &u[at..]),
+                    None => u.clone(),
                 }
-                _ => u.clone(),
-            },
+            }
         }
     }
 

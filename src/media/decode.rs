@@ -130,11 +130,11 @@ pub(crate) fn to_rgb8(img: DynamicImage) -> RgbImage {
 }
 
 fn composite(w: u32, h: u32, px: impl Iterator<Item = [u8; 4]>) -> RgbImage {
-    let mut out = Vec::with_capacity(w as usize * h as usize * 3);
-    for [r, g, b, a] in px {
-        out.extend_from_slice(&[over_white(r, a), over_white(g, a), over_white(b, a)]);
+    let mut out = RgbImage::new(w, h);
+    for (dst, [r, g, b, a]) in out.pixels_mut().zip(px) {
+        *dst = image::Rgb([over_white(r, a), over_white(g, a), over_white(b, a)]);
     }
-    RgbImage::from_raw(w, h, out).expect("buffer size matches")
+    out
 }
 
 #[cfg(feature = "heic")]

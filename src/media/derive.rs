@@ -42,7 +42,9 @@ pub(crate) fn orient(src: RgbImage, o: u16) -> RgbImage {
     let (w, h) = (src.width() as usize, src.height() as usize);
     let (dw, dh) = if o >= 5 { (h, w) } else { (w, h) };
     let s = src.as_raw();
-    let mut out = vec![0u8; s.len()];
+    // Allocated at its final size, so no size check can fail later.
+    let mut img = RgbImage::new(dw as u32, dh as u32);
+    let out: &mut [u8] = &mut img;
     // For each display pixel (x, y), the stored pixel it shows.
     let map: fn(usize, usize, usize, usize) -> (usize, usize) = match o {
         2 => |x, y, w, _| (w - 1 - x, y),
@@ -60,7 +62,7 @@ pub(crate) fn orient(src: RgbImage, o: u16) -> RgbImage {
             px.copy_from_slice(&s[i..i + 3]);
         }
     }
-    RgbImage::from_raw(dw as u32, dh as u32, out).expect("same pixel count")
+    img
 }
 
 pub(crate) fn encode_jpeg(img: &RgbImage) -> Result<Derived, MediaError> {

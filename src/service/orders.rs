@@ -922,8 +922,10 @@ pub async fn act(
                         let mut all_photos = Vec::new();
                         for (i, it) in b.items.iter().enumerate() {
                             attach_photos(c, &who, &format!("items[{i}].photo_ids"), &it.photo_ids, enterprise)?;
-                            let f = findings.iter().find(|f| f.id.0 == it.finding_id).expect("checked");
-                            let flags = evidence_flags(c, &row, f, &it.photo_ids, settings.evidence_max_distance_m)?;
+                            let flags = match findings.iter().find(|f| f.id.0 == it.finding_id) {
+                                Some(f) => evidence_flags(c, &row, f, &it.photo_ids, settings.evidence_max_distance_m)?,
+                                None => json!({}), // unreachable: items were checked against the order above
+                            };
                             items.push(json!({"finding_id": it.finding_id, "description": it.description.trim(), "photo_ids": it.photo_ids, "photo_flags": flags}));
                             all_photos.extend(it.photo_ids.iter().copied());
                         }
@@ -959,7 +961,9 @@ pub async fn act(
                                     _ => e.add("disclosure", "督察反馈问题销号须有公示日期（不晚于今天）和公示方式/地点 / disclosure date and place are required"),
                                 }
                                 e.finish().map_err(AppError::validation)?;
-                                let (a, d) = (b.acceptance.as_ref().expect("checked"), b.disclosure.as_ref().expect("checked"));
+                                let (Some(a), Some(d)) = (b.acceptance.as_ref(), b.disclosure.as_ref()) else {
+                                    return Err(AppError::field("acceptance", "验收和公示不能为空 / acceptance and disclosure are required"));
+                                };
                                 db::env_audits::record_closure(c, &audit_findings, (a.date, a.opinion.trim()), (d.date, d.place.trim()), at)?;
                                 closing = json!({"acceptance": a, "disclosure": d});
                             }
