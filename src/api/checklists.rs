@@ -72,9 +72,5 @@ pub async fn publish(
     body: web::Json<Template>,
 ) -> AppResult<HttpResponse> {
     let (created, v) = checklists::publish(&ctx, &who, body.into_inner()).await?;
-    Ok(if created {
-        HttpResponse::Created().json(v)
-    } else {
-        HttpResponse::Ok().json(v)
-    })
+    Ok(super::created_or_ok(created, v))
 }

@@ -30,11 +30,7 @@ pub async fn put(
     body: web::Json<FindingInput>,
 ) -> AppResult<HttpResponse> {
     let (created, v) = findings::put(&ctx, &who, id.into_inner(), body.into_inner()).await?;
-    Ok(if created {
-        HttpResponse::Created().json(v)
-    } else {
-        HttpResponse::Ok().json(v)
-    })
+    Ok(super::created_or_ok(created, v))
 }
 
 /// One finding.

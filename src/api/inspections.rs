@@ -31,11 +31,7 @@ pub async fn put(
     body: web::Json<InspectionInput>,
 ) -> AppResult<HttpResponse> {
     let (created, v) = inspections::put(&ctx, &who, id.into_inner(), body.into_inner()).await?;
-    Ok(if created {
-        HttpResponse::Created().json(v)
-    } else {
-        HttpResponse::Ok().json(v)
-    })
+    Ok(super::created_or_ok(created, v))
 }
 
 /// Submit: every required item answered, photos on failed items that need one; failed items become findings (once).

@@ -23,6 +23,16 @@ use actix_web::web;
 
 pub use errors::{json_config, not_found_route, path_config, problemize, query_config};
 
+/// 201 for a record made by this request, 200 for one that already
+/// existed (a phone's retry, an identical re-publish).
+pub fn created_or_ok<T: serde::Serialize>(created: bool, body: T) -> actix_web::HttpResponse {
+    if created {
+        actix_web::HttpResponse::Created().json(body)
+    } else {
+        actix_web::HttpResponse::Ok().json(body)
+    }
+}
+
 /// Routes under `/api/v1`.
 pub fn v1(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -4,7 +4,7 @@
 
 use crate::domain::enterprise::Contact;
 use crate::domain::{checklist, env_audit, finding, hash_chain, inspection, order};
-use crate::domain::{FieldError, Industry, Role};
+use crate::domain::{FieldError, Industry, Label, Role};
 use crate::error::Problem;
 use crate::service::{
     auth, checklists, enterprises, env_audits, findings, health, inspections, orders, photos, users,
@@ -88,14 +88,14 @@ impl Modify for BearerAuth {
         Problem, FieldError, Role, Industry, Contact,
         super::auth::LoginRequest, auth::LoginResult, auth::LoginUser,
         users::UserView, users::NewUser, users::UserPatch,
-        enterprises::EnterpriseView, enterprises::NewEnterprise, enterprises::EnterprisePatch, enterprises::Label,
+        enterprises::EnterpriseView, enterprises::NewEnterprise, enterprises::EnterprisePatch, Label,
         health::Readiness, health::Check,
         checklist::Template, checklist::Item, checklist::Category, checklist::HazardLevel, checklist::ResponseType,
-        checklists::TemplateSummary, checklists::TemplateView, checklists::ChecklistList, checklists::Labels,
+        checklists::TemplateSummary, checklists::TemplateView, checklists::ChecklistList,
         inspection::Answer, inspection::AnswerResult,
         inspections::InspectionInput, inspections::InspectionView, inspections::AnswerView, inspections::ChecklistRef, inspections::Kind,
         finding::Source, finding::FindingStatus,
-        findings::FindingInput, findings::FindingView, findings::Label, findings::PhotoLinks,
+        findings::FindingInput, findings::FindingView, findings::PhotoLinks,
         photos::PhotoView, photos::PhotoUrls,
         orders::NewOrder, orders::OrderView, orders::EventView, orders::ExtensionView, orders::Plan, orders::ChainReport,
         orders::CommentBody, orders::ProgressBody, orders::SubmitBody, orders::SubmitItem, orders::VerifyBody, orders::Decision,

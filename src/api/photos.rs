@@ -124,11 +124,7 @@ pub async fn upload(
         )
     };
     let (created, v) = photos::ingest(&ctx, &who, spooled, meta).await?;
-    Ok(if created {
-        HttpResponse::Created().json(v)
-    } else {
-        HttpResponse::Ok().json(v)
-    })
+    Ok(super::created_or_ok(created, v))
 }
 
 /// Photo metadata.

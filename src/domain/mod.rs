@@ -10,6 +10,7 @@ pub mod geo;
 pub mod hash_chain;
 pub mod industry;
 pub mod inspection;
+pub mod label;
 pub mod login_policy;
 pub mod order;
 pub mod password;
@@ -21,5 +22,6 @@ pub mod validation;
 
 pub use credit_code::CreditCode;
 pub use industry::Industry;
+pub use label::Label;
 pub use role::Role;
 pub use validation::{FieldError, FieldErrors};

@@ -57,6 +57,14 @@ impl Principal {
         }
     }
 
+    /// The scope as a query filter: `None` = every enterprise.
+    pub fn scope_filter(&self) -> Option<Vec<crate::db::DbUuid>> {
+        match self.scope() {
+            Scope::All => None,
+            Scope::Only(ids) => Some(ids.into_iter().map(crate::db::DbUuid).collect()),
+        }
+    }
+
     pub fn can_see_enterprise(&self, id: Uuid) -> bool {
         match self.scope() {
             Scope::All => true,
@@ -146,30 +154,6 @@ fn locked(until: chrono::NaiveDateTime, now: chrono::NaiveDateTime) -> AppError 
     }
 }
 
-fn is_duplicate(e: &AppError) -> bool {
-    matches!(
-        e,
-        AppError::Conflict {
-            code: "already_exists",
-            ..
-        }
-    )
-}
-
-/// Runs `f` again once when a concurrent insert of the same key won
-/// (PostgreSQL aborts the transaction, so the retry is a new one).
-pub(crate) async fn retry_once_on_duplicate<T, F>(ctx: &Ctx, f: F) -> AppResult<T>
-where
-    F: Fn(&mut crate::db::DbConn) -> AppResult<T> + Clone + Send + 'static,
-    T: Send + 'static,
-{
-    let g = f.clone();
-    match ctx.db.run(move |c| c.write_tx(|c| g(c))).await {
-        Err(e) if is_duplicate(&e) => ctx.db.run(move |c| c.write_tx(|c| f(c))).await,
-        other => other,
-    }
-}
-
 pub async fn login(ctx: &Ctx, username: String, password: String) -> AppResult<LoginResult> {
     // Nothing a real account could have: answer without touching the database.
     if username.is_empty()
@@ -196,7 +180,7 @@ pub async fn login(ctx: &Ctx, username: String, password: String) -> AppResult<L
         ctx.settings.login_max_failures as i32,
         lockout.clone(),
     );
-    let gate = retry_once_on_duplicate(ctx, move |c| {
+    let gate = super::retry_once_on_duplicate(ctx, move |c| {
         let row = db::throttle::bump(c, &key, now)?;
         match row.locked_until {
             Some(until) if until > now => return Ok(Some(until)),
@@ -287,6 +271,21 @@ pub async fn login(ctx: &Ctx, username: String, password: String) -> AppResult<L
     })
 }
 
+/// A user row, its agency assignments and the token it came with.
+fn principal(user: UserRow, assigned: Vec<DbUuid>, token_hash: String) -> AppResult<Principal> {
+    Ok(Principal {
+        user_id: user.id.0,
+        username: user.username,
+        role: user
+            .role
+            .parse()
+            .map_err(|e: String| AppError::internal(anyhow::anyhow!(e)))?,
+        enterprise_id: user.enterprise_id.map(|e| e.0),
+        assigned_enterprises: assigned.into_iter().map(|e| e.0).collect(),
+        token_hash,
+    })
+}
+
 fn unauthenticated(detail: &str) -> AppError {
     AppError::Unauthenticated {
         code: "unauthenticated",
@@ -325,17 +324,7 @@ pub async fn authenticate(ctx: &Ctx, token: &str) -> AppResult<Principal> {
     if user.disabled {
         return Err(unauthenticated("账号已停用 / account disabled"));
     }
-    Ok(Principal {
-        user_id: user.id.0,
-        username: user.username,
-        role: user
-            .role
-            .parse()
-            .map_err(|e: String| AppError::internal(anyhow::anyhow!(e)))?,
-        enterprise_id: user.enterprise_id.map(|e| e.0),
-        assigned_enterprises: assigned.into_iter().map(|e| e.0).collect(),
-        token_hash: session.token_hash,
-    })
+    principal(user, assigned, session.token_hash)
 }
 
 pub async fn logout(ctx: &Ctx, who: &Principal) -> AppResult<()> {
@@ -403,15 +392,5 @@ pub async fn principal_for(ctx: &Ctx, username: String) -> AppResult<Principal> 
         .db
         .run(move |c| Ok::<_, AppError>(db::users::assigned_enterprises(c, id)?))
         .await?;
-    Ok(Principal {
-        user_id: row.id.0,
-        username: row.username,
-        role: row
-            .role
-            .parse()
-            .map_err(|e: String| AppError::internal(anyhow::anyhow!(e)))?,
-        enterprise_id: row.enterprise_id.map(|e| e.0),
-        assigned_enterprises: assigned.into_iter().map(|e| e.0).collect(),
-        token_hash: String::new(),
-    })
+    principal(row, assigned, String::new())
 }

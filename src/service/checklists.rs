@@ -5,7 +5,7 @@
 use super::{Ctx, Principal};
 use crate::db::{self, checklists::TemplateRow, DbConn, DbUuid};
 use crate::domain::checklist::{Category, Item, Template};
-use crate::domain::{finding, time, Industry, Role};
+use crate::domain::{finding, time, Industry, Label, Role};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -130,12 +130,6 @@ pub fn parse_row(row: &TemplateRow) -> AppResult<Template> {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Labels {
-    pub zh: String,
-    pub en: String,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TemplateSummary {
     pub id: Uuid,
     pub code: String,
@@ -143,7 +137,7 @@ pub struct TemplateSummary {
     pub title_zh: String,
     pub title_en: String,
     pub category: Category,
-    pub category_label: Labels,
+    pub category_label: Label,
     pub industry: Option<Industry>,
     pub item_count: usize,
     pub major_item_count: usize,
@@ -171,10 +165,7 @@ fn summary(row: &TemplateRow, t: &Template) -> TemplateSummary {
         title_zh: t.title_zh.clone(),
         title_en: t.title_en.clone(),
         category: t.category,
-        category_label: Labels {
-            zh: zh.into(),
-            en: en.into(),
-        },
+        category_label: (zh, en).into(),
         industry: t.industry,
         item_count: t.items.len(),
         major_item_count: t.items.iter().filter(|i| i.criterion_major()).count(),

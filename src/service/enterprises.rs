@@ -1,24 +1,18 @@
 //! The park's enterprise register.
 
 use super::pagination::{self, Page};
-use super::{auth::Scope, Ctx, Principal};
+use super::{Ctx, Principal};
 use crate::db::{
     self,
     enterprises::{EnterpriseFilter, EnterpriseRow},
     DbConn, DbUuid,
 };
 use crate::domain::enterprise::{Contact, EnterpriseFields, EnterpriseInput};
-use crate::domain::{time, Industry, Role};
+use crate::domain::{time, Industry, Label, Role};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Label {
-    pub zh: String,
-    pub en: String,
-}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EnterpriseView {
@@ -62,10 +56,10 @@ pub struct EnterprisePatch {
     pub credit_code: Option<String>,
     pub industry: Option<String>,
     pub address: Option<String>,
-    #[serde(default, deserialize_with = "crate::service::users::double_option")]
+    #[serde(default, deserialize_with = "crate::service::double_option")]
     #[schema(value_type = Option<f64>)]
     pub lat: Option<Option<f64>>,
-    #[serde(default, deserialize_with = "crate::service::users::double_option")]
+    #[serde(default, deserialize_with = "crate::service::double_option")]
     #[schema(value_type = Option<f64>)]
     pub lon: Option<Option<f64>>,
     pub contacts: Option<Vec<Contact>>,
@@ -82,10 +76,7 @@ pub(crate) fn view(row: EnterpriseRow) -> AppResult<EnterpriseView> {
         name: row.name,
         credit_code: row.credit_code,
         industry,
-        industry_label: Label {
-            zh: industry.label_zh().into(),
-            en: industry.label_en().into(),
-        },
+        industry_label: (industry.label_zh(), industry.label_en()).into(),
         address: row.address,
         lat: row.lat,
         lon: row.lon,
@@ -231,10 +222,7 @@ pub async fn list(
 ) -> AppResult<Page<EnterpriseView>> {
     let limit = pagination::limit(q.limit)?;
     let after = pagination::decode_cursor(q.cursor.as_deref())?;
-    let only = match who.scope() {
-        Scope::All => None,
-        Scope::Only(ids) => Some(ids.into_iter().map(DbUuid).collect()),
-    };
+    let only = who.scope_filter();
     let filter = EnterpriseFilter {
         only,
         industry: q.industry.map(|i| i.as_str().to_string()),

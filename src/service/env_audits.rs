@@ -425,7 +425,7 @@ pub async fn import(
     let table = spreadsheet::read(&bytes).map_err(|m| AppError::field("file", m))?;
     let who = who.clone();
     let audit_id = id;
-    super::auth::retry_once_on_duplicate(ctx, move |c| {
+    super::retry_once_on_duplicate(ctx, move |c| {
         let audit = db::env_audits::find(c, DbUuid(audit_id))?.ok_or_else(not_found)?;
         // Every problem of the file at once: row errors and unknown enterprises together.
         let (items, mut row_errors) = rules::parse_rows(&table, audit.default_deadline);

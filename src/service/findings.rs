@@ -1,7 +1,6 @@
 //! Findings (隐患): reported ad hoc from a phone, or made from the failed
 //! items of a submitted inspection.
 
-use super::auth::Scope;
 use super::pagination::{self, Page};
 use super::{Ctx, Principal};
 use crate::db::{
@@ -11,18 +10,12 @@ use crate::db::{
 };
 use crate::domain::checklist::{Category, HazardLevel};
 use crate::domain::finding::{self as rules, FindingStatus, Source};
-use crate::domain::{time, Role};
+use crate::domain::{time, Label, Role};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Label {
-    pub zh: &'static str,
-    pub en: &'static str,
-}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FindingView {
@@ -161,7 +154,7 @@ pub async fn put(
     who.require(REPORTERS)?;
     let who = who.clone();
     let hash = body_hash(&input);
-    super::auth::retry_once_on_duplicate(ctx, move |c| {
+    super::retry_once_on_duplicate(ctx, move |c| {
                 let existing = db::findings::find(c, DbUuid(id))?;
                 if let Some(cur) = &existing {
                     if !who.can_see(cur.enterprise_id.map(|e| e.0)) {
@@ -284,10 +277,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, q: FindingQuery) -> AppResult<Page
     pagination::check_time("created_to", q.created_to)?;
     let text = pagination::search_text(q.q)?;
     let filter = FindingFilter {
-        only_enterprises: match who.scope() {
-            Scope::All => None,
-            Scope::Only(ids) => Some(ids.into_iter().map(DbUuid).collect()),
-        },
+        only_enterprises: who.scope_filter(),
         enterprise_id: q.enterprise_id.map(DbUuid),
         source: q.source.map(|s| s.as_str().into()),
         category: q.category.map(|s| s.as_str().into()),

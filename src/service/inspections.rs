@@ -2,7 +2,6 @@
 //! the record whenever it has signal, and retries freely. Submitting turns
 //! every failed item into a finding, exactly once.
 
-use super::auth::Scope;
 use super::checklists::parse_row;
 use super::findings::{body_hash, FindingView};
 use super::pagination::{self, Page};
@@ -207,7 +206,7 @@ pub async fn put(
     who.require(RUNNERS)?;
     let who = who.clone();
     let hash = body_hash(&input);
-    let created = super::auth::retry_once_on_duplicate(ctx, move |c| {
+    let created = super::retry_once_on_duplicate(ctx, move |c| {
         let existing = db::inspections::find(c, DbUuid(id))?;
         if let Some(cur) = &existing {
             if !who.can_see_enterprise(cur.enterprise_id.0) {
@@ -468,7 +467,7 @@ pub async fn list(
     let before = pagination::decode_seek(q.cursor.as_deref())?;
     pagination::check_time("received_from", q.received_from)?;
     pagination::check_time("received_to", q.received_to)?;
-    let scope = who.scope();
+    let scope = who.scope_filter();
     ctx.db
         .run(move |c| {
             let template_ids = match &q.checklist_code {
@@ -482,10 +481,7 @@ pub async fn list(
                 None => None,
             };
             let filter = InspectionFilter {
-                only_enterprises: match scope {
-                    Scope::All => None,
-                    Scope::Only(ids) => Some(ids.into_iter().map(DbUuid).collect()),
-                },
+                only_enterprises: scope,
                 enterprise_id: q.enterprise_id.map(DbUuid),
                 inspector_id: q.inspector_id.map(DbUuid),
                 template_ids,

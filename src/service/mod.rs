@@ -33,4 +33,42 @@ pub struct Ctx {
 }
 
 pub use auth::Principal;
+
+use crate::error::{AppError, AppResult};
+use serde::Deserialize;
+
+/// A unique-key clash raised by a concurrent request.
+fn is_duplicate(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::Conflict {
+            code: "already_exists",
+            ..
+        }
+    )
+}
+
+/// Runs `f` again once when a concurrent insert of the same key won
+/// (PostgreSQL aborts the transaction, so the retry is a new one).
+pub(crate) async fn retry_once_on_duplicate<T, F>(ctx: &Ctx, f: F) -> AppResult<T>
+where
+    F: Fn(&mut crate::db::DbConn) -> AppResult<T> + Clone + Send + 'static,
+    T: Send + 'static,
+{
+    let g = f.clone();
+    match ctx.db.run(move |c| c.write_tx(|c| g(c))).await {
+        Err(e) if is_duplicate(&e) => ctx.db.run(move |c| c.write_tx(|c| f(c))).await,
+        other => other,
+    }
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
 pub use pagination::Page;

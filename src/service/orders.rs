@@ -2,7 +2,6 @@
 //! closing (销号), extensions, cancellation, escalation — every change one
 //! hash-chained event, every state change guarded by the order's version.
 
-use super::auth::Scope;
 use super::findings::{self as findings_svc, FindingView};
 use super::pagination::{self, Page};
 use super::{Ctx, Principal};
@@ -443,7 +442,7 @@ pub async fn create(ctx: &Ctx, who: &Principal, input: NewOrder) -> AppResult<Or
     ids.dedup();
     // The first order of a year inserts its counter row; two such requests
     // racing on PostgreSQL make one retry (then it finds the row).
-    let id = super::auth::retry_once_on_duplicate(ctx, move |c| {
+    let id = super::retry_once_on_duplicate(ctx, move |c| {
             {
                 let now = time::now();
                 let mut e = FieldErrors::new();
@@ -838,7 +837,7 @@ pub async fn act(
     let settings = ctx.settings.clone();
     // The year's first supervision letter / criticism inserts its counter row;
     // a concurrent twin on PostgreSQL retries once and finds it.
-    super::auth::retry_once_on_duplicate(ctx, move |c| {
+    super::retry_once_on_duplicate(ctx, move |c| {
             {
                 let mut row = scoped(&who, db::orders::find(c, DbUuid(id))?)?;
                 let status = status_of(&row)?;
@@ -1164,10 +1163,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, q: OrderQuery) -> AppResult<Page<O
     let now = time::now();
     let today = rules::park_today(now);
     let filter = OrderFilter {
-        only_enterprises: match who.scope() {
-            Scope::All => None,
-            Scope::Only(ids) => Some(ids.into_iter().map(DbUuid).collect()),
-        },
+        only_enterprises: who.scope_filter(),
         enterprise_id: q.enterprise_id.map(DbUuid),
         statuses: q.status.map(|s| vec![s.as_str().to_string()]),
         level: q.level.map(|l| l.as_str().to_string()),
@@ -1322,20 +1318,13 @@ fn period(
     Ok((q.from.map(|t| t.naive_utc()), q.to.map(|t| t.naive_utc())))
 }
 
-fn scope_ids(who: &Principal) -> Option<Vec<DbUuid>> {
-    match who.scope() {
-        Scope::All => None,
-        Scope::Only(ids) => Some(ids.into_iter().map(DbUuid).collect()),
-    }
-}
-
 fn to_map(rows: Vec<(String, i64)>) -> Value {
     Value::Object(rows.into_iter().map(|(k, v)| (k, json!(v))).collect())
 }
 
 pub async fn overview(ctx: &Ctx, who: &Principal, q: StatsQuery) -> AppResult<Overview> {
     let (from, to) = period(&q)?;
-    let only = scope_ids(who);
+    let only = who.scope_filter();
     ctx.db
         .run(move |c| {
             let only = only.as_deref();
@@ -1395,7 +1384,7 @@ pub async fn per_enterprise(
     q: StatsQuery,
 ) -> AppResult<Vec<EnterpriseStats>> {
     let (from, to) = period(&q)?;
-    let only = scope_ids(who);
+    let only = who.scope_filter();
     ctx.db
         .run(move |c| {
             let today = rules::park_today(time::now());

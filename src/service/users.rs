@@ -47,21 +47,12 @@ pub struct NewUser {
 pub struct UserPatch {
     pub display_name: Option<String>,
     pub role: Option<Role>,
-    #[serde(default, deserialize_with = "crate::service::users::double_option")]
+    #[serde(default, deserialize_with = "crate::service::double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub enterprise_id: Option<Option<Uuid>>,
     pub disabled: Option<bool>,
     pub password: Option<String>,
     pub assigned_enterprise_ids: Option<Vec<Uuid>>,
-}
-
-/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
-pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: Deserialize<'de>,
-    D: serde::Deserializer<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
 }
 
 fn view(row: UserRow, assigned: Vec<DbUuid>) -> AppResult<UserView> {
