@@ -573,6 +573,49 @@ pub async fn import(
     .await
 }
 
+/// A ledger row as the text both exports write.
+struct LedgerCells {
+    /// 序号 … 最新进展, the same in every format.
+    leading: [String; 8],
+    /// 销号日期 in the park's calendar.
+    closed: String,
+    acceptance_date: String,
+    acceptance_opinion: String,
+    disclosure_date: String,
+    disclosure_place: String,
+    /// 是 / 否
+    overdue: String,
+}
+
+impl LedgerCells {
+    fn of(r: &LedgerRow) -> LedgerCells {
+        let park = order_rules::park_offset();
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let date = |v: &Option<NaiveDate>| v.map(|d| d.to_string()).unwrap_or_default();
+        LedgerCells {
+            leading: [
+                r.item_no.clone(),
+                r.description.clone(),
+                r.responsible_unit.clone(),
+                r.measures.clone(),
+                r.deadline.to_string(),
+                r.target.clone(),
+                r.status_label.clone(),
+                text(&r.latest_progress),
+            ],
+            closed: r
+                .closed_at
+                .map(|t| t.with_timezone(&park).date_naive().to_string())
+                .unwrap_or_default(),
+            acceptance_date: date(&r.acceptance_date),
+            acceptance_opinion: text(&r.acceptance_opinion),
+            disclosure_date: date(&r.disclosure_date),
+            disclosure_place: text(&r.disclosure_place),
+            overdue: if r.overdue { "是" } else { "否" }.to_string(),
+        }
+    }
+}
+
 /// The ledger as a government 台账 in XLSX: Chinese headers, frozen header
 /// row, widths that fit the content.
 pub fn ledger_xlsx(audit: &AuditView, rows: &[LedgerRow]) -> AppResult<Vec<u8>> {
@@ -613,34 +656,30 @@ pub fn ledger_xlsx(audit: &AuditView, rows: &[LedgerRow]) -> AppResult<Vec<u8>> 
             .map_err(AppError::internal)?;
     }
     sheet.set_freeze_panes(1, 0).map_err(AppError::internal)?;
-    let park = order_rules::park_offset();
     for (n, r) in rows.iter().enumerate() {
         let row = (n + 1) as u32;
-        let acceptance = match (&r.acceptance_date, &r.acceptance_opinion) {
-            (Some(d), Some(o)) => format!("{d} {o}"),
-            _ => String::new(),
+        let c = LedgerCells::of(r);
+        let joined = |a: &str, b: &str| {
+            if a.is_empty() {
+                String::new()
+            } else {
+                format!("{a} {b}")
+            }
         };
-        let disclosure = match (&r.disclosure_date, &r.disclosure_place) {
-            (Some(d), Some(p)) => format!("{d} {p}"),
-            _ => String::new(),
-        };
-        let closed = r
-            .closed_at
-            .map(|t| t.with_timezone(&park).date_naive().to_string())
-            .unwrap_or_default();
+        let [no, desc, unit, measures, deadline, target, status, progress] = c.leading;
         let cells = [
-            r.item_no.clone(),
-            r.description.clone(),
-            r.responsible_unit.clone(),
-            r.measures.clone(),
-            r.deadline.to_string(),
-            r.target.clone(),
-            r.status_label.clone(),
-            r.latest_progress.clone().unwrap_or_default(),
-            closed,
-            acceptance,
-            disclosure,
-            if r.overdue { "是" } else { "否" }.to_string(),
+            no,
+            desc,
+            unit,
+            measures,
+            deadline,
+            target,
+            status,
+            progress,
+            c.closed,
+            joined(&c.acceptance_date, &c.acceptance_opinion),
+            joined(&c.disclosure_date, &c.disclosure_place),
+            c.overdue,
         ];
         for (i, v) in cells.iter().enumerate() {
             sheet
@@ -685,30 +724,19 @@ pub fn ledger_csv(rows: &[LedgerRow]) -> AppResult<Vec<u8>> {
             "是否逾期",
         ])
         .map_err(AppError::internal)?;
-        let park = order_rules::park_offset();
         for r in rows {
-            w.write_record(
-                [
-                    r.item_no.clone(),
-                    r.description.clone(),
-                    r.responsible_unit.clone(),
-                    r.measures.clone(),
-                    r.deadline.to_string(),
-                    r.target.clone(),
-                    r.status_label.clone(),
-                    r.latest_progress.clone().unwrap_or_default(),
-                    r.closed_at
-                        .map(|t| t.with_timezone(&park).date_naive().to_string())
-                        .unwrap_or_default(),
-                    r.acceptance_date.map(|d| d.to_string()).unwrap_or_default(),
-                    r.acceptance_opinion.clone().unwrap_or_default(),
-                    r.disclosure_date.map(|d| d.to_string()).unwrap_or_default(),
-                    r.disclosure_place.clone().unwrap_or_default(),
-                    if r.overdue { "是" } else { "否" }.to_string(),
-                ]
-                .map(no_formula),
-            )
-            .map_err(AppError::internal)?;
+            let c = LedgerCells::of(r);
+            let mut record: Vec<String> = c.leading.to_vec();
+            record.extend([
+                c.closed,
+                c.acceptance_date,
+                c.acceptance_opinion,
+                c.disclosure_date,
+                c.disclosure_place,
+                c.overdue,
+            ]);
+            w.write_record(record.into_iter().map(no_formula))
+                .map_err(AppError::internal)?;
         }
         w.flush().map_err(AppError::internal)?;
     }
