@@ -188,6 +188,24 @@ pub fn may(role: Role, action: Action, level: HazardLevel) -> bool {
     }
 }
 
+/// `may`, for an order addressed to a department rather than an enterprise
+/// (environmental inspection items): there the safety office also does
+/// what the addressee does.
+pub fn may_on(role: Role, action: Action, level: HazardLevel, department_owned: bool) -> bool {
+    let addressee_side = matches!(
+        action,
+        Action::Acknowledge
+            | Action::Progress
+            | Action::SavePlan
+            | Action::Submit
+            | Action::RequestExtension
+    );
+    if department_owned && addressee_side {
+        return role == Role::SafetyOfficer;
+    }
+    may(role, action, level)
+}
+
 /// Why a major hazard is major (重大隐患判定).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -344,6 +362,18 @@ mod tests {
         assert!(may(Role::Enterprise, Action::Submit, Major));
         assert!(!may(Role::Enterprise, Action::Accept, General));
         assert!(!may(Role::Inspector, Action::Cancel, General));
+    }
+
+    #[test]
+    fn the_safety_office_answers_for_departments() {
+        use HazardLevel::General;
+        assert!(may_on(Role::SafetyOfficer, Action::Submit, General, true));
+        assert!(
+            !may_on(Role::Enterprise, Action::Submit, General, true),
+            "no enterprise owns it"
+        );
+        assert!(!may_on(Role::SafetyOfficer, Action::Submit, General, false));
+        assert!(may_on(Role::Inspector, Action::Accept, General, true));
     }
 
     #[test]

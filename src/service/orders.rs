@@ -138,10 +138,16 @@ fn level_of(row: &OrderRow) -> AppResult<HazardLevel> {
     HazardLevel::parse(&row.level).ok_or_else(|| corrupt("level"))
 }
 
-fn allowed_for(who: &Principal, status: OrderStatus, level: HazardLevel) -> Vec<Action> {
+fn allowed_for(
+    who: &Principal,
+    row: &OrderRow,
+    status: OrderStatus,
+    level: HazardLevel,
+) -> Vec<Action> {
+    let department = row.enterprise_id.is_none();
     rules::allowed(status)
         .into_iter()
-        .filter(|a| rules::may(who.role, *a, level))
+        .filter(|a| rules::may_on(who.role, *a, level, department))
         .collect()
 }
 
@@ -196,6 +202,7 @@ fn view(c: &mut DbConn, row: OrderRow, who: &Principal, full: bool) -> AppResult
     let now = time::now();
     let status = status_of(&row)?;
     let level = level_of(&row)?;
+    let allowed = allowed_for(who, &row, status, level);
     let (findings, events, extensions) = if full {
         let f = db::orders::findings_of(c, row.id)?
             .into_iter()
@@ -250,7 +257,7 @@ fn view(c: &mut DbConn, row: OrderRow, who: &Principal, full: bool) -> AppResult
         closed_at: row.closed_at.map(|t| t.and_utc()),
         cancelled_at: row.cancelled_at.map(|t| t.and_utc()),
         version: row.version,
-        allowed_actions: allowed_for(who, status, level),
+        allowed_actions: allowed,
         findings,
         events,
         extension_requests: extensions,
@@ -843,11 +850,7 @@ pub async fn act(
                 let status = status_of(&row)?;
                 let level = level_of(&row)?;
                 let action = cmd.action();
-                // For a department-owned item the safety office answers as the addressee.
-                let department_side = row.enterprise_id.is_none()
-                    && who.role == Role::SafetyOfficer
-                    && matches!(action, Action::Acknowledge | Action::Progress | Action::SavePlan | Action::Submit | Action::RequestExtension);
-                if !department_side && !rules::may(who.role, action, level) {
+                if !rules::may_on(who.role, action, level, row.enterprise_id.is_none()) {
                     let why = if matches!(action, Action::Accept | Action::Reject) && level == HazardLevel::Major {
                         "重大隐患的复查销号须由安全办进行 / major hazards are verified by the safety office"
                     } else {
@@ -863,7 +866,7 @@ pub async fn act(
                     }
                 }
                 let Some(next) = rules::next(status, action) else {
-                    let allowed: Vec<&str> = allowed_for(&who, status, level).iter().map(|a| a.as_str()).collect();
+                    let allowed: Vec<&str> = allowed_for(&who, &row, status, level).iter().map(|a| a.as_str()).collect();
                     return Err(AppError::conflict(
                         "action_not_allowed",
                         format!("当前状态“{}”不能执行{}；可执行：{} / not allowed in state {}; allowed: [{}]", status.label_zh(), action.as_str(), allowed.join(", "), status.as_str(), allowed.join(", ")),

@@ -658,6 +658,13 @@ async fn an_item_closes_only_with_acceptance_and_disclosure_and_the_ledger_shows
         .json()
         .await
         .unwrap();
+    assert!(
+        dv["allowed_actions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("submit")),
+        "{dv}"
+    );
     let fid = dv["findings"][0]["id"].clone();
     assert_eq!(
         app.post(
