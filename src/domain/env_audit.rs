@@ -7,6 +7,57 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+/// 验收: who accepted the measures, when, with what opinion.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Acceptance {
+    pub date: NaiveDate,
+    pub opinion: String,
+}
+
+/// 公示: when and where the closing was made public.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Disclosure {
+    pub date: NaiveDate,
+    /// Where it was made public (e.g. 区政府网站、园区公示栏).
+    pub place: String,
+}
+
+fn text_within(s: &str, max: usize) -> bool {
+    let n = s.trim().chars().count();
+    n > 0 && n <= max
+}
+
+/// A 督察反馈问题 closes (销号) only with its acceptance (验收) and its public
+/// disclosure (公示), both dated no later than today. Answers both, or every
+/// missing part as a field error.
+pub fn check_closing<'a>(
+    acceptance: Option<&'a Acceptance>,
+    disclosure: Option<&'a Disclosure>,
+    today: NaiveDate,
+) -> Result<(&'a Acceptance, &'a Disclosure), Vec<FieldError>> {
+    let a = acceptance.filter(|a| text_within(&a.opinion, 4000) && a.date <= today);
+    let d = disclosure.filter(|d| text_within(&d.place, 500) && d.date <= today);
+    let mut errors = Vec::new();
+    if a.is_none() {
+        errors.push(FieldError {
+            field: "acceptance".into(),
+            message: "督察反馈问题销号须有验收日期（不晚于今天）和验收意见 / acceptance date and opinion are required".into(),
+        });
+    }
+    if d.is_none() {
+        errors.push(FieldError {
+            field: "disclosure".into(),
+            message: "督察反馈问题销号须有公示日期（不晚于今天）和公示方式/地点 / disclosure date and place are required".into(),
+        });
+    }
+    match (a, d) {
+        (Some(a), Some(d)) => Ok((a, d)),
+        _ => Err(errors),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditLevel {
@@ -434,5 +485,34 @@ mod tests {
         }
         assert_eq!(parse_date(&t("六月底")), None);
         assert_eq!(parse_date(&Cell::Number(3.5)), None);
+    }
+
+    #[test]
+    fn closing_needs_acceptance_and_disclosure() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let a = Acceptance {
+            date: today,
+            opinion: "验收合格".into(),
+        };
+        let d = Disclosure {
+            date: today,
+            place: "园区公示栏".into(),
+        };
+        assert!(check_closing(Some(&a), Some(&d), today).is_ok());
+        assert_eq!(check_closing(None, None, today).unwrap_err().len(), 2);
+        let future = Acceptance {
+            date: today.succ_opt().unwrap(),
+            ..a.clone()
+        };
+        let errs = check_closing(Some(&future), Some(&d), today).unwrap_err();
+        assert_eq!(errs[0].field, "acceptance");
+        let blank = Disclosure {
+            place: " ".into(),
+            ..d.clone()
+        };
+        assert_eq!(
+            check_closing(Some(&a), Some(&blank), today).unwrap_err()[0].field,
+            "disclosure"
+        );
     }
 }

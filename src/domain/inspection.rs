@@ -8,6 +8,68 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use uuid::Uuid;
 
+/// A draft can change until it is submitted; then it is the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InspectionState {
+    Draft,
+    Submitted,
+}
+
+impl InspectionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InspectionState::Draft => "draft",
+            InspectionState::Submitted => "submitted",
+        }
+    }
+    pub fn parse(s: &str) -> Option<InspectionState> {
+        [InspectionState::Draft, InspectionState::Submitted]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// Who ran the inspection, which decides the source of its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InspectionKind {
+    /// 检查 by the park or an agency.
+    Inspection,
+    /// 企业自查.
+    SelfInspection,
+}
+
+impl InspectionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InspectionKind::Inspection => "inspection",
+            InspectionKind::SelfInspection => "self_inspection",
+        }
+    }
+    pub fn parse(s: &str) -> Option<InspectionKind> {
+        [InspectionKind::Inspection, InspectionKind::SelfInspection]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+
+    /// An enterprise inspecting itself is a 企业自查.
+    pub fn of_runner(role: super::Role) -> InspectionKind {
+        if role == super::Role::Enterprise {
+            InspectionKind::SelfInspection
+        } else {
+            InspectionKind::Inspection
+        }
+    }
+
+    pub fn finding_source(self) -> super::finding::Source {
+        match self {
+            InspectionKind::Inspection => super::finding::Source::Inspection,
+            InspectionKind::SelfInspection => super::finding::Source::SelfInspection,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AnswerResult {

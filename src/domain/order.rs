@@ -52,6 +52,21 @@ impl OrderStatus {
     pub fn is_open(self) -> bool {
         !matches!(self, OrderStatus::Closed | OrderStatus::Cancelled)
     }
+
+    /// Open and with the deadline still running: these can go overdue
+    /// (once submitted, the clock that runs is the 复查 one).
+    pub const RUNNING: [OrderStatus; 2] = [OrderStatus::Issued, OrderStatus::Rectifying];
+
+    /// Not yet closed or cancelled.
+    pub const OPEN: [OrderStatus; 3] = [
+        OrderStatus::Issued,
+        OrderStatus::Rectifying,
+        OrderStatus::PendingVerification,
+    ];
+
+    pub fn is_running(self) -> bool {
+        Self::RUNNING.contains(&self)
+    }
 }
 
 /// Things that can happen to an order; each becomes an event.
@@ -76,6 +91,28 @@ pub enum Action {
 }
 
 impl Action {
+    pub const ALL: [Action; 15] = [
+        Action::Issue,
+        Action::Acknowledge,
+        Action::Progress,
+        Action::SavePlan,
+        Action::Submit,
+        Action::Accept,
+        Action::Reject,
+        Action::RequestExtension,
+        Action::ApproveExtension,
+        Action::DenyExtension,
+        Action::Cancel,
+        Action::Reminder,
+        Action::Overdue,
+        Action::SupervisionLetter,
+        Action::PublicCriticism,
+    ];
+
+    pub fn parse(s: &str) -> Option<Action> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Issue => "issue",
@@ -230,6 +267,138 @@ impl MajorReason {
     }
 }
 
+/// Where a request for a later deadline stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtensionStatus {
+    Pending,
+    Approved,
+    Denied,
+}
+
+impl ExtensionStatus {
+    pub const ALL: [ExtensionStatus; 3] = [
+        ExtensionStatus::Pending,
+        ExtensionStatus::Approved,
+        ExtensionStatus::Denied,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExtensionStatus::Pending => "pending",
+            ExtensionStatus::Approved => "approved",
+            ExtensionStatus::Denied => "denied",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ExtensionStatus> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn decided(approve: bool) -> ExtensionStatus {
+        if approve {
+            ExtensionStatus::Approved
+        } else {
+            ExtensionStatus::Denied
+        }
+    }
+}
+
+/// Why an extension request cannot go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtensionRefusal {
+    /// The new deadline is not after the one in force.
+    NotLater,
+    /// One request is already waiting for a decision.
+    AlreadyPending,
+}
+
+/// A request for `requested` is possible while none is pending and it
+/// moves the deadline in force later.
+pub fn check_extension_request(
+    requested: NaiveDate,
+    effective_deadline: NaiveDate,
+    pending_exists: bool,
+) -> Result<(), ExtensionRefusal> {
+    if requested <= effective_deadline {
+        return Err(ExtensionRefusal::NotLater);
+    }
+    if pending_exists {
+        return Err(ExtensionRefusal::AlreadyPending);
+    }
+    Ok(())
+}
+
+/// An approval cannot set a deadline that has already passed.
+pub fn extension_expired(requested: NaiveDate, today: NaiveDate) -> bool {
+    requested < today
+}
+
+/// 督办函 issued for an overdue order: its number and the new time limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SupervisionLetter {
+    pub number: String,
+    pub time_limit: NaiveDate,
+    pub at: DateTime<Utc>,
+}
+
+/// 通报批评 after the letter's time limit passed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PublicCriticism {
+    pub number: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The escalation steps an overdue order went through (逾期督办).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Escalation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supervision_letter: Option<SupervisionLetter>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_criticism: Option<PublicCriticism>,
+}
+
+/// Why an escalation step cannot be taken now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EscalationRefusal {
+    NotOverdue,
+    LetterAlreadyIssued,
+    LetterRequired,
+    TimeLimitRunning(NaiveDate),
+    AlreadyCriticised,
+}
+
+impl Escalation {
+    pub fn is_empty(&self) -> bool {
+        self.supervision_letter.is_none() && self.public_criticism.is_none()
+    }
+
+    /// A 督办函 goes to an overdue order once.
+    pub fn check_letter(&self, overdue: bool) -> Result<(), EscalationRefusal> {
+        if !overdue {
+            return Err(EscalationRefusal::NotOverdue);
+        }
+        if self.supervision_letter.is_some() {
+            return Err(EscalationRefusal::LetterAlreadyIssued);
+        }
+        Ok(())
+    }
+
+    /// 通报批评 follows a 督办函 whose time limit has passed, once.
+    pub fn check_criticism(&self, today: NaiveDate) -> Result<(), EscalationRefusal> {
+        let Some(letter) = &self.supervision_letter else {
+            return Err(EscalationRefusal::LetterRequired);
+        };
+        if today <= letter.time_limit {
+            return Err(EscalationRefusal::TimeLimitRunning(letter.time_limit));
+        }
+        if self.public_criticism.is_some() {
+            return Err(EscalationRefusal::AlreadyCriticised);
+        }
+        Ok(())
+    }
+}
+
 /// The park keeps its calendar in Asia/Shanghai (UTC+8, no DST).
 pub fn park_offset() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("valid offset")
@@ -241,7 +410,7 @@ pub fn park_today(now: DateTime<Utc>) -> NaiveDate {
 
 /// A deadline is the whole park day: overdue from the next midnight on.
 pub fn is_overdue(status: OrderStatus, deadline: NaiveDate, now: DateTime<Utc>) -> bool {
-    matches!(status, OrderStatus::Issued | OrderStatus::Rectifying) && park_today(now) > deadline
+    status.is_running() && park_today(now) > deadline
 }
 
 /// Whole days until the deadline (negative when overdue), for open orders.
@@ -418,6 +587,73 @@ mod tests {
         assert_eq!(
             park_year(Utc.with_ymd_and_hms(2026, 12, 31, 17, 0, 0).unwrap()),
             2027
+        );
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for a in Action::ALL {
+            assert_eq!(Action::parse(a.as_str()), Some(a));
+        }
+        for x in ExtensionStatus::ALL {
+            assert_eq!(ExtensionStatus::parse(x.as_str()), Some(x));
+        }
+        for s in OrderStatus::ALL {
+            assert_eq!(OrderStatus::parse(s.as_str()), Some(s));
+            assert_eq!(s.is_running(), OrderStatus::RUNNING.contains(&s));
+            assert_eq!(s.is_open(), OrderStatus::OPEN.contains(&s));
+        }
+    }
+
+    #[test]
+    fn extension_rules() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+        assert_eq!(
+            check_extension_request(d, d, false),
+            Err(ExtensionRefusal::NotLater)
+        );
+        assert_eq!(
+            check_extension_request(d.succ_opt().unwrap(), d, true),
+            Err(ExtensionRefusal::AlreadyPending)
+        );
+        assert_eq!(check_extension_request(d.succ_opt().unwrap(), d, false), Ok(()));
+        assert!(extension_expired(d, d.succ_opt().unwrap()));
+        assert!(!extension_expired(d, d));
+    }
+
+    #[test]
+    fn escalation_steps_come_in_order() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+        let mut e = Escalation::default();
+        assert_eq!(e.check_letter(false), Err(EscalationRefusal::NotOverdue));
+        assert_eq!(e.check_letter(true), Ok(()));
+        assert_eq!(
+            e.check_criticism(today),
+            Err(EscalationRefusal::LetterRequired)
+        );
+        e.supervision_letter = Some(SupervisionLetter {
+            number: "安环督办〔2026〕0001号".into(),
+            time_limit: today,
+            at,
+        });
+        assert_eq!(
+            e.check_letter(true),
+            Err(EscalationRefusal::LetterAlreadyIssued)
+        );
+        assert_eq!(
+            e.check_criticism(today),
+            Err(EscalationRefusal::TimeLimitRunning(today))
+        );
+        let later = today.succ_opt().unwrap();
+        assert_eq!(e.check_criticism(later), Ok(()));
+        e.public_criticism = Some(PublicCriticism {
+            number: "安环通报〔2026〕0001号".into(),
+            at,
+        });
+        assert_eq!(
+            e.check_criticism(later),
+            Err(EscalationRefusal::AlreadyCriticised)
         );
     }
 }
