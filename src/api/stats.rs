@@ -1,6 +1,6 @@
 use super::extract::Auth;
 use crate::error::AppResult;
-use crate::service::orders::{self, EnterpriseStats, Overview, StatsQuery};
+use crate::service::stats::{self, EnterpriseStats, Overview, StatsQuery};
 use crate::service::Ctx;
 use actix_web::web;
 
@@ -17,7 +17,7 @@ pub async fn overview(
     q: web::Query<StatsQuery>,
 ) -> AppResult<web::Json<Overview>> {
     Ok(web::Json(
-        orders::overview(&ctx, &who, q.into_inner()).await?,
+        stats::overview(&ctx, &who, q.into_inner()).await?,
     ))
 }
 
@@ -29,6 +29,6 @@ pub async fn enterprises(
     q: web::Query<StatsQuery>,
 ) -> AppResult<web::Json<Vec<EnterpriseStats>>> {
     Ok(web::Json(
-        orders::per_enterprise(&ctx, &who, q.into_inner()).await?,
+        stats::per_enterprise(&ctx, &who, q.into_inner()).await?,
     ))
 }

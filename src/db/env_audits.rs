@@ -1,5 +1,6 @@
 use super::schema::{env_audit_items as it, env_audits as a};
 use super::{DbConn, DbUuid, QueryResult};
+use crate::domain::env_audit::AuditLevel;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -7,7 +8,7 @@ use diesel::prelude::*;
 #[diesel(table_name = a)]
 pub struct AuditRow {
     pub id: DbUuid,
-    pub level: String,
+    pub level: AuditLevel,
     pub name: String,
     pub document_number: String,
     pub received_date: NaiveDate,
@@ -82,14 +83,6 @@ pub fn update_item(conn: &mut DbConn, row: &ItemRow) -> QueryResult<usize> {
             it::updated_at.eq(row.updated_at),
         ))
         .execute(conn)
-}
-
-pub fn item_of_finding(conn: &mut DbConn, finding: DbUuid) -> QueryResult<Option<ItemRow>> {
-    it::table
-        .filter(it::finding_id.eq(finding))
-        .select(ItemRow::as_select())
-        .first(conn)
-        .optional()
 }
 
 /// Records 验收 and 公示 on the items of closed findings.

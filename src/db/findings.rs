@@ -1,5 +1,8 @@
 use super::schema::findings as f;
 use super::{like_contains, DbConn, DbUuid, QueryResult, Seek};
+use crate::domain::checklist::{Category, HazardLevel};
+use crate::domain::finding::{FindingStatus, Source};
+use crate::domain::order::OrderStatus;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -9,10 +12,10 @@ pub struct FindingRow {
     pub id: DbUuid,
     pub enterprise_id: Option<DbUuid>,
     pub department: Option<String>,
-    pub source: String,
-    pub category: String,
-    pub level: String,
-    pub status: String,
+    pub source: Source,
+    pub category: Category,
+    pub level: HazardLevel,
+    pub status: FindingStatus,
     pub description: String,
     pub location_text: Option<String>,
     pub lat: Option<f64>,
@@ -53,11 +56,11 @@ pub fn of_inspection(conn: &mut DbConn, inspection: DbUuid) -> QueryResult<Vec<F
 
 /// Rewrites an open ad-hoc finding's reported content.
 pub fn update_content(conn: &mut DbConn, row: &FindingRow) -> QueryResult<usize> {
-    diesel::update(f::table.find(row.id).filter(f::status.eq("open")))
+    diesel::update(f::table.find(row.id).filter(f::status.eq(FindingStatus::Open)))
         .set((
             f::enterprise_id.eq(row.enterprise_id),
-            f::category.eq(&row.category),
-            f::level.eq(&row.level),
+            f::category.eq(row.category),
+            f::level.eq(row.level),
             f::description.eq(&row.description),
             f::location_text.eq(&row.location_text),
             f::lat.eq(row.lat),
@@ -73,10 +76,10 @@ pub fn update_content(conn: &mut DbConn, row: &FindingRow) -> QueryResult<usize>
 pub struct FindingFilter {
     pub only_enterprises: Option<Vec<DbUuid>>,
     pub enterprise_id: Option<DbUuid>,
-    pub source: Option<String>,
-    pub category: Option<String>,
-    pub level: Option<String>,
-    pub status: Option<String>,
+    pub source: Option<Source>,
+    pub category: Option<Category>,
+    pub level: Option<HazardLevel>,
+    pub status: Option<FindingStatus>,
     pub inspection_id: Option<DbUuid>,
     /// (wanted, park today): findings whose open order is past its deadline.
     pub overdue: Option<(bool, chrono::NaiveDate)>,
@@ -99,16 +102,16 @@ pub fn list(conn: &mut DbConn, flt: &FindingFilter) -> QueryResult<Vec<FindingRo
         q = q.filter(f::enterprise_id.eq(e));
     }
     if let Some(s) = &flt.source {
-        q = q.filter(f::source.eq(s.clone()));
+        q = q.filter(f::source.eq(*s));
     }
     if let Some(s) = &flt.category {
-        q = q.filter(f::category.eq(s.clone()));
+        q = q.filter(f::category.eq(*s));
     }
     if let Some(s) = &flt.level {
-        q = q.filter(f::level.eq(s.clone()));
+        q = q.filter(f::level.eq(*s));
     }
     if let Some(s) = &flt.status {
-        q = q.filter(f::status.eq(s.clone()));
+        q = q.filter(f::status.eq(*s));
     }
     if let Some(i) = flt.inspection_id {
         q = q.filter(f::inspection_id.eq(i));
@@ -117,7 +120,7 @@ pub fn list(conn: &mut DbConn, flt: &FindingFilter) -> QueryResult<Vec<FindingRo
         use super::schema::{order_findings as of, rectification_orders as o};
         let late = of::table
             .inner_join(o::table)
-            .filter(o::status.eq_any(["issued", "rectifying"]))
+            .filter(o::status.eq_any(OrderStatus::RUNNING))
             .filter(o::effective_deadline.lt(today))
             .select(of::finding_id);
         q = if wanted {
@@ -155,7 +158,8 @@ pub enum GroupBy {
     Source,
 }
 
-/// Finding counts grouped by one column, for findings created in [from, to).
+/// Finding counts grouped by one column, for findings created in [from, to),
+/// keyed by the column's code.
 pub fn count_by(
     conn: &mut DbConn,
     by: GroupBy,
@@ -164,7 +168,7 @@ pub fn count_by(
     to: Option<NaiveDateTime>,
 ) -> QueryResult<Vec<(String, i64)>> {
     macro_rules! grouped {
-        ($col:expr) => {{
+        ($col:expr, $ty:ty) => {{
             let mut q = f::table
                 .group_by($col)
                 .select(($col, diesel::dsl::count_star()))
@@ -178,15 +182,18 @@ pub fn count_by(
             if let Some(t) = to {
                 q = q.filter(f::created_at.lt(t));
             }
-            q.load(conn)
+            let rows: Vec<($ty, i64)> = q.load(conn)?;
+            rows.into_iter()
+                .map(|(k, n)| (k.as_str().to_string(), n))
+                .collect()
         }};
     }
-    match by {
-        GroupBy::Status => grouped!(f::status),
-        GroupBy::Level => grouped!(f::level),
-        GroupBy::Category => grouped!(f::category),
-        GroupBy::Source => grouped!(f::source),
-    }
+    Ok(match by {
+        GroupBy::Status => grouped!(f::status, FindingStatus),
+        GroupBy::Level => grouped!(f::level, HazardLevel),
+        GroupBy::Category => grouped!(f::category, Category),
+        GroupBy::Source => grouped!(f::source, Source),
+    })
 }
 
 pub fn update_description(

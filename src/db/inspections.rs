@@ -1,5 +1,6 @@
 use super::schema::inspections as i;
 use super::{DbConn, DbUuid, QueryResult, Seek};
+use crate::domain::inspection::{InspectionKind, InspectionState};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -10,8 +11,8 @@ pub struct InspectionRow {
     pub enterprise_id: DbUuid,
     pub template_id: DbUuid,
     pub inspector_id: DbUuid,
-    pub kind: String,
-    pub state: String,
+    pub kind: InspectionKind,
+    pub state: InspectionState,
     pub started_at: Option<NaiveDateTime>,
     pub finished_at: Option<NaiveDateTime>,
     pub lat: Option<f64>,
@@ -39,7 +40,7 @@ pub fn find(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<InspectionRow>>
 
 /// Replaces a draft's content (keeps id, owner and first receipt time).
 pub fn update_draft(conn: &mut DbConn, row: &InspectionRow) -> QueryResult<usize> {
-    diesel::update(i::table.find(row.id).filter(i::state.eq("draft")))
+    diesel::update(i::table.find(row.id).filter(i::state.eq(InspectionState::Draft)))
         .set((
             i::enterprise_id.eq(row.enterprise_id),
             i::template_id.eq(row.template_id),
@@ -58,9 +59,9 @@ pub fn update_draft(conn: &mut DbConn, row: &InspectionRow) -> QueryResult<usize
 /// Draft → submitted; 0 rows when it was already submitted (a concurrent
 /// submit won), so findings are made exactly once.
 pub fn mark_submitted(conn: &mut DbConn, id: DbUuid, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(i::table.find(id).filter(i::state.eq("draft")))
+    diesel::update(i::table.find(id).filter(i::state.eq(InspectionState::Draft)))
         .set((
-            i::state.eq("submitted"),
+            i::state.eq(InspectionState::Submitted),
             i::submitted_at.eq(Some(at)),
             i::updated_at.eq(at),
         ))
@@ -73,7 +74,7 @@ pub struct InspectionFilter {
     pub enterprise_id: Option<DbUuid>,
     pub inspector_id: Option<DbUuid>,
     pub template_ids: Option<Vec<DbUuid>>,
-    pub state: Option<String>,
+    pub state: Option<InspectionState>,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
     pub before: Option<Seek>,
@@ -96,7 +97,7 @@ pub fn list(conn: &mut DbConn, f: &InspectionFilter) -> QueryResult<Vec<Inspecti
         q = q.filter(i::template_id.eq_any(t.clone()));
     }
     if let Some(s) = &f.state {
-        q = q.filter(i::state.eq(s.clone()));
+        q = q.filter(i::state.eq(*s));
     }
     if let Some(t) = f.from {
         q = q.filter(i::received_at.ge(t));

@@ -3,6 +3,9 @@ use super::schema::{
     order_findings as of, rectification_orders as o,
 };
 use super::{findings::FindingRow, DbConn, DbUuid, QueryResult, Seek};
+use crate::domain::checklist::HazardLevel;
+use crate::domain::finding::{FindingStatus, Source};
+use crate::domain::order::{Action, ExtensionStatus, MajorReason, OrderStatus};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -15,9 +18,9 @@ pub struct OrderRow {
     pub seq: i64,
     pub enterprise_id: Option<DbUuid>,
     pub department: Option<String>,
-    pub status: String,
-    pub level: String,
-    pub major_reason: Option<String>,
+    pub status: OrderStatus,
+    pub level: HazardLevel,
+    pub major_reason: Option<MajorReason>,
     pub requirements: String,
     pub deadline: NaiveDate,
     pub effective_deadline: NaiveDate,
@@ -30,7 +33,11 @@ pub struct OrderRow {
     pub cancelled_at: Option<NaiveDateTime>,
     pub reminder_recorded: bool,
     pub overdue_recorded: bool,
-    pub escalation: Option<String>,
+    pub supervision_letter_number: Option<String>,
+    pub supervision_letter_time_limit: Option<NaiveDate>,
+    pub supervision_letter_at: Option<NaiveDateTime>,
+    pub public_criticism_number: Option<String>,
+    pub public_criticism_at: Option<NaiveDateTime>,
     pub version: i32,
     pub updated_at: NaiveDateTime,
 }
@@ -41,14 +48,13 @@ pub struct EventRow {
     pub id: DbUuid,
     pub order_id: DbUuid,
     pub seq: i32,
-    pub action: String,
+    pub action: Action,
     pub actor_id: Option<DbUuid>,
     pub actor_role: String,
     pub at: NaiveDateTime,
     pub comment: String,
     pub photo_ids: String,
     pub data: String,
-    pub internal: bool,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -60,7 +66,7 @@ pub struct ExtensionRow {
     pub order_id: DbUuid,
     pub requested_deadline: NaiveDate,
     pub reason: String,
-    pub status: String,
+    pub status: ExtensionStatus,
     pub requested_by: DbUuid,
     pub requested_at: NaiveDateTime,
     pub decided_by: Option<DbUuid>,
@@ -110,7 +116,11 @@ pub fn save_if_version(conn: &mut DbConn, row: &OrderRow, expected: i32) -> Quer
             o::cancelled_at.eq(row.cancelled_at),
             o::reminder_recorded.eq(row.reminder_recorded),
             o::overdue_recorded.eq(row.overdue_recorded),
-            o::escalation.eq(&row.escalation),
+            o::supervision_letter_number.eq(&row.supervision_letter_number),
+            o::supervision_letter_time_limit.eq(row.supervision_letter_time_limit),
+            o::supervision_letter_at.eq(row.supervision_letter_at),
+            o::public_criticism_number.eq(&row.public_criticism_number),
+            o::public_criticism_at.eq(row.public_criticism_at),
             o::version.eq(row.version),
             o::updated_at.eq(row.updated_at),
         ))
@@ -127,10 +137,10 @@ pub fn claim_findings(
     let moved = diesel::update(
         findings::table
             .filter(findings::id.eq_any(ids.to_vec()))
-            .filter(findings::status.eq("open")),
+            .filter(findings::status.eq(FindingStatus::Open)),
     )
     .set((
-        findings::status.eq("in_order"),
+        findings::status.eq(FindingStatus::InOrder),
         findings::updated_at.eq(now),
     ))
     .execute(conn)?;
@@ -154,7 +164,7 @@ pub fn findings_of(conn: &mut DbConn, order: DbUuid) -> QueryResult<Vec<FindingR
 pub fn set_findings_status(
     conn: &mut DbConn,
     order: DbUuid,
-    status: &str,
+    status: FindingStatus,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     let ids: Vec<DbUuid> = of::table
@@ -212,12 +222,12 @@ pub fn find_extension(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<Exten
 pub fn decide_extension(
     conn: &mut DbConn,
     id: DbUuid,
-    status: &str,
+    status: ExtensionStatus,
     by: DbUuid,
     at: NaiveDateTime,
     comment: &str,
 ) -> QueryResult<usize> {
-    diesel::update(xr::table.find(id).filter(xr::status.eq("pending")))
+    diesel::update(xr::table.find(id).filter(xr::status.eq(ExtensionStatus::Pending)))
         .set((
             xr::status.eq(status),
             xr::decided_by.eq(Some(by)),
@@ -231,15 +241,15 @@ pub fn decide_extension(
 pub struct OrderFilter {
     pub only_enterprises: Option<Vec<DbUuid>>,
     pub enterprise_id: Option<DbUuid>,
-    pub statuses: Option<Vec<String>>,
-    pub level: Option<String>,
+    pub statuses: Option<Vec<OrderStatus>>,
+    pub level: Option<HazardLevel>,
     /// Some(today): only open orders past their deadline; Some(false) via `not_overdue_on`.
     pub overdue_on: Option<NaiveDate>,
     pub not_overdue_on: Option<NaiveDate>,
     pub deadline_from: Option<NaiveDate>,
     pub deadline_to: Option<NaiveDate>,
     /// Orders containing a finding of this source.
-    pub source: Option<String>,
+    pub source: Option<Source>,
     pub audit_id: Option<DbUuid>,
     pub submitted_before: Option<NaiveDateTime>,
     pub before: Option<Seek>,
@@ -258,17 +268,17 @@ pub fn list(conn: &mut DbConn, f: &OrderFilter) -> QueryResult<Vec<OrderRow>> {
         q = q.filter(o::status.eq_any(s.clone()));
     }
     if let Some(l) = &f.level {
-        q = q.filter(o::level.eq(l.clone()));
+        q = q.filter(o::level.eq(*l));
     }
     if let Some(today) = f.overdue_on {
         q = q
-            .filter(o::status.eq_any(["issued", "rectifying"]))
+            .filter(o::status.eq_any(OrderStatus::RUNNING))
             .filter(o::effective_deadline.lt(today));
     }
     if let Some(today) = f.not_overdue_on {
         q = q.filter(
             o::status
-                .ne_all(["issued", "rectifying"])
+                .ne_all(OrderStatus::RUNNING)
                 .or(o::effective_deadline.ge(today)),
         );
     }
@@ -281,7 +291,7 @@ pub fn list(conn: &mut DbConn, f: &OrderFilter) -> QueryResult<Vec<OrderRow>> {
     if let Some(s) = &f.source {
         let with_source = of::table
             .inner_join(findings::table)
-            .filter(findings::source.eq(s.clone()))
+            .filter(findings::source.eq(*s))
             .select(of::order_id);
         q = q.filter(o::id.eq_any(with_source));
     }
@@ -295,7 +305,7 @@ pub fn list(conn: &mut DbConn, f: &OrderFilter) -> QueryResult<Vec<OrderRow>> {
     }
     if let Some(t) = f.submitted_before {
         q = q
-            .filter(o::status.eq("pending_verification"))
+            .filter(o::status.eq(OrderStatus::PendingVerification))
             .filter(o::submitted_at.lt(t));
     }
     if let Some((t, id)) = f.before {
@@ -309,7 +319,7 @@ pub fn list(conn: &mut DbConn, f: &OrderFilter) -> QueryResult<Vec<OrderRow>> {
 /// Open orders past their deadline that have no `overdue` event yet.
 pub fn due_for_overdue(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<DbUuid>> {
     o::table
-        .filter(o::status.eq_any(["issued", "rectifying"]))
+        .filter(o::status.eq_any(OrderStatus::RUNNING))
         .filter(o::effective_deadline.lt(today))
         .filter(o::overdue_recorded.eq(false))
         .select(o::id)
@@ -323,7 +333,7 @@ pub fn due_for_reminder(
     until: NaiveDate,
 ) -> QueryResult<Vec<DbUuid>> {
     o::table
-        .filter(o::status.eq_any(["issued", "rectifying"]))
+        .filter(o::status.eq_any(OrderStatus::RUNNING))
         .filter(o::effective_deadline.ge(today))
         .filter(o::effective_deadline.le(until))
         .filter(o::reminder_recorded.eq(false))
@@ -337,7 +347,7 @@ pub fn count_by_status(
     only: Option<&[DbUuid]>,
     from: Option<NaiveDateTime>,
     to: Option<NaiveDateTime>,
-) -> QueryResult<Vec<(String, i64)>> {
+) -> QueryResult<Vec<(OrderStatus, i64)>> {
     let mut q = o::table
         .group_by(o::status)
         .select((o::status, diesel::dsl::count_star()))
@@ -360,7 +370,7 @@ pub fn count_overdue(
     today: NaiveDate,
 ) -> QueryResult<i64> {
     let mut q = o::table
-        .filter(o::status.eq_any(["issued", "rectifying"]))
+        .filter(o::status.eq_any(OrderStatus::RUNNING))
         .filter(o::effective_deadline.lt(today))
         .count()
         .into_boxed();
@@ -379,7 +389,9 @@ pub fn closed_stats(
     to: Option<NaiveDateTime>,
 ) -> QueryResult<(i64, Option<i32>)> {
     let base = || {
-        let mut q = o::table.filter(o::status.eq("closed")).into_boxed();
+        let mut q = o::table
+            .filter(o::status.eq(OrderStatus::Closed))
+            .into_boxed();
         if let Some(only) = only {
             q = q.filter(o::enterprise_id.eq_any(only.to_vec()));
         }
@@ -421,14 +433,14 @@ pub fn per_enterprise(
     to: Option<NaiveDateTime>,
 ) -> QueryResult<Vec<EnterpriseCounts>> {
     // One grouped count per column, all computed by the database.
-    let mut count = |statuses: &[&str],
+    let mut count = |statuses: &[OrderStatus],
                      overdue: bool,
                      on_time: bool|
      -> QueryResult<Vec<(DbUuid, i64)>> {
         let mut q = o::table
             .group_by(o::enterprise_id)
             .select((o::enterprise_id, diesel::dsl::count_star()))
-            .filter(o::status.eq_any(statuses.iter().map(|s| s.to_string()).collect::<Vec<_>>()))
+            .filter(o::status.eq_any(statuses.to_vec()))
             .into_boxed();
         if let Some(only) = only {
             q = q.filter(o::enterprise_id.eq_any(only.to_vec()));
@@ -451,14 +463,10 @@ pub fn per_enterprise(
             .filter_map(|(e, n)| e.map(|e| (e, n)))
             .collect())
     };
-    let open = count(
-        &["issued", "rectifying", "pending_verification"],
-        false,
-        false,
-    )?;
-    let overdue = count(&["issued", "rectifying"], true, false)?;
-    let closed = count(&["closed"], false, false)?;
-    let on_time = count(&["closed"], false, true)?;
+    let open = count(&OrderStatus::OPEN, false, false)?;
+    let overdue = count(&OrderStatus::RUNNING, true, false)?;
+    let closed = count(&[OrderStatus::Closed], false, false)?;
+    let on_time = count(&[OrderStatus::Closed], false, true)?;
     let mut ids: Vec<DbUuid> = open
         .iter()
         .chain(&overdue)
@@ -494,7 +502,7 @@ pub fn claim_flag(
 ) -> QueryResult<usize> {
     let open = o::table
         .find(id)
-        .filter(o::status.eq_any(["issued", "rectifying"]));
+        .filter(o::status.eq_any(OrderStatus::RUNNING));
     if overdue {
         diesel::update(
             open.filter(o::overdue_recorded.eq(false))
@@ -548,7 +556,7 @@ pub fn latest_progress(
 ) -> QueryResult<Option<(String, NaiveDateTime)>> {
     ev::table
         .filter(ev::order_id.eq(order))
-        .filter(ev::action.eq_any(["progress", "submit"]))
+        .filter(ev::action.eq_any([Action::Progress, Action::Submit]))
         .filter(ev::comment.ne(""))
         .order(ev::seq.desc())
         .select((ev::comment, ev::at))
@@ -564,15 +572,8 @@ pub fn count_escalations(
     from: Option<NaiveDateTime>,
     to: Option<NaiveDateTime>,
 ) -> QueryResult<(i64, i64)> {
-    let mut counts = [0i64; 2];
-    for (i, step) in ["%\"supervision_letter\"%", "%\"public_criticism\"%"]
-        .into_iter()
-        .enumerate()
-    {
-        let mut q = o::table
-            .filter(o::escalation.like(step))
-            .count()
-            .into_boxed();
+    let in_period = || {
+        let mut q = o::table.into_boxed();
         if let Some(only) = only {
             q = q.filter(o::enterprise_id.eq_any(only.to_vec()));
         }
@@ -582,7 +583,15 @@ pub fn count_escalations(
         if let Some(t) = to {
             q = q.filter(o::issued_at.lt(t));
         }
-        counts[i] = q.get_result(conn)?;
-    }
-    Ok((counts[0], counts[1]))
+        q
+    };
+    let letters = in_period()
+        .filter(o::supervision_letter_number.is_not_null())
+        .count()
+        .get_result(conn)?;
+    let criticisms = in_period()
+        .filter(o::public_criticism_number.is_not_null())
+        .count()
+        .get_result(conn)?;
+    Ok((letters, criticisms))
 }

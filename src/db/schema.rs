@@ -214,7 +214,11 @@ table! {
         cancelled_at -> Nullable<Timestamp>,
         reminder_recorded -> Bool,
         overdue_recorded -> Bool,
-        escalation -> Nullable<Text>,
+        supervision_letter_number -> Nullable<Text>,
+        supervision_letter_time_limit -> Nullable<Date>,
+        supervision_letter_at -> Nullable<Timestamp>,
+        public_criticism_number -> Nullable<Text>,
+        public_criticism_at -> Nullable<Timestamp>,
         version -> Integer,
         updated_at -> Timestamp,
     }
@@ -260,7 +264,6 @@ table! {
         comment -> Text,
         photo_ids -> Text,
         data -> Text,
-        internal -> Bool,
         prev_hash -> Text,
         hash -> Text,
     }

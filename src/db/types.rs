@@ -80,3 +80,63 @@ impl ToSql<sql_types::Uuid, MultiBackend> for DbUuid {
         Ok(IsNull::No)
     }
 }
+
+/// Stores a domain enum as TEXT on both backends through its own
+/// `as_str`/`parse`, so rows carry typed state while the stored values stay
+/// the plain snake_case codes (no migration of data). The proxy struct lets
+/// diesel's derives write the expression impls for a type `domain` owns
+/// without `domain` knowing diesel.
+macro_rules! text_enum {
+    ($($ty:ty),* $(,)?) => {$(
+        const _: () = {
+            #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+            #[diesel(foreign_derive)]
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            #[allow(dead_code)]
+            struct Proxy($ty);
+
+            impl<DB> ToSql<diesel::sql_types::Text, DB> for $ty
+            where
+                DB: Backend,
+                str: ToSql<diesel::sql_types::Text, DB>,
+            {
+                fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                    <str as ToSql<diesel::sql_types::Text, DB>>::to_sql((*self).as_str(), out)
+                }
+            }
+
+            impl<DB> FromSql<diesel::sql_types::Text, DB> for $ty
+            where
+                DB: Backend,
+                String: FromSql<diesel::sql_types::Text, DB>,
+            {
+                fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+                    let s = <String as FromSql<diesel::sql_types::Text, DB>>::from_sql(bytes)?;
+                    <$ty>::parse(&s).ok_or_else(|| {
+                        format!("unknown {} {s:?} in the database", stringify!($ty)).into()
+                    })
+                }
+            }
+        };
+    )*};
+}
+
+use crate::domain::checklist::{Category, HazardLevel};
+use crate::domain::env_audit::AuditLevel;
+use crate::domain::finding::{FindingStatus, Source};
+use crate::domain::inspection::{InspectionKind, InspectionState};
+use crate::domain::order::{Action, ExtensionStatus, MajorReason, OrderStatus};
+
+text_enum!(
+    OrderStatus,
+    Action,
+    ExtensionStatus,
+    MajorReason,
+    HazardLevel,
+    Category,
+    Source,
+    FindingStatus,
+    InspectionKind,
+    InspectionState,
+    AuditLevel,
+);

@@ -4,13 +4,14 @@
 
 use super::orders::{issue_in_tx, Addressee};
 use super::{spreadsheet, Ctx, Principal};
+use super::findings::{record, NewFinding};
 use crate::db::{
     self,
     env_audits::{AuditRow, ItemRow},
-    findings::FindingRow,
     DbConn, DbUuid,
 };
-use crate::domain::checklist::HazardLevel;
+use crate::domain::checklist::{Category, HazardLevel};
+use crate::domain::finding::{FindingStatus, Source};
 use crate::domain::env_audit::{self as rules, AuditLevel, ItemInput};
 use crate::domain::order::{self as order_rules, OrderStatus};
 use crate::domain::{time, CreditCode, FieldError, FieldErrors, Role};
@@ -131,8 +132,7 @@ fn ledger_rows(c: &mut DbConn, audit: &AuditRow) -> AppResult<Vec<LedgerRow>> {
         };
         let (status, label, overdue, latest, closed_at, order_id, number) = match &order {
             Some(o) => {
-                let st = OrderStatus::parse(&o.status)
-                    .ok_or_else(|| AppError::internal(anyhow::anyhow!("order status")))?;
+                let st = o.status;
                 let latest = db::orders::latest_progress(c, o.id)?
                     .map(|(t, _)| t)
                     .filter(|t| !t.is_empty());
@@ -147,7 +147,7 @@ fn ledger_rows(c: &mut DbConn, audit: &AuditRow) -> AppResult<Vec<LedgerRow>> {
                 )
             }
             None => (
-                finding.status.clone(),
+                finding.status.as_str().to_string(),
                 "未下达".to_string(),
                 false,
                 None,
@@ -193,7 +193,7 @@ fn figures(rows: &[LedgerRow]) -> Figures {
     };
     let mut units: BTreeMap<String, UnitFigures> = BTreeMap::new();
     for r in rows {
-        let closed = r.status == "closed";
+        let closed = r.status == OrderStatus::Closed.as_str();
         let u = units
             .entry(r.responsible_unit.clone())
             .or_insert_with(|| UnitFigures {
@@ -207,7 +207,7 @@ fn figures(rows: &[LedgerRow]) -> Figures {
         } else if r.overdue {
             f.overdue += 1;
             u.overdue += 1;
-        } else if r.status != "cancelled" {
+        } else if r.status != OrderStatus::Cancelled.as_str() {
             f.on_schedule += 1;
         }
     }
@@ -222,8 +222,7 @@ fn figures(rows: &[LedgerRow]) -> Figures {
 
 fn view(c: &mut DbConn, a: AuditRow) -> AppResult<AuditView> {
     let rows = ledger_rows(c, &a)?;
-    let level = AuditLevel::parse(&a.level)
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("audit level")))?;
+    let level = a.level;
     Ok(AuditView {
         id: a.id.0,
         level,
@@ -263,7 +262,7 @@ pub async fn create(ctx: &Ctx, who: &Principal, input: NewAudit) -> AppResult<Au
     e.finish().map_err(AppError::validation)?;
     let row = AuditRow {
         id: DbUuid(Uuid::now_v7()),
-        level: input.level.as_str().into(),
+        level: input.level,
         name: input.name.trim().into(),
         document_number: input.document_number.trim().into(),
         received_date: input.received_date,
@@ -400,6 +399,22 @@ fn resolve(
     })
 }
 
+/// The `env_audit` finding a feedback item becomes.
+fn audit_finding(audit: &AuditRow, r: &Resolved, reporter: Uuid) -> NewFinding {
+    let mut f = NewFinding::new(
+        Source::EnvAudit,
+        Category::Environment,
+        HazardLevel::General,
+        reporter,
+    );
+    f.enterprise_id = r.enterprise;
+    f.department = r.input.department.clone();
+    f.description = finding_text(audit, &r.input);
+    f.item_code = Some(r.input.item_no.clone());
+    f.regulatory_basis = Some(format!("{}（{}）", audit.name, audit.document_number));
+    f
+}
+
 fn finding_text(audit: &AuditRow, i: &ItemInput) -> String {
     let mut d = format!(
         "【{}反馈问题第{}项】{}",
@@ -489,7 +504,7 @@ pub async fn import(
         let now = time::now().naive_utc();
         for (r, cur, fields) in changed {
             let finding = db::findings::find(c, cur.finding_id)?.ok_or_else(|| AppError::internal(anyhow::anyhow!("item finding")))?;
-            let closed = matches!(finding.status.as_str(), "closed" | "cancelled");
+            let closed = matches!(finding.status, FindingStatus::Closed | FindingStatus::Cancelled);
             if closed {
                 return Err(AppError::conflict("audit_item_closed", format!("第{}项已销号，不能更新 / item {} is closed", r.input.item_no, r.input.item_no)));
             }
@@ -503,34 +518,7 @@ pub async fn import(
         // New items: a finding each, then one order per addressee and deadline.
         let mut groups: BTreeMap<(String, NaiveDate), OrderGroup> = BTreeMap::new();
         for r in items.iter().filter(|r| !existing.contains_key(&r.input.item_no)) {
-            let fid = Uuid::now_v7();
-            db::findings::insert(
-                c,
-                &FindingRow {
-                    id: DbUuid(fid),
-                    enterprise_id: r.enterprise.map(DbUuid),
-                    department: r.input.department.clone(),
-                    source: "env_audit".into(),
-                    category: "environment".into(),
-                    level: HazardLevel::General.as_str().into(),
-                    status: "open".into(),
-                    description: finding_text(&audit, &r.input),
-                    location_text: None,
-                    lat: None,
-                    lon: None,
-                    photo_ids: "[]".into(),
-                    inspection_id: None,
-                    item_code: Some(r.input.item_no.clone()),
-                    template_id: None,
-                    regulatory_basis: Some(format!("{}（{}）", audit.name, audit.document_number)),
-                    major_criterion: None,
-                    reported_by: DbUuid(who.user_id),
-                    body_hash: None,
-                    previous_finding_id: None,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?;
+            let fid = record(c, audit_finding(&audit, r, who.user_id), now)?.0;
             db::env_audits::insert_item(
                 c,
                 &ItemRow {

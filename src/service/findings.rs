@@ -11,6 +11,7 @@ use crate::db::{
 use crate::domain::checklist::{Category, HazardLevel};
 use crate::domain::finding::{self as rules, FindingStatus, Source};
 use crate::domain::{time, Label, Role};
+use crate::service::evidence::{attach_photos, PhotoRefs};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -51,10 +52,6 @@ pub struct FindingView {
     pub updated_at: DateTime<Utc>,
 }
 
-fn corrupt(what: &str) -> AppError {
-    AppError::internal(anyhow::anyhow!("stored finding has an invalid {what}"))
-}
-
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PhotoLinks {
     pub id: Uuid,
@@ -63,20 +60,16 @@ pub struct PhotoLinks {
 }
 
 pub fn view(r: FindingRow) -> AppResult<FindingView> {
-    let category = Category::parse(&r.category).ok_or_else(|| corrupt("category"))?;
-    let level = HazardLevel::parse(&r.level).ok_or_else(|| corrupt("level"))?;
-    let (cz, ce) = rules::category_label(category);
-    let (lz, le) = rules::level_label(level);
     Ok(FindingView {
         id: r.id.0,
         enterprise_id: r.enterprise_id.map(|e| e.0),
         department: r.department,
-        source: Source::parse(&r.source).ok_or_else(|| corrupt("source"))?,
-        category,
-        category_label: Label { zh: cz, en: ce },
-        level,
-        level_label: Label { zh: lz, en: le },
-        status: FindingStatus::parse(&r.status).ok_or_else(|| corrupt("status"))?,
+        source: r.source,
+        category: r.category,
+        category_label: rules::category_label(r.category).into(),
+        level: r.level,
+        level_label: rules::level_label(r.level).into(),
+        status: r.status,
         description: r.description,
         location_text: r.location_text,
         lat: r.lat,
@@ -132,6 +125,163 @@ fn not_found() -> AppError {
     AppError::not_found("隐患 finding")
 }
 
+/// One form for a finding of every source (inspection, self-inspection,
+/// env_audit, ad hoc): each source fills what it knows, and
+/// [`record`] / [`NewFinding::into_row`] are the only way a row is made.
+#[derive(Debug, Clone)]
+pub(crate) struct NewFinding {
+    pub id: Uuid,
+    pub enterprise_id: Option<Uuid>,
+    pub department: Option<String>,
+    pub source: Source,
+    pub category: Category,
+    pub level: HazardLevel,
+    pub description: String,
+    pub location_text: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub photo_ids: Vec<Uuid>,
+    pub inspection_id: Option<Uuid>,
+    pub item_code: Option<String>,
+    pub template_id: Option<Uuid>,
+    pub regulatory_basis: Option<String>,
+    pub major_criterion: Option<String>,
+    pub reported_by: Uuid,
+    /// Set for findings a phone sends, so a retry is recognised.
+    pub body_hash: Option<String>,
+    pub previous_finding_id: Option<Uuid>,
+}
+
+impl NewFinding {
+    pub fn new(source: Source, category: Category, level: HazardLevel, reported_by: Uuid) -> Self {
+        NewFinding {
+            id: Uuid::now_v7(),
+            enterprise_id: None,
+            department: None,
+            source,
+            category,
+            level,
+            description: String::new(),
+            location_text: None,
+            lat: None,
+            lon: None,
+            photo_ids: Vec::new(),
+            inspection_id: None,
+            item_code: None,
+            template_id: None,
+            regulatory_basis: None,
+            major_criterion: None,
+            reported_by,
+            body_hash: None,
+            previous_finding_id: None,
+        }
+    }
+
+    /// The row of an open finding reported now.
+    pub fn into_row(self, now: chrono::NaiveDateTime) -> AppResult<FindingRow> {
+        Ok(FindingRow {
+            id: DbUuid(self.id),
+            enterprise_id: self.enterprise_id.map(DbUuid),
+            department: self.department,
+            source: self.source,
+            category: self.category,
+            level: self.level,
+            status: FindingStatus::Open,
+            description: self.description,
+            location_text: self.location_text,
+            lat: self.lat,
+            lon: self.lon,
+            photo_ids: serde_json::to_string(&self.photo_ids).map_err(AppError::internal)?,
+            inspection_id: self.inspection_id.map(DbUuid),
+            item_code: self.item_code,
+            template_id: self.template_id.map(DbUuid),
+            regulatory_basis: self.regulatory_basis,
+            major_criterion: self.major_criterion,
+            reported_by: DbUuid(self.reported_by),
+            body_hash: self.body_hash,
+            previous_finding_id: self.previous_finding_id.map(DbUuid),
+            created_at: now,
+            updated_at: now,
+        })
+    }
+}
+
+/// Inserts a new open finding, reported at `now`, inside the caller's
+/// transaction.
+pub(crate) fn record(
+    c: &mut DbConn,
+    f: NewFinding,
+    now: chrono::NaiveDateTime,
+) -> AppResult<DbUuid> {
+    let row = f.into_row(now)?;
+    db::findings::insert(c, &row)?;
+    Ok(row.id)
+}
+
+fn not_editable() -> AppError {
+    AppError::conflict(
+        "finding_not_editable",
+        "隐患已进入整改或由检查生成，不能再修改 / this finding can no longer be changed",
+    )
+}
+
+/// A changed body for an existing finding: only its reporter, only while
+/// it is an open ad-hoc finding never put into an order.
+fn check_update(c: &mut DbConn, who: &Principal, cur: &FindingRow) -> AppResult<()> {
+    if cur.reported_by.0 != who.user_id {
+        return Err(AppError::forbidden(
+            "只能修改自己上报的隐患 / only the reporter may change a finding",
+        ));
+    }
+    // Once in an order (even a cancelled one) the finding is part of that
+    // order's record: its content no longer changes.
+    if cur.source != Source::AdHoc
+        || cur.status != FindingStatus::Open
+        || db::orders::ever_ordered(c, cur.id)?
+    {
+        return Err(not_editable());
+    }
+    Ok(())
+}
+
+/// A recurrence names a closed finding of the same enterprise.
+fn check_previous(c: &mut DbConn, input: &FindingInput) -> AppResult<()> {
+    let Some(prev) = input.previous_finding_id else {
+        return Ok(());
+    };
+    let ok = db::findings::find(c, DbUuid(prev))?.is_some_and(|p| {
+        p.enterprise_id.map(|e| e.0) == Some(input.enterprise_id)
+            && p.status == FindingStatus::Closed
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            "previous_finding_id",
+            "应为同一企业已销号的隐患 / must be a closed finding of the same enterprise",
+        ))
+    }
+}
+
+fn ad_hoc(id: Uuid, who: &Principal, input: &FindingInput, hash: String) -> NewFinding {
+    let mut f = NewFinding::new(Source::AdHoc, input.category, input.level, who.user_id);
+    f.id = id;
+    f.enterprise_id = Some(input.enterprise_id);
+    f.description = input.description.trim().to_string();
+    f.location_text = input
+        .location_text
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    f.lat = input.lat;
+    f.lon = input.lon;
+    f.photo_ids = input.photo_ids.clone();
+    f.body_hash = Some(hash);
+    f.previous_finding_id = input.previous_finding_id;
+    f
+}
+
 /// Roles that report findings in the field.
 const REPORTERS: &[Role] = &[Role::Inspector, Role::ThirdParty, Role::SafetyOfficer];
 
@@ -155,83 +305,43 @@ pub async fn put(
     let who = who.clone();
     let hash = body_hash(&input);
     super::retry_once_on_duplicate(ctx, move |c| {
-                let existing = db::findings::find(c, DbUuid(id))?;
-                if let Some(cur) = &existing {
-                    if !who.can_see(cur.enterprise_id.map(|e| e.0)) {
-                        return Err(not_found());
-                    }
-                }
-                if !who.can_see_enterprise(input.enterprise_id) || db::enterprises::find(c, DbUuid(input.enterprise_id))?.is_none() {
-                    return Err(AppError::field("enterprise_id", "企业不存在 / enterprise not found"));
-                }
-                if let Some(cur) = existing {
-                    if cur.body_hash.as_deref() == Some(hash.as_str()) {
-                        return Ok((false, view(cur)?));
-                    }
-                    if cur.reported_by.0 != who.user_id {
-                        return Err(AppError::forbidden("只能修改自己上报的隐患 / only the reporter may change a finding"));
-                    }
-                    // Once in an order (even a cancelled one) the finding is part of that
-                    // order's record: its content no longer changes.
-                    if cur.source != Source::AdHoc.as_str() || cur.status != FindingStatus::Open.as_str() || db::orders::ever_ordered(c, cur.id)? {
-                        return Err(AppError::conflict("finding_not_editable", "隐患已进入整改或由检查生成，不能再修改 / this finding can no longer be changed"));
-                    }
-                }
-                errs.clone().finish().map_err(AppError::validation)?;
-                if let Some(prev) = input.previous_finding_id {
-                    let ok = db::findings::find(c, DbUuid(prev))?
-                        .is_some_and(|p| p.enterprise_id.map(|e| e.0) == Some(input.enterprise_id) && p.status == FindingStatus::Closed.as_str());
-                    if !ok {
-                        return Err(AppError::field("previous_finding_id", "应为同一企业已销号的隐患 / must be a closed finding of the same enterprise"));
-                    }
-                }
-                let bad = super::photos::attach(c, &who, &input.photo_ids, Some(input.enterprise_id))?;
-                if !bad.is_empty() {
-                    let mut e = crate::domain::FieldErrors::new();
-                    for p in bad {
-                        e.add("photo_ids", format!("照片{p}不存在 / photo {p} not found"));
-                    }
-                    return Err(AppError::validation(e));
-                }
-                let now = time::now().naive_utc();
-                let row = FindingRow {
-                    id: DbUuid(id),
-                    enterprise_id: Some(DbUuid(input.enterprise_id)),
-                    department: None,
-                    source: Source::AdHoc.as_str().into(),
-                    category: input.category.as_str().into(),
-                    level: input.level.as_str().into(),
-                    status: FindingStatus::Open.as_str().into(),
-                    description: input.description.trim().to_string(),
-                    location_text: input.location_text.clone().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
-                    lat: input.lat,
-                    lon: input.lon,
-                    photo_ids: serde_json::to_string(&input.photo_ids).map_err(AppError::internal)?,
-                    inspection_id: None,
-                    item_code: None,
-                    template_id: None,
-                    regulatory_basis: None,
-                    major_criterion: None,
-                    reported_by: DbUuid(who.user_id),
-                    body_hash: Some(hash.clone()),
-                    previous_finding_id: input.previous_finding_id.map(DbUuid),
-                    created_at: now,
-                    updated_at: now,
-                };
-                let created = match db::findings::find(c, row.id)? {
-                    None => {
-                        db::findings::insert(c, &row)?;
-                        true
-                    }
-                    Some(_) => {
-                        if db::findings::update_content(c, &row)? == 0 {
-                            return Err(AppError::conflict("finding_not_editable", "隐患已进入整改，不能再修改 / this finding can no longer be changed"));
-                        }
-                        false
-                    }
-                };
-                let stored = db::findings::find(c, row.id)?.ok_or_else(not_found)?;
-                Ok((created, view(stored)?))
+        let existing = db::findings::find(c, DbUuid(id))?;
+        if existing
+            .as_ref()
+            .is_some_and(|cur| !who.can_see(cur.enterprise_id.map(|e| e.0)))
+        {
+            return Err(not_found());
+        }
+        if !who.can_see_enterprise(input.enterprise_id)
+            || db::enterprises::find(c, DbUuid(input.enterprise_id))?.is_none()
+        {
+            return Err(AppError::field(
+                "enterprise_id",
+                "企业不存在 / enterprise not found",
+            ));
+        }
+        if let Some(cur) = &existing {
+            if cur.body_hash.as_deref() == Some(hash.as_str()) {
+                return Ok((false, view(cur.clone())?));
+            }
+            check_update(c, &who, cur)?;
+        }
+        errs.clone().finish().map_err(AppError::validation)?;
+        check_previous(c, &input)?;
+        let photos = PhotoRefs::of("photo_ids", &input.photo_ids);
+        attach_photos(c, &who, &photos, Some(input.enterprise_id))?;
+        let row = ad_hoc(id, &who, &input, hash.clone()).into_row(time::now().naive_utc())?;
+        let created = existing.is_none();
+        if created {
+            db::findings::insert(c, &row)?;
+        } else if db::findings::update_content(c, &row)? == 0 {
+            return Err(AppError::conflict(
+                "finding_not_editable",
+                "隐患已进入整改，不能再修改 / this finding can no longer be changed",
+            ));
+        }
+        let stored = db::findings::find(c, row.id)?.ok_or_else(not_found)?;
+        Ok((created, view(stored)?))
     })
     .await
 }
@@ -279,17 +389,14 @@ pub async fn list(ctx: &Ctx, who: &Principal, q: FindingQuery) -> AppResult<Page
     let filter = FindingFilter {
         only_enterprises: who.scope_filter(),
         enterprise_id: q.enterprise_id.map(DbUuid),
-        source: q.source.map(|s| s.as_str().into()),
-        category: q.category.map(|s| s.as_str().into()),
-        level: q.level.map(|s| s.as_str().into()),
-        status: q.status.map(|s| s.as_str().into()),
+        source: q.source,
+        category: q.category,
+        level: q.level,
+        status: q.status,
         inspection_id: q.inspection_id.map(DbUuid),
-        overdue: q.overdue.map(|o| {
-            (
-                o,
-                crate::domain::order::park_today(crate::domain::time::now()),
-            )
-        }),
+        overdue: q
+            .overdue
+            .map(|o| (o, crate::domain::order::park_today(time::now()))),
         from: q.created_from.map(|t| t.naive_utc()),
         to: q.created_to.map(|t| t.naive_utc()),
         q: text,

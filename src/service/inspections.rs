@@ -3,19 +3,19 @@
 //! every failed item into a finding, exactly once.
 
 use super::checklists::parse_row;
-use super::findings::{body_hash, FindingView};
+use super::evidence::{attach_photos, PhotoRefs};
+use super::findings::{body_hash, record, FindingView, NewFinding};
 use super::pagination::{self, Page};
 use super::{Ctx, Principal};
 use crate::db::{
     self,
-    findings::FindingRow,
+    checklists::TemplateRow,
     inspections::{InspectionFilter, InspectionRow},
     DbConn, DbUuid,
 };
 use crate::domain::checklist::{ResponseType, Template};
 use crate::domain::enterprise::validate_location;
-use crate::domain::finding::{FindingStatus, Source};
-use crate::domain::inspection::{self as rules, Answer};
+use crate::domain::inspection::{self as rules, Answer, InspectionKind, InspectionState};
 use crate::domain::{time, FieldErrors, Role};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
@@ -43,15 +43,6 @@ pub struct InspectionInput {
     pub answers: Vec<Answer>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// 检查 by the park or an agency.
-    Inspection,
-    /// 企业自查.
-    SelfInspection,
-}
-
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AnswerView {
     #[serde(flatten)]
@@ -74,9 +65,8 @@ pub struct ChecklistRef {
 pub struct InspectionView {
     pub id: Uuid,
     pub enterprise_id: Uuid,
-    pub kind: Kind,
-    /// `draft` or `submitted`.
-    pub state: String,
+    pub kind: InspectionKind,
+    pub state: InspectionState,
     pub checklist: ChecklistRef,
     pub inspector_id: Uuid,
     pub started_at: Option<DateTime<Utc>>,
@@ -119,7 +109,7 @@ fn view(c: &mut DbConn, row: InspectionRow, with_findings: bool) -> AppResult<In
             }
         })
         .collect();
-    let findings = if with_findings && row.state == "submitted" {
+    let findings = if with_findings && row.state == InspectionState::Submitted {
         super::findings::of_inspection(c, row.id.0)?
     } else {
         Vec::new()
@@ -127,11 +117,7 @@ fn view(c: &mut DbConn, row: InspectionRow, with_findings: bool) -> AppResult<In
     Ok(InspectionView {
         id: row.id.0,
         enterprise_id: row.enterprise_id.0,
-        kind: if row.kind == "self_inspection" {
-            Kind::SelfInspection
-        } else {
-            Kind::Inspection
-        },
+        kind: row.kind,
         state: row.state,
         checklist: ChecklistRef {
             id: trow.id.0,
@@ -222,7 +208,7 @@ pub async fn put(
             if cur.body_hash == hash {
                 return Ok(false); // a phone's retry
             }
-            if cur.state == "submitted" {
+            if cur.state == InspectionState::Submitted {
                 return Err(AppError::conflict(
                     "inspection_already_submitted",
                     "检查已提交，内容不能再更改 / the inspection was submitted and cannot change",
@@ -256,37 +242,19 @@ pub async fn put(
             .map_err(AppError::validation)?;
         // Photos must exist and be the caller's to use; they are then
         // attached to this enterprise's records.
-        let all: Vec<Uuid> = input
-            .answers
-            .iter()
-            .flat_map(|a| a.photo_ids.iter().copied())
-            .collect();
-        let bad = super::photos::attach(c, &who, &all, Some(input.enterprise_id))?;
-        if !bad.is_empty() {
-            let mut e = FieldErrors::new();
-            for (i, a) in input.answers.iter().enumerate() {
-                for p in a.photo_ids.iter().filter(|p| bad.contains(p)) {
-                    e.add(
-                        format!("answers[{i}].photo_ids"),
-                        format!("照片{p}不存在 / photo {p} not found"),
-                    );
-                }
-            }
-            return Err(AppError::validation(e));
+        let mut photos = PhotoRefs::new();
+        for (i, a) in input.answers.iter().enumerate() {
+            photos.add(format!("answers[{i}].photo_ids"), &a.photo_ids);
         }
+        attach_photos(c, &who, &photos, Some(input.enterprise_id))?;
         let now = time::now().naive_utc();
         let row = InspectionRow {
             id: DbUuid(id),
             enterprise_id: DbUuid(input.enterprise_id),
             template_id: trow.id,
             inspector_id: DbUuid(who.user_id),
-            kind: if who.role == Role::Enterprise {
-                "self_inspection"
-            } else {
-                "inspection"
-            }
-            .into(),
-            state: "draft".into(),
+            kind: InspectionKind::of_runner(who.role),
+            state: InspectionState::Draft,
             started_at: input.started_at.map(|t| time::normalise(t).naive_utc()),
             finished_at: input.finished_at.map(|t| time::normalise(t).naive_utc()),
             lat: input.lat,
@@ -349,6 +317,28 @@ fn finding_description(o: &rules::Outcome) -> String {
     d
 }
 
+/// The finding a failed answer becomes.
+fn finding_of_failure(
+    row: &InspectionRow,
+    trow: &TemplateRow,
+    t: &Template,
+    o: &rules::Outcome,
+) -> NewFinding {
+    let source = row.kind.finding_source();
+    let mut f = NewFinding::new(source, t.category, o.level, row.inspector_id.0);
+    f.enterprise_id = Some(row.enterprise_id.0);
+    f.description = finding_description(o);
+    f.lat = row.lat;
+    f.lon = row.lon;
+    f.photo_ids = o.answer.photo_ids.clone();
+    f.inspection_id = Some(row.id.0);
+    f.item_code = Some(o.item.code.clone());
+    f.template_id = Some(trow.id.0);
+    f.regulatory_basis = o.item.basis.clone();
+    f.major_criterion = o.item.major_criterion.clone();
+    f
+}
+
 /// `POST /inspections/{id}/submit`: completeness check, then findings.
 pub async fn submit(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<InspectionView> {
     let who = who.clone();
@@ -364,7 +354,7 @@ pub async fn submit(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<Inspectio
                         "只能提交自己的检查 / only the inspector who made it may submit it",
                     ));
                 }
-                if row.state == "submitted" {
+                if row.state == InspectionState::Submitted {
                     return Ok(()); // a retried submit
                 }
                 let trow = db::checklists::find(c, row.template_id)?
@@ -380,40 +370,8 @@ pub async fn submit(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<Inspectio
                 if db::inspections::mark_submitted(c, row.id, now)? == 0 {
                     return Ok(());
                 }
-                let source = if row.kind == "self_inspection" {
-                    Source::SelfInspection
-                } else {
-                    Source::Inspection
-                };
                 for o in rules::failures(&t, &answers) {
-                    db::findings::insert(
-                        c,
-                        &FindingRow {
-                            id: DbUuid(Uuid::now_v7()),
-                            enterprise_id: Some(row.enterprise_id),
-                            department: None,
-                            source: source.as_str().into(),
-                            category: t.category.as_str().into(),
-                            level: o.level.as_str().into(),
-                            status: FindingStatus::Open.as_str().into(),
-                            description: finding_description(&o),
-                            location_text: None,
-                            lat: row.lat,
-                            lon: row.lon,
-                            photo_ids: serde_json::to_string(&o.answer.photo_ids)
-                                .map_err(AppError::internal)?,
-                            inspection_id: Some(row.id),
-                            item_code: Some(o.item.code.clone()),
-                            template_id: Some(trow.id),
-                            regulatory_basis: o.item.basis.clone(),
-                            major_criterion: o.item.major_criterion.clone(),
-                            reported_by: row.inspector_id,
-                            body_hash: None,
-                            previous_finding_id: None,
-                            created_at: now,
-                            updated_at: now,
-                        },
-                    )?;
+                    record(c, finding_of_failure(&row, &trow, &t, &o), now)?;
                 }
                 Ok(())
             })?;
@@ -435,13 +393,6 @@ pub async fn get(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<InspectionVi
         .await
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum StateFilter {
-    Draft,
-    Submitted,
-}
-
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -449,7 +400,7 @@ pub struct InspectionQuery {
     pub enterprise_id: Option<Uuid>,
     pub inspector_id: Option<Uuid>,
     pub checklist_code: Option<String>,
-    pub state: Option<StateFilter>,
+    pub state: Option<InspectionState>,
     /// Received at or after (RFC 3339).
     pub received_from: Option<DateTime<Utc>>,
     /// Received before (RFC 3339).
@@ -485,14 +436,7 @@ pub async fn list(
                 enterprise_id: q.enterprise_id.map(DbUuid),
                 inspector_id: q.inspector_id.map(DbUuid),
                 template_ids,
-                state: q.state.map(|s| {
-                    if s == StateFilter::Draft {
-                        "draft"
-                    } else {
-                        "submitted"
-                    }
-                    .to_string()
-                }),
+                state: q.state,
                 from: q.received_from.map(|t| t.naive_utc()),
                 to: q.received_to.map(|t| t.naive_utc()),
                 before: before.map(|(t, id)| (t, DbUuid(id))),

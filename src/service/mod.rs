@@ -7,6 +7,7 @@ pub mod checklists;
 pub mod enterprise_import;
 pub mod enterprises;
 pub mod env_audits;
+mod evidence;
 pub mod findings;
 pub mod health;
 pub mod inspections;
@@ -14,6 +15,7 @@ pub mod orders;
 pub mod pagination;
 pub mod photos;
 pub mod spreadsheet;
+pub mod stats;
 pub mod text_file;
 pub mod users;
 

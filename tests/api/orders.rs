@@ -608,7 +608,9 @@ async fn overdue_is_computed_recorded_once_and_escalated() {
         "supervision_time_limit_running",
     )
     .await;
-    app.sql(&format!("UPDATE rectification_orders SET escalation = '{{\"supervision_letter\":{{\"number\":\"安环督办〔{year}〕0001号\",\"time_limit\":\"{yesterday}\"}}}}'"));
+    app.sql(&format!(
+        "UPDATE rectification_orders SET supervision_letter_time_limit = '{yesterday}'"
+    ));
     let v = p
         .ok(
             &v,
