@@ -6,7 +6,7 @@ use super::auth::Scope;
 use super::{Ctx, Principal};
 use crate::db::{self, photos::PhotoRow, DbConn, DbUuid};
 use crate::domain::{enterprise::validate_location, photo_flags, time, FieldErrors, Role};
-use crate::error::{AppError, AppResult};
+use crate::error::{codes, AppError, AppResult};
 use crate::media::{self, MediaError};
 use crate::storage::{self, Variant};
 use bytes::Bytes;
@@ -46,14 +46,14 @@ where
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| {
             AppError::bad_request(
-                "upload_interrupted",
+                codes::UPLOAD_INTERRUPTED,
                 format!("上传中断 / upload interrupted: {e}"),
             )
         })?;
         size += chunk.len() as u64;
         if size > limit {
             return Err(AppError::PayloadTooLarge {
-                code: "photo_too_large",
+                code: codes::PHOTO_TOO_LARGE,
                 detail: format!(
                     "照片超过{}MiB / photo larger than {} bytes",
                     limit / (1024 * 1024),
