@@ -7,6 +7,7 @@ pub mod checklists;
 pub mod enterprise_import;
 pub mod enterprises;
 pub mod env_audits;
+mod errors;
 pub mod findings;
 pub mod health;
 pub mod inspections;
