@@ -1,8 +1,7 @@
 use super::extract::Auth;
 use crate::error::{codes, AppError, AppResult, Problem};
-use crate::service::photos::{self, ByteRange, ClientMeta, PhotoView};
+use crate::service::photos::{self, ByteRange, ClientMeta, PhotoView, Variant};
 use crate::service::Ctx;
-use crate::storage::Variant;
 use actix_multipart::Multipart;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};

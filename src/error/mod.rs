@@ -1,11 +1,12 @@
 //! One error type, rendered as RFC 9457 `application/problem+json` with a
 //! stable machine `code`. Causes of 5xx errors are logged, never returned.
 //!
-//! The codes themselves are constants in [`codes`].
+//! The codes themselves are constants in [`codes`]; conversions from the
+//! database and photo-store errors live in the service layer, so this
+//! module knows nothing of either.
 
 pub mod codes;
 
-use crate::db::DbError;
 use crate::domain::{FieldError, FieldErrors};
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
@@ -327,42 +328,6 @@ impl ResponseError for AppError {
             _ => {}
         }
         resp
-    }
-}
-
-impl From<DbError> for AppError {
-    fn from(e: DbError) -> Self {
-        match e {
-            DbError::Unavailable(m) => AppError::Unavailable(m),
-            DbError::Query(q) => q.into(),
-        }
-    }
-}
-
-impl From<diesel::result::Error> for AppError {
-    fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind as K, Error as E};
-        match &e {
-            E::NotFound => AppError::NotFound {
-                what: "记录 record",
-            },
-            E::DatabaseError(K::UniqueViolation, info) => AppError::conflict(
-                codes::ALREADY_EXISTS,
-                format!(
-                    "记录已存在 / already exists ({})",
-                    info.constraint_name().unwrap_or(info.message())
-                ),
-            ),
-            E::DatabaseError(K::ForeignKeyViolation, _) => AppError::conflict(
-                codes::REFERENCED_RECORD_MISSING,
-                "引用的记录不存在 / a referenced record does not exist",
-            ),
-            E::DatabaseError(K::ClosedConnection, _) => AppError::Unavailable(e.to_string()),
-            E::DatabaseError(K::Unknown, info) if info.message().contains("database is locked") => {
-                AppError::Unavailable(e.to_string())
-            }
-            _ => AppError::Internal(e.into()),
-        }
     }
 }
 

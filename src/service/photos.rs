@@ -8,7 +8,7 @@ use crate::db::{self, photos::PhotoRow, DbConn, DbUuid};
 use crate::domain::{enterprise::validate_location, photo_flags, time, FieldErrors, Role};
 use crate::error::{codes, AppError, AppResult};
 use crate::media::{self, MediaError};
-use crate::storage::{self, Variant};
+use crate::storage;
 use bytes::Bytes;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use futures_util::{Stream, StreamExt};
@@ -18,6 +18,10 @@ use std::time::Duration;
 use tempfile::TempPath;
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
+
+/// Which stored copy of a photo (original, display, thumbnail): the HTTP
+/// layer names it through here, not through `storage`.
+pub use crate::storage::Variant;
 
 /// The park's time zone: EXIF times without an offset are read in it.
 const PARK_OFFSET_SECS: i32 = 8 * 3600;
