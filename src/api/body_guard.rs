@@ -2,7 +2,7 @@
 //! it, so it would otherwise surface later as a 500. Rejected up front,
 //! for every JSON endpoint at once.
 
-use crate::error::AppError;
+use crate::error::{codes, AppError};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
@@ -36,7 +36,7 @@ pub async fn reject_nul(
             let chunk = chunk?;
             if buf.len() + chunk.len() > limit {
                 return Err(AppError::PayloadTooLarge {
-                    code: "body_too_large",
+                    code: codes::BODY_TOO_LARGE,
                     detail: format!("请求体超过{limit}字节 / body larger than {limit} bytes"),
                 }
                 .into());

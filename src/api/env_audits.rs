@@ -1,5 +1,5 @@
 use super::extract::Auth;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{codes, AppError, AppResult, Problem};
 use crate::service::env_audits::{self, AuditView, ImportReport, NewAudit};
 use crate::service::Ctx;
 use actix_multipart::Multipart;
@@ -79,7 +79,7 @@ async fn read_body(req: &HttpRequest, payload: web::Payload) -> AppResult<Vec<u8
         .unwrap_or("")
         .to_ascii_lowercase();
     let too_big = || AppError::PayloadTooLarge {
-        code: "body_too_large",
+        code: codes::BODY_TOO_LARGE,
         detail: format!(
             "文件超过{}MiB / file larger than {MAX_LIST_BYTES} bytes",
             MAX_LIST_BYTES >> 20
@@ -92,7 +92,7 @@ async fn read_body(req: &HttpRequest, payload: web::Payload) -> AppResult<Vec<u8
         while let Some(field) = form.next().await {
             let mut field = field.map_err(|e| {
                 AppError::bad_request(
-                    "malformed_multipart",
+                    codes::MALFORMED_MULTIPART,
                     format!("表单格式错误 / malformed multipart body: {e}"),
                 )
             })?;
@@ -100,7 +100,7 @@ async fn read_body(req: &HttpRequest, payload: web::Payload) -> AppResult<Vec<u8
             while let Some(chunk) = field.next().await {
                 let chunk = chunk.map_err(|e| {
                     AppError::bad_request(
-                        "malformed_multipart",
+                        codes::MALFORMED_MULTIPART,
                         format!("表单格式错误 / malformed multipart body: {e}"),
                     )
                 })?;
@@ -124,7 +124,7 @@ async fn read_body(req: &HttpRequest, payload: web::Payload) -> AppResult<Vec<u8
         while let Some(chunk) = payload.next().await {
             let chunk = chunk.map_err(|e| {
                 AppError::bad_request(
-                    "upload_interrupted",
+                    codes::UPLOAD_INTERRUPTED,
                     format!("上传中断 / upload interrupted: {e}"),
                 )
             })?;

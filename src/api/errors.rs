@@ -1,4 +1,4 @@
-use crate::error::{AppError, Problem, PROBLEM_JSON};
+use crate::error::{codes, default_code_for, AppError, Problem, PROBLEM_JSON};
 use actix_web::body::EitherBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
@@ -12,14 +12,14 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
         .error_handler(|err, _req| {
             let e = match &err {
                 JsonPayloadError::ContentType => AppError::UnsupportedMediaType {
-                    code: "unsupported_content_type",
+                    code: codes::UNSUPPORTED_CONTENT_TYPE,
                     detail: "请求体须为 application/json / the body must be application/json"
                         .into(),
                 },
                 JsonPayloadError::Overflow { limit }
                 | JsonPayloadError::OverflowKnownLength { limit, .. } => {
                     AppError::PayloadTooLarge {
-                        code: "body_too_large",
+                        code: codes::BODY_TOO_LARGE,
                         detail: format!("请求体超过{limit}字节 / body larger than {limit} bytes"),
                     }
                 }
@@ -27,11 +27,11 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
                     AppError::field("body", de.to_string())
                 }
                 JsonPayloadError::Deserialize(de) => AppError::bad_request(
-                    "malformed_json",
+                    codes::MALFORMED_JSON,
                     format!("JSON格式错误 / malformed JSON: {de}"),
                 ),
                 other => AppError::bad_request(
-                    "bad_body",
+                    codes::BAD_BODY,
                     format!("无法读取请求体 / cannot read body: {other}"),
                 ),
             };
@@ -42,7 +42,7 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|err: PathError, _req| {
         AppError::bad_request(
-            "invalid_path_parameter",
+            codes::INVALID_PATH_PARAMETER,
             format!("路径参数无效（应为UUID） / invalid path parameter: {err}"),
         )
         .into()
@@ -52,7 +52,7 @@ pub fn path_config() -> web::PathConfig {
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req| {
         AppError::bad_request(
-            "invalid_query",
+            codes::INVALID_QUERY,
             format!("查询参数无效 / invalid query parameters: {err}"),
         )
         .into()
@@ -62,7 +62,7 @@ pub fn query_config() -> web::QueryConfig {
 pub async fn not_found_route(req: HttpRequest) -> HttpResponse {
     Problem::new(
         StatusCode::NOT_FOUND,
-        "route_not_found",
+        codes::ROUTE_NOT_FOUND,
         format!(
             "没有这个接口 / no route for {} {}",
             req.method(),
@@ -70,24 +70,6 @@ pub async fn not_found_route(req: HttpRequest) -> HttpResponse {
         ),
     )
     .response()
-}
-
-fn code_for(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        400 => "bad_request",
-        401 => "unauthenticated",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        408 => "request_timeout",
-        411 => "length_required",
-        413 => "body_too_large",
-        414 => "uri_too_long",
-        415 => "unsupported_content_type",
-        431 => "headers_too_large",
-        s if s >= 500 => "internal_error",
-        _ => "request_error",
-    }
 }
 
 /// Last line of defence: any error response without a JSON body (actix's
@@ -114,7 +96,7 @@ pub fn problemize<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerR
         }
         _ => status.canonical_reason().unwrap_or("error").to_string(),
     };
-    let mut new = Problem::new(status, code_for(status), detail).response();
+    let mut new = Problem::new(status, default_code_for(status), detail).response();
     for (k, v) in old.headers() {
         if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
             new.headers_mut().append(k.clone(), v.clone());

@@ -1,6 +1,6 @@
 //! The `Auth` extractor: a valid bearer token or 401.
 
-use crate::error::AppError;
+use crate::error::{codes, AppError};
 use crate::service::{auth, Ctx, Principal};
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -29,7 +29,7 @@ impl FromRequest for Auth {
             let ctx =
                 ctx.ok_or_else(|| AppError::internal(anyhow::anyhow!("Ctx not registered")))?;
             let token = token.ok_or(AppError::Unauthenticated {
-                code: "unauthenticated",
+                code: codes::UNAUTHENTICATED,
                 detail: "需要登录：请提供 Authorization: Bearer <token> / send Authorization: Bearer <token>".into(),
             })?;
             let p = auth::authenticate(&ctx, &token).await?;

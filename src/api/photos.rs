@@ -1,8 +1,7 @@
 use super::extract::Auth;
-use crate::error::{AppError, AppResult, Problem};
-use crate::service::photos::{self, ByteRange, ClientMeta, PhotoView};
+use crate::error::{codes, AppError, AppResult, Problem};
+use crate::service::photos::{self, ByteRange, ClientMeta, PhotoView, Variant};
 use crate::service::Ctx;
-use crate::storage::Variant;
 use actix_multipart::Multipart;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -66,7 +65,7 @@ pub async fn upload(
         while let Some(field) = form.next().await {
             let mut field = field.map_err(|e| {
                 AppError::bad_request(
-                    "malformed_multipart",
+                    codes::MALFORMED_MULTIPART,
                     format!("表单格式错误 / malformed multipart body: {e}"),
                 )
             })?;
@@ -88,7 +87,7 @@ pub async fn upload(
                 while let Some(chunk) = field.next().await {
                     let chunk = chunk.map_err(|e| {
                         AppError::bad_request(
-                            "malformed_multipart",
+                            codes::MALFORMED_MULTIPART,
                             format!("表单格式错误 / malformed multipart body: {e}"),
                         )
                     })?;
@@ -113,7 +112,7 @@ pub async fn upload(
         let meta = web::Query::<ClientMeta>::from_query(req.query_string())
             .map_err(|e| {
                 AppError::bad_request(
-                    "invalid_query",
+                    codes::INVALID_QUERY,
                     format!("查询参数无效 / invalid query parameters: {e}"),
                 )
             })?

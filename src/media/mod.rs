@@ -20,6 +20,7 @@ mod exif;
 mod header;
 mod sniff;
 
+use crate::error::codes;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 
@@ -96,11 +97,11 @@ pub enum MediaError {
 impl MediaError {
     pub fn code(&self) -> &'static str {
         match self {
-            MediaError::Unsupported { .. } => "unsupported_image_type",
-            MediaError::HeicUnsupported => "heic_not_supported",
-            MediaError::TooManyPixels { .. } => "image_too_many_pixels",
-            MediaError::TooLarge { .. } => "image_dimensions_too_large",
-            MediaError::Corrupt(_) => "image_corrupt",
+            MediaError::Unsupported { .. } => codes::UNSUPPORTED_IMAGE_TYPE,
+            MediaError::HeicUnsupported => codes::HEIC_NOT_SUPPORTED,
+            MediaError::TooManyPixels { .. } => codes::IMAGE_TOO_MANY_PIXELS,
+            MediaError::TooLarge { .. } => codes::IMAGE_DIMENSIONS_TOO_LARGE,
+            MediaError::Corrupt(_) => codes::IMAGE_CORRUPT,
         }
     }
 

@@ -6,7 +6,7 @@ use super::{Ctx, Principal};
 use crate::db::{self, checklists::TemplateRow, DbConn, DbUuid};
 use crate::domain::checklist::{Category, Item, Template};
 use crate::domain::{finding, time, Industry, Label, Role};
-use crate::error::{AppError, AppResult};
+use crate::error::{codes, AppError, AppResult};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -95,7 +95,7 @@ fn store(
             return Ok((Stored::Unchanged, existing));
         }
         return Err(AppError::conflict(
-            "checklist_version_changed",
+            codes::CHECKLIST_VERSION_CHANGED,
             format!(
                 "检查表{}第{}版已发布，内容不可更改；请发布新版本 / {} v{} is published and immutable; publish a new version",
                 t.code, t.version, t.code, t.version
@@ -265,7 +265,7 @@ pub async fn publish(ctx: &Ctx, who: &Principal, t: Template) -> AppResult<(bool
                     let same = latest.version == t.version && latest.content_hash == t.content_hash();
                     if latest.version >= t.version && !same && db::checklists::find_version(c, &t.code, t.version)?.is_none() {
                         return Err(AppError::conflict(
-                            "checklist_version_not_newer",
+                            codes::CHECKLIST_VERSION_NOT_NEWER,
                             format!("新版本号须大于当前最新版本{} / version must be above the latest ({})", latest.version, latest.version),
                         ));
                     }

@@ -9,7 +9,7 @@ use crate::db::{
 };
 use crate::domain::enterprise::{Contact, EnterpriseFields, EnterpriseInput};
 use crate::domain::{time, Industry, Label, Role};
-use crate::error::{AppError, AppResult};
+use crate::error::{codes, AppError, AppResult};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -108,7 +108,7 @@ pub(crate) fn to_row(
 
 fn duplicate_code(code: &str) -> AppError {
     AppError::conflict(
-        "credit_code_taken",
+        codes::CREDIT_CODE_TAKEN,
         format!("统一社会信用代码{code}已登记 / credit code {code} is already registered"),
     )
 }

@@ -7,6 +7,7 @@ pub mod checklists;
 pub mod enterprise_import;
 pub mod enterprises;
 pub mod env_audits;
+mod errors;
 mod evidence;
 pub mod findings;
 pub mod health;
@@ -44,7 +45,7 @@ fn is_duplicate(e: &AppError) -> bool {
     matches!(
         e,
         AppError::Conflict {
-            code: "already_exists",
+            code: crate::error::codes::ALREADY_EXISTS,
             ..
         }
     )

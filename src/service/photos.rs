@@ -6,9 +6,9 @@ use super::auth::Scope;
 use super::{Ctx, Principal};
 use crate::db::{self, photos::PhotoRow, DbConn, DbUuid};
 use crate::domain::{enterprise::validate_location, photo_flags, time, FieldErrors, Role};
-use crate::error::{AppError, AppResult};
+use crate::error::{codes, AppError, AppResult};
 use crate::media::{self, MediaError};
-use crate::storage::{self, Variant};
+use crate::storage;
 use bytes::Bytes;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use futures_util::{Stream, StreamExt};
@@ -18,6 +18,10 @@ use std::time::Duration;
 use tempfile::TempPath;
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
+
+/// Which stored copy of a photo (original, display, thumbnail): the HTTP
+/// layer names it through here, not through `storage`.
+pub use crate::storage::Variant;
 
 /// The park's time zone: EXIF times without an offset are read in it.
 const PARK_OFFSET_SECS: i32 = 8 * 3600;
@@ -46,14 +50,14 @@ where
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| {
             AppError::bad_request(
-                "upload_interrupted",
+                codes::UPLOAD_INTERRUPTED,
                 format!("上传中断 / upload interrupted: {e}"),
             )
         })?;
         size += chunk.len() as u64;
         if size > limit {
             return Err(AppError::PayloadTooLarge {
-                code: "photo_too_large",
+                code: codes::PHOTO_TOO_LARGE,
                 detail: format!(
                     "照片超过{}MiB / photo larger than {} bytes",
                     limit / (1024 * 1024),
@@ -181,10 +185,6 @@ fn media_error(e: MediaError) -> AppError {
     }
 }
 
-fn storage_error(e: object_store::Error) -> AppError {
-    AppError::Unavailable(format!("photo store: {e}"))
-}
-
 fn exif_time_utc(
     local: Option<NaiveDateTime>,
     offset_minutes: Option<i32>,
@@ -275,22 +275,19 @@ pub async fn ingest(
             &storage::key(&sha, Variant::Original),
             Bytes::from(original),
         )
-        .await
-        .map_err(storage_error)?;
+        .await?;
     ctx.photos
         .put_once(
             &storage::key(&sha, Variant::Display),
             Bytes::from(p.display.jpeg.clone()),
         )
-        .await
-        .map_err(storage_error)?;
+        .await?;
     ctx.photos
         .put_once(
             &storage::key(&sha, Variant::Thumbnail),
             Bytes::from(p.thumbnail.jpeg.clone()),
         )
-        .await
-        .map_err(storage_error)?;
+        .await?;
 
     let now = time::now();
     let exif_time = exif_time_utc(p.exif.taken_at_local, p.exif.offset_minutes);
@@ -478,11 +475,12 @@ pub async fn blob(
         _ => "image/jpeg",
     };
     let etag = format!("\"{}-{}\"", row.sha256, variant.as_str());
-    let missing = |e: object_store::Error| match e {
-        object_store::Error::NotFound { .. } => {
+    let missing = |e: storage::StorageError| {
+        if e.is_not_found() {
             AppError::internal(anyhow::anyhow!("blob {key_s} missing", key_s = row.sha256))
+        } else {
+            AppError::from(e)
         }
-        e => storage_error(e),
     };
     let Some(range) = range.filter(|_| variant == Variant::Original) else {
         let bytes = ctx.photos.get(&key).await.map_err(missing)?;
@@ -531,7 +529,7 @@ pub struct GcReport {
 
 /// Removes blobs no upload references, if older than `grace`.
 pub async fn gc(ctx: &Ctx, grace: chrono::Duration) -> AppResult<GcReport> {
-    let objects = ctx.photos.list().await.map_err(storage_error)?;
+    let objects = ctx.photos.list().await?;
     let in_use: std::collections::HashSet<String> = ctx
         .db
         .run(|c| Ok::<_, AppError>(db::photos::all_hashes(c)?))
@@ -561,7 +559,7 @@ pub async fn gc(ctx: &Ctx, grace: chrono::Duration) -> AppResult<GcReport> {
         {
             continue;
         }
-        ctx.photos.delete(&o.key).await.map_err(storage_error)?;
+        ctx.photos.delete(&o.key).await?;
         r.deleted.push(o.key.to_string());
     }
     Ok(r)
@@ -592,16 +590,19 @@ pub async fn verify(ctx: &Ctx) -> AppResult<VerifyReport> {
                     good = false;
                 }
             }
-            Err(object_store::Error::NotFound { .. }) => {
+            Err(e) if e.is_not_found() => {
                 r.missing
                     .push(storage::key(&sha, Variant::Original).to_string());
                 good = false;
             }
-            Err(e) => return Err(storage_error(e)),
+            Err(e) => return Err(e.into()),
         }
         for v in [Variant::Display, Variant::Thumbnail] {
-            if let Err(object_store::Error::NotFound { .. }) =
-                ctx.photos.size(&storage::key(&sha, v)).await
+            if ctx
+                .photos
+                .size(&storage::key(&sha, v))
+                .await
+                .is_err_and(|e| e.is_not_found())
             {
                 r.missing.push(storage::key(&sha, v).to_string());
                 good = false;

@@ -8,7 +8,7 @@ use crate::db::{
     DbConn, DbUuid,
 };
 use crate::domain::{password, time, user, FieldErrors, Role};
-use crate::error::{AppError, AppResult};
+use crate::error::{codes, AppError, AppResult};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -162,7 +162,7 @@ pub async fn create(ctx: &Ctx, who: Option<&Principal>, input: NewUser) -> AppRe
                 check_enterprises_exist(c, "assigned_enterprise_ids", &assigned, &mut errs)?;
                 if errs.is_empty() && db::users::find_by_username(c, &username)?.is_some() {
                     return Err(AppError::conflict(
-                        "username_taken",
+                        codes::USERNAME_TAKEN,
                         format!("用户名“{username}”已被使用 / username {username:?} is taken"),
                     ));
                 }
@@ -229,7 +229,7 @@ pub async fn update(
         if p.user_id == id
             && (patch.disabled == Some(true) || patch.role.is_some_and(|r| r != Role::Admin))
         {
-            return Err(AppError::conflict("cannot_demote_self", "不能停用或降级自己的管理员账号 / you cannot disable or demote your own admin account"));
+            return Err(AppError::conflict(codes::CANNOT_DEMOTE_SELF, "不能停用或降级自己的管理员账号 / you cannot disable or demote your own admin account"));
         }
     }
     let mut errs = FieldErrors::new();

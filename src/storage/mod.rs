@@ -13,6 +13,19 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
+/// A failure of the photo store. Callers ask what kind it is; only this
+/// module knows the store library behind it.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct StorageError(#[from] object_store::Error);
+
+impl StorageError {
+    /// The key holds nothing.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self.0, object_store::Error::NotFound { .. })
+    }
+}
+
 /// What is stored per photo content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
@@ -127,7 +140,7 @@ impl PhotoStore {
     }
 
     /// Writes unless the key already holds it (same key = same content).
-    pub async fn put_once(&self, key: &ObjPath, bytes: Bytes) -> Result<(), object_store::Error> {
+    pub async fn put_once(&self, key: &ObjPath, bytes: Bytes) -> Result<(), StorageError> {
         let opts = PutOptions {
             mode: PutMode::Create,
             ..Default::default()
@@ -140,35 +153,32 @@ impl PhotoStore {
             Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(()),
             // Some S3 servers answer a conditional put with 412.
             Err(object_store::Error::Precondition { .. }) => Ok(()),
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
         }
     }
 
-    pub async fn get(&self, key: &ObjPath) -> Result<Bytes, object_store::Error> {
-        self.inner.get(key).await?.bytes().await
+    pub async fn get(&self, key: &ObjPath) -> Result<Bytes, StorageError> {
+        Ok(self.inner.get(key).await?.bytes().await?)
     }
 
-    pub async fn get_range(
-        &self,
-        key: &ObjPath,
-        range: Range<u64>,
-    ) -> Result<Bytes, object_store::Error> {
-        self.inner.get_range(key, range).await
+    pub async fn get_range(&self, key: &ObjPath, range: Range<u64>) -> Result<Bytes, StorageError> {
+        Ok(self.inner.get_range(key, range).await?)
     }
 
-    pub async fn size(&self, key: &ObjPath) -> Result<u64, object_store::Error> {
+    pub async fn size(&self, key: &ObjPath) -> Result<u64, StorageError> {
         Ok(self.inner.head(key).await?.size)
     }
 
-    pub async fn delete(&self, key: &ObjPath) -> Result<(), object_store::Error> {
+    pub async fn delete(&self, key: &ObjPath) -> Result<(), StorageError> {
         match self.inner.delete(key).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
         }
     }
 
-    pub async fn list(&self) -> Result<Vec<StoredObject>, object_store::Error> {
-        self.inner
+    pub async fn list(&self) -> Result<Vec<StoredObject>, StorageError> {
+        Ok(self
+            .inner
             .list(None)
             .map_ok(|m| StoredObject {
                 key: m.location,
@@ -176,7 +186,7 @@ impl PhotoStore {
                 last_modified: m.last_modified,
             })
             .try_collect()
-            .await
+            .await?)
     }
 
     /// Writes, reads back and removes a probe object.

@@ -1,7 +1,12 @@
 //! One error type, rendered as RFC 9457 `application/problem+json` with a
 //! stable machine `code`. Causes of 5xx errors are logged, never returned.
+//!
+//! The codes themselves are constants in [`codes`]; conversions from the
+//! database and photo-store errors live in the service layer, so this
+//! module knows nothing of either.
 
-use crate::db::DbError;
+pub mod codes;
+
 use crate::domain::{FieldError, FieldErrors};
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
@@ -85,26 +90,94 @@ impl Problem {
     }
 }
 
-/// Chinese first, English alongside, as every user-facing label.
-pub fn title_for(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        400 => "请求无效 / Bad request",
-        401 => "未登录或登录已失效 / Unauthenticated",
-        403 => "无权执行此操作 / Forbidden",
-        404 => "资源不存在 / Not found",
-        405 => "不支持的请求方法 / Method not allowed",
-        406 => "无法提供所需格式 / Not acceptable",
-        409 => "状态冲突 / Conflict",
-        412 => "前提条件不满足 / Precondition failed",
-        416 => "请求的范围无效 / Range not satisfiable",
-        413 => "请求体过大 / Payload too large",
-        415 => "不支持的内容类型 / Unsupported media type",
-        422 => "请求内容无法处理 / Unprocessable content",
-        429 => "请求过于频繁 / Too many requests",
-        503 => "服务暂不可用 / Service unavailable",
-        s if s >= 500 => "服务器内部错误 / Internal server error",
-        _ => "请求错误 / Request error",
+/// Title used where a status has no entry of its own.
+const FALLBACK_TITLE: &str = "请求错误 / Request error";
+
+/// One table per status: the code a framework-raised error of that status
+/// gets (see `api::errors::problemize`) and the title every problem of that
+/// status carries. Chinese first, English alongside, as every user-facing
+/// label. A code of [`codes::REQUEST_ERROR`] (4xx) or
+/// [`codes::INTERNAL_ERROR`] (5xx) means "no specific framework code".
+const STATUS_TABLE: &[(u16, &str, &str)] = &[
+    (400, codes::BAD_REQUEST, "请求无效 / Bad request"),
+    (
+        401,
+        codes::UNAUTHENTICATED,
+        "未登录或登录已失效 / Unauthenticated",
+    ),
+    (403, codes::FORBIDDEN, "无权执行此操作 / Forbidden"),
+    (404, codes::NOT_FOUND, "资源不存在 / Not found"),
+    (
+        405,
+        codes::METHOD_NOT_ALLOWED,
+        "不支持的请求方法 / Method not allowed",
+    ),
+    (
+        406,
+        codes::REQUEST_ERROR,
+        "无法提供所需格式 / Not acceptable",
+    ),
+    (408, codes::REQUEST_TIMEOUT, FALLBACK_TITLE),
+    (409, codes::REQUEST_ERROR, "状态冲突 / Conflict"),
+    (411, codes::LENGTH_REQUIRED, FALLBACK_TITLE),
+    (
+        412,
+        codes::REQUEST_ERROR,
+        "前提条件不满足 / Precondition failed",
+    ),
+    (413, codes::BODY_TOO_LARGE, "请求体过大 / Payload too large"),
+    (414, codes::URI_TOO_LONG, FALLBACK_TITLE),
+    (
+        415,
+        codes::UNSUPPORTED_CONTENT_TYPE,
+        "不支持的内容类型 / Unsupported media type",
+    ),
+    (
+        416,
+        codes::REQUEST_ERROR,
+        "请求的范围无效 / Range not satisfiable",
+    ),
+    (
+        422,
+        codes::REQUEST_ERROR,
+        "请求内容无法处理 / Unprocessable content",
+    ),
+    (
+        429,
+        codes::REQUEST_ERROR,
+        "请求过于频繁 / Too many requests",
+    ),
+    (431, codes::HEADERS_TOO_LARGE, FALLBACK_TITLE),
+    (
+        503,
+        codes::INTERNAL_ERROR,
+        "服务暂不可用 / Service unavailable",
+    ),
+];
+
+/// `(default code, title)` for a status: its row of [`STATUS_TABLE`], else
+/// the generic 5xx or 4xx pair.
+pub fn status_info(status: StatusCode) -> (&'static str, &'static str) {
+    let s = status.as_u16();
+    match STATUS_TABLE.iter().find(|(x, _, _)| *x == s) {
+        Some((_, code, title)) => (code, title),
+        None if s >= 500 => (
+            codes::INTERNAL_ERROR,
+            "服务器内部错误 / Internal server error",
+        ),
+        None => (codes::REQUEST_ERROR, FALLBACK_TITLE),
     }
+}
+
+/// The title every problem of this status carries.
+pub fn title_for(status: StatusCode) -> &'static str {
+    status_info(status).1
+}
+
+/// The code for an error the framework raised with this status (no code
+/// of our own is known).
+pub fn default_code_for(status: StatusCode) -> &'static str {
+    status_info(status).0
 }
 
 impl AppError {
@@ -149,20 +222,20 @@ impl AppError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::Validation(_) => "validation_failed",
+            AppError::Validation(_) => codes::VALIDATION_FAILED,
             AppError::BadRequest { code, .. } => code,
             AppError::Unauthenticated { code, .. } => code,
-            AppError::Forbidden { .. } => "forbidden",
-            AppError::NotFound { .. } => "not_found",
+            AppError::Forbidden { .. } => codes::FORBIDDEN,
+            AppError::NotFound { .. } => codes::NOT_FOUND,
             AppError::Conflict { code, .. } => code,
-            AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::TooManyRequests { .. } => codes::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge { code, .. } => code,
             AppError::UnsupportedMediaType { code, .. } => code,
             AppError::Unprocessable { code, .. } => code,
-            AppError::RangeNotSatisfiable { .. } => "range_not_satisfiable",
-            AppError::PreconditionFailed { .. } => "etag_mismatch",
-            AppError::Unavailable(_) => "service_unavailable",
-            AppError::Internal(_) => "internal_error",
+            AppError::RangeNotSatisfiable { .. } => codes::RANGE_NOT_SATISFIABLE,
+            AppError::PreconditionFailed { .. } => codes::ETAG_MISMATCH,
+            AppError::Unavailable(_) => codes::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => codes::INTERNAL_ERROR,
         }
     }
 
@@ -258,42 +331,6 @@ impl ResponseError for AppError {
     }
 }
 
-impl From<DbError> for AppError {
-    fn from(e: DbError) -> Self {
-        match e {
-            DbError::Unavailable(m) => AppError::Unavailable(m),
-            DbError::Query(q) => q.into(),
-        }
-    }
-}
-
-impl From<diesel::result::Error> for AppError {
-    fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind as K, Error as E};
-        match &e {
-            E::NotFound => AppError::NotFound {
-                what: "记录 record",
-            },
-            E::DatabaseError(K::UniqueViolation, info) => AppError::conflict(
-                "already_exists",
-                format!(
-                    "记录已存在 / already exists ({})",
-                    info.constraint_name().unwrap_or(info.message())
-                ),
-            ),
-            E::DatabaseError(K::ForeignKeyViolation, _) => AppError::conflict(
-                "referenced_record_missing",
-                "引用的记录不存在 / a referenced record does not exist",
-            ),
-            E::DatabaseError(K::ClosedConnection, _) => AppError::Unavailable(e.to_string()),
-            E::DatabaseError(K::Unknown, info) if info.message().contains("database is locked") => {
-                AppError::Unavailable(e.to_string())
-            }
-            _ => AppError::Internal(e.into()),
-        }
-    }
-}
-
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         AppError::Internal(anyhow::anyhow!("blocking task failed: {e}"))
@@ -303,5 +340,44 @@ impl From<actix_web::error::BlockingError> for AppError {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}: {}", self.status, self.code, self.detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_table_has_one_row_per_status_and_known_codes() {
+        for (i, (s, code, _)) in STATUS_TABLE.iter().enumerate() {
+            assert!(StatusCode::from_u16(*s).is_ok(), "{s}");
+            assert!(codes::ALL.contains(code), "{s}: {code}");
+            assert!(
+                STATUS_TABLE[i + 1..].iter().all(|(x, _, _)| x != s),
+                "{s} twice"
+            );
+        }
+    }
+
+    #[test]
+    fn status_info_falls_back_by_class() {
+        let (c, t) = status_info(StatusCode::NOT_FOUND);
+        assert_eq!((c, t), (codes::NOT_FOUND, "资源不存在 / Not found"));
+        assert_eq!(
+            status_info(StatusCode::BAD_GATEWAY),
+            (
+                codes::INTERNAL_ERROR,
+                "服务器内部错误 / Internal server error"
+            )
+        );
+        assert_eq!(
+            status_info(StatusCode::IM_A_TEAPOT),
+            (codes::REQUEST_ERROR, FALLBACK_TITLE)
+        );
+        assert_eq!(title_for(StatusCode::REQUEST_TIMEOUT), FALLBACK_TITLE);
+        assert_eq!(
+            default_code_for(StatusCode::SERVICE_UNAVAILABLE),
+            codes::INTERNAL_ERROR
+        );
     }
 }

@@ -1,0 +1,186 @@
+//! Every stable problem `code` the service can answer, in one place.
+//!
+//! Clients branch on these strings, so a value never changes meaning once
+//! released. Each one is documented in `api-spec/problems.md`;
+//! `tests/problem_codes.rs` checks both directions against [`ALL`].
+
+// --- Request shape (framework-level and body reading) ---
+
+/// 422: the body or a parameter broke a rule; `errors` lists every field.
+pub const VALIDATION_FAILED: &str = "validation_failed";
+/// 400: the body is not JSON.
+pub const MALFORMED_JSON: &str = "malformed_json";
+/// 400: the request could not be read (framework-level).
+pub const BAD_REQUEST: &str = "bad_request";
+/// 408: the request took too long to arrive.
+pub const REQUEST_TIMEOUT: &str = "request_timeout";
+/// 411: a body was sent without a length.
+pub const LENGTH_REQUIRED: &str = "length_required";
+/// 414: the URI is too long.
+pub const URI_TOO_LONG: &str = "uri_too_long";
+/// 431: the headers are too large.
+pub const HEADERS_TOO_LARGE: &str = "headers_too_large";
+/// 4xx: any other client error the framework raised.
+pub const REQUEST_ERROR: &str = "request_error";
+/// 400: the body could not be read.
+pub const BAD_BODY: &str = "bad_body";
+/// 400: an id in the path is not a UUID.
+pub const INVALID_PATH_PARAMETER: &str = "invalid_path_parameter";
+/// 400: a query parameter is unknown or has the wrong type.
+pub const INVALID_QUERY: &str = "invalid_query";
+/// 415: a JSON endpoint got another content type.
+pub const UNSUPPORTED_CONTENT_TYPE: &str = "unsupported_content_type";
+/// 413: the body exceeds the configured limit.
+pub const BODY_TOO_LARGE: &str = "body_too_large";
+/// 400: the multipart body could not be parsed.
+pub const MALFORMED_MULTIPART: &str = "malformed_multipart";
+/// 400: the upload stopped before its end.
+pub const UPLOAD_INTERRUPTED: &str = "upload_interrupted";
+
+// --- Photos and byte ranges ---
+
+/// 413: the photo is larger than `photo_max_bytes`.
+pub const PHOTO_TOO_LARGE: &str = "photo_too_large";
+/// 413: the image header declares more than `photo_max_pixels`.
+pub const IMAGE_TOO_MANY_PIXELS: &str = "image_too_many_pixels";
+/// 413: a side of the image is longer than `photo_max_side`.
+pub const IMAGE_DIMENSIONS_TOO_LARGE: &str = "image_dimensions_too_large";
+/// 415: not JPEG, PNG, WebP (or HEIC), judged from the bytes.
+pub const UNSUPPORTED_IMAGE_TYPE: &str = "unsupported_image_type";
+/// 415: a HEIC/HEIF photo, and this build has no HEIC support.
+pub const HEIC_NOT_SUPPORTED: &str = "heic_not_supported";
+/// 422: truncated, corrupt or undecodable image.
+pub const IMAGE_CORRUPT: &str = "image_corrupt";
+/// 416: the `Range` lies outside the original.
+pub const RANGE_NOT_SATISFIABLE: &str = "range_not_satisfiable";
+
+// --- Authentication and authorization ---
+
+/// 401: no token, or an unknown, expired or revoked one, or a disabled account.
+pub const UNAUTHENTICATED: &str = "unauthenticated";
+/// 401: login with a wrong username or password.
+pub const INVALID_CREDENTIALS: &str = "invalid_credentials";
+/// 429: too many failed logins for this account.
+pub const TOO_MANY_REQUESTS: &str = "too_many_requests";
+/// 403: the caller's role may not do this.
+pub const FORBIDDEN: &str = "forbidden";
+
+// --- Missing things ---
+
+/// 404: no such record, or one outside an enterprise user's scope.
+pub const NOT_FOUND: &str = "not_found";
+/// 404: no such endpoint.
+pub const ROUTE_NOT_FOUND: &str = "route_not_found";
+/// 405: the endpoint exists but not with this method.
+pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+
+// --- Conflicts with the current state ---
+
+/// 409: the username is in use.
+pub const USERNAME_TAKEN: &str = "username_taken";
+/// 409: an enterprise with this credit code is registered.
+pub const CREDIT_CODE_TAKEN: &str = "credit_code_taken";
+/// 409: an admin tried to disable or demote their own account.
+pub const CANNOT_DEMOTE_SELF: &str = "cannot_demote_self";
+/// 409: a checklist version is published again with other content.
+pub const CHECKLIST_VERSION_CHANGED: &str = "checklist_version_changed";
+/// 409: a new checklist version must be above the latest.
+pub const CHECKLIST_VERSION_NOT_NEWER: &str = "checklist_version_not_newer";
+/// 409: a submitted inspection was sent again with different content.
+pub const INSPECTION_ALREADY_SUBMITTED: &str = "inspection_already_submitted";
+/// 409: the finding is in rectification or was made by an inspection.
+pub const FINDING_NOT_EDITABLE: &str = "finding_not_editable";
+/// 409: the order's state does not allow this action.
+pub const ACTION_NOT_ALLOWED: &str = "action_not_allowed";
+/// 412: `If-Match` no longer matches the order.
+pub const ETAG_MISMATCH: &str = "etag_mismatch";
+/// 409: a finding went into another open order meanwhile.
+pub const FINDING_ALREADY_ORDERED: &str = "finding_already_ordered";
+/// 409: a major hazard needs its governance plan before submit.
+pub const GOVERNANCE_PLAN_REQUIRED: &str = "governance_plan_required";
+/// 409: an extension request is already waiting for a decision.
+pub const EXTENSION_PENDING: &str = "extension_pending";
+/// 409: the extension request was already decided.
+pub const EXTENSION_DECIDED: &str = "extension_decided";
+/// 409: a supervision letter needs an overdue order.
+pub const NOT_OVERDUE: &str = "not_overdue";
+/// 409: this escalation step was already taken.
+pub const ALREADY_ESCALATED: &str = "already_escalated";
+/// 409: a public criticism comes after a supervision letter.
+pub const SUPERVISION_LETTER_REQUIRED: &str = "supervision_letter_required";
+/// 409: the supervision letter's time limit has not passed yet.
+pub const SUPERVISION_TIME_LIMIT_RUNNING: &str = "supervision_time_limit_running";
+/// 409: the requested extension date has already passed.
+pub const EXTENSION_EXPIRED: &str = "extension_expired";
+/// 409: a re-imported feedback list changes items already imported.
+pub const IMPORT_CHANGES_EXISTING: &str = "import_changes_existing";
+/// 409: `mode=update` tried to change an item that is already closed.
+pub const AUDIT_ITEM_CLOSED: &str = "audit_item_closed";
+/// 409: a uniqueness rule of the database was hit.
+pub const ALREADY_EXISTS: &str = "already_exists";
+/// 409: a referenced record does not exist.
+pub const REFERENCED_RECORD_MISSING: &str = "referenced_record_missing";
+
+// --- Server side ---
+
+/// 503: the database or photo store is unreachable or busy.
+pub const SERVICE_UNAVAILABLE: &str = "service_unavailable";
+/// 500: a bug; the cause is in the log.
+pub const INTERNAL_ERROR: &str = "internal_error";
+
+/// Every code above, once each.
+pub const ALL: &[&str] = &[
+    VALIDATION_FAILED,
+    MALFORMED_JSON,
+    BAD_REQUEST,
+    REQUEST_TIMEOUT,
+    LENGTH_REQUIRED,
+    URI_TOO_LONG,
+    HEADERS_TOO_LARGE,
+    REQUEST_ERROR,
+    BAD_BODY,
+    INVALID_PATH_PARAMETER,
+    INVALID_QUERY,
+    UNSUPPORTED_CONTENT_TYPE,
+    BODY_TOO_LARGE,
+    MALFORMED_MULTIPART,
+    UPLOAD_INTERRUPTED,
+    PHOTO_TOO_LARGE,
+    IMAGE_TOO_MANY_PIXELS,
+    IMAGE_DIMENSIONS_TOO_LARGE,
+    UNSUPPORTED_IMAGE_TYPE,
+    HEIC_NOT_SUPPORTED,
+    IMAGE_CORRUPT,
+    RANGE_NOT_SATISFIABLE,
+    UNAUTHENTICATED,
+    INVALID_CREDENTIALS,
+    TOO_MANY_REQUESTS,
+    FORBIDDEN,
+    NOT_FOUND,
+    ROUTE_NOT_FOUND,
+    METHOD_NOT_ALLOWED,
+    USERNAME_TAKEN,
+    CREDIT_CODE_TAKEN,
+    CANNOT_DEMOTE_SELF,
+    CHECKLIST_VERSION_CHANGED,
+    CHECKLIST_VERSION_NOT_NEWER,
+    INSPECTION_ALREADY_SUBMITTED,
+    FINDING_NOT_EDITABLE,
+    ACTION_NOT_ALLOWED,
+    ETAG_MISMATCH,
+    FINDING_ALREADY_ORDERED,
+    GOVERNANCE_PLAN_REQUIRED,
+    EXTENSION_PENDING,
+    EXTENSION_DECIDED,
+    NOT_OVERDUE,
+    ALREADY_ESCALATED,
+    SUPERVISION_LETTER_REQUIRED,
+    SUPERVISION_TIME_LIMIT_RUNNING,
+    EXTENSION_EXPIRED,
+    IMPORT_CHANGES_EXISTING,
+    AUDIT_ITEM_CLOSED,
+    ALREADY_EXISTS,
+    REFERENCED_RECORD_MISSING,
+    SERVICE_UNAVAILABLE,
+    INTERNAL_ERROR,
+];
