@@ -12,7 +12,7 @@ use crate::domain::checklist::{Category, HazardLevel};
 use crate::domain::finding::{self as rules, FindingStatus, Source};
 use crate::domain::{time, Label, Role};
 use crate::service::evidence::{attach_photos, PhotoRefs};
-use crate::error::{AppError, AppResult};
+use crate::error::{codes, AppError, AppResult};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -220,7 +220,7 @@ pub(crate) fn record(
 
 fn not_editable() -> AppError {
     AppError::conflict(
-        "finding_not_editable",
+        codes::FINDING_NOT_EDITABLE,
         "隐患已进入整改或由检查生成，不能再修改 / this finding can no longer be changed",
     )
 }
@@ -336,7 +336,7 @@ pub async fn put(
             db::findings::insert(c, &row)?;
         } else if db::findings::update_content(c, &row)? == 0 {
             return Err(AppError::conflict(
-                "finding_not_editable",
+                codes::FINDING_NOT_EDITABLE,
                 "隐患已进入整改，不能再修改 / this finding can no longer be changed",
             ));
         }

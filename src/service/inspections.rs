@@ -17,7 +17,7 @@ use crate::domain::checklist::{ResponseType, Template};
 use crate::domain::enterprise::validate_location;
 use crate::domain::inspection::{self as rules, Answer, InspectionKind, InspectionState};
 use crate::domain::{time, FieldErrors, Role};
-use crate::error::{AppError, AppResult};
+use crate::error::{codes, AppError, AppResult};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -210,7 +210,7 @@ pub async fn put(
             }
             if cur.state == InspectionState::Submitted {
                 return Err(AppError::conflict(
-                    "inspection_already_submitted",
+                    codes::INSPECTION_ALREADY_SUBMITTED,
                     "检查已提交，内容不能再更改 / the inspection was submitted and cannot change",
                 ));
             }
@@ -270,7 +270,7 @@ pub async fn put(
             if db::inspections::update_draft(c, &row)? == 0 {
                 // A submit won the race since we read the draft.
                 return Err(AppError::conflict(
-                    "inspection_already_submitted",
+                    codes::INSPECTION_ALREADY_SUBMITTED,
                     "检查已提交，内容不能再更改 / the inspection was submitted and cannot change",
                 ));
             }

@@ -13,7 +13,7 @@ use crate::db::{self, orders::OrderRow, DbConn, DbUuid};
 use crate::domain::checklist::HazardLevel;
 use crate::domain::order::{self as rules, Action};
 use crate::domain::time;
-use crate::error::{AppError, AppResult};
+use crate::error::{codes, AppError, AppResult};
 use crate::service::{Ctx, Principal};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -85,7 +85,7 @@ fn not_allowed(who: &Principal, row: &OrderRow, action: Action) -> AppError {
     let allowed: Vec<&str> = allowed_for(who, row).iter().map(|a| a.as_str()).collect();
     let list = allowed.join(", ");
     AppError::conflict(
-        "action_not_allowed",
+        codes::ACTION_NOT_ALLOWED,
         format!(
             "当前状态“{}”不能执行{}；可执行：{list} / not allowed in state {}; allowed: [{list}]",
             row.status.label_zh(),

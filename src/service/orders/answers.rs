@@ -16,7 +16,7 @@ use crate::db::{
 use crate::domain::checklist::HazardLevel;
 use crate::domain::order::{self as rules, ExtensionRefusal, ExtensionStatus};
 use crate::domain::{geo, FieldErrors};
-use crate::error::{AppError, AppResult};
+use crate::error::{codes, AppError, AppResult};
 use crate::service::evidence::{attach_photos, PhotoRefs};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -168,7 +168,7 @@ fn evidence_flags(
 pub(super) fn submit(a: &mut Act, b: &SubmitBody) -> AppResult<EventBody> {
     optional_text("comment", &b.comment, 4000)?;
     if a.row.level == HazardLevel::Major && a.row.plan.is_none() {
-        return Err(AppError::conflict("governance_plan_required", "重大隐患须先提交治理方案 / a major hazard needs its governance plan (PUT …/plan) before submit"));
+        return Err(AppError::conflict(codes::GOVERNANCE_PLAN_REQUIRED, "重大隐患须先提交治理方案 / a major hazard needs its governance plan (PUT …/plan) before submit"));
     }
     let findings = db::orders::findings_of(a.c, a.row.id)?;
     check_items(&findings, &b.items)?;
@@ -210,7 +210,7 @@ pub(super) fn request_extension(a: &mut Act, b: &ExtensionBody) -> AppResult<Eve
         }
         Err(ExtensionRefusal::AlreadyPending) => {
             return Err(AppError::conflict(
-                "extension_pending",
+                codes::EXTENSION_PENDING,
                 "已有待审批的延期申请 / an extension request is already pending",
             ))
         }

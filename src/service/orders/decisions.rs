@@ -14,7 +14,7 @@ use crate::domain::order::{
     self as rules, EscalationRefusal, ExtensionStatus, NumberKind,
 };
 use crate::domain::Role;
-use crate::error::{AppError, AppResult};
+use crate::error::{codes, AppError, AppResult};
 use crate::service::evidence::{attach_photos, PhotoRefs};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -142,7 +142,7 @@ pub(super) fn decide_extension(
         .ok_or_else(|| AppError::not_found("延期申请 extension request"))?;
     if x.status != ExtensionStatus::Pending {
         return Err(AppError::conflict(
-            "extension_decided",
+            codes::EXTENSION_DECIDED,
             "该延期申请已审批 / this request was already decided",
         ));
     }
@@ -152,7 +152,7 @@ pub(super) fn decide_extension(
     optional_text("comment", &b.comment, 2000)?;
     if b.approve && rules::extension_expired(x.requested_deadline, a.today()) {
         return Err(AppError::conflict(
-            "extension_expired",
+            codes::EXTENSION_EXPIRED,
             "申请的期限已过，不能再批准 / the requested deadline has already passed",
         ));
     }
@@ -186,23 +186,23 @@ pub(super) fn cancel(a: &mut Act, b: &CancelBody) -> AppResult<EventBody> {
 fn escalation_refused(r: EscalationRefusal) -> AppError {
     match r {
         EscalationRefusal::NotOverdue => AppError::conflict(
-            "not_overdue",
+            codes::NOT_OVERDUE,
             "整改通知书未逾期，不能下达督办函 / the order is not overdue",
         ),
         EscalationRefusal::LetterAlreadyIssued => AppError::conflict(
-            "already_escalated",
+            codes::ALREADY_ESCALATED,
             "已下达督办函 / a supervision letter was already issued",
         ),
         EscalationRefusal::LetterRequired => AppError::conflict(
-            "supervision_letter_required",
+            codes::SUPERVISION_LETTER_REQUIRED,
             "通报批评前须先下达督办函 / a supervision letter comes first",
         ),
         EscalationRefusal::TimeLimitRunning(l) => AppError::conflict(
-            "supervision_time_limit_running",
+            codes::SUPERVISION_TIME_LIMIT_RUNNING,
             format!("督办时限{l}未到 / the supervision time limit {l} has not passed"),
         ),
         EscalationRefusal::AlreadyCriticised => AppError::conflict(
-            "already_escalated",
+            codes::ALREADY_ESCALATED,
             "已通报批评 / already publicly criticised",
         ),
     }

@@ -8,7 +8,7 @@ use crate::domain::checklist::HazardLevel;
 use crate::domain::finding::FindingStatus;
 use crate::domain::order::{self as rules, Action, MajorReason, NumberKind, OrderStatus};
 use crate::domain::{time, FieldErrors};
-use crate::error::{AppError, AppResult};
+use crate::error::{codes, AppError, AppResult};
 use crate::service::{Ctx, Principal};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -170,7 +170,7 @@ pub(crate) fn issue_in_tx(
     // Losing a race for a finding rolls the whole request back.
     if db::orders::claim_findings(c, id, &ids, at)? != ids.len() {
         return Err(AppError::conflict(
-            "finding_already_ordered",
+            codes::FINDING_ALREADY_ORDERED,
             "隐患已被其他整改通知书包含 / a finding was put into another order meanwhile",
         ));
     }
