@@ -8,7 +8,7 @@ use crate::domain::{login_policy, time, Role, RoleRule};
 use crate::error::{AppError, AppResult};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -323,4 +323,40 @@ pub async fn principal_for(ctx: &Ctx, username: String) -> AppResult<Principal> 
         .run(move |c| Ok::<_, AppError>(db::users::assigned_enterprises(c, id)?))
         .await?;
     principal(row, assigned, String::new())
+}
+
+/// Sessions stay this long after they expire or are revoked, so a client
+/// with an old token still hears "expired"/"revoked" rather than "invalid".
+const SESSION_GRACE: chrono::Duration = chrono::Duration::days(1);
+
+/// Periodic clean-up: drops sessions that expired or were revoked more than
+/// a day ago, and login-throttle rows whose last failure (and lock) is more
+/// than `login_lockout_max_secs` old. Answers (sessions, throttle rows) removed.
+pub async fn housekeeping(ctx: &Ctx) -> AppResult<(usize, usize)> {
+    housekeeping_at(ctx, time::now()).await
+}
+
+/// [`housekeeping`] as if it ran at `now`.
+pub async fn housekeeping_at(ctx: &Ctx, now: DateTime<Utc>) -> AppResult<(usize, usize)> {
+    let now = time::normalise(now).naive_utc();
+    let sessions_before = now - SESSION_GRACE;
+    // An absurdly long lockout setting: keep every throttle row.
+    let throttle_before =
+        chrono::Duration::from_std(Duration::from_secs(ctx.settings.login_lockout_max_secs))
+            .ok()
+            .and_then(|d| now.checked_sub_signed(d))
+            .filter(|t| t.year() >= 1970);
+    ctx.db
+        .run(move |c| {
+            c.write_tx(|c| {
+                let sessions = db::sessions::purge_expired(c, sessions_before)?
+                    + db::sessions::purge_revoked(c, sessions_before)?;
+                let throttle = match throttle_before {
+                    Some(t) => db::throttle::purge_stale(c, t)?,
+                    None => 0,
+                };
+                Ok::<_, AppError>((sessions, throttle))
+            })
+        })
+        .await
 }

@@ -160,6 +160,17 @@ impl TestApp {
         Db::connect(&url, 1, std::time::Duration::from_secs(10)).expect("db")
     }
 
+    /// A service context on this app's database, settings and photo store,
+    /// for tests that call use cases directly.
+    pub fn ctx(&self) -> anhuan::service::Ctx {
+        anhuan::service::Ctx {
+            db: self.db(),
+            settings: std::sync::Arc::new(self.settings.clone()),
+            photos: self.store(),
+            image_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+        }
+    }
+
     pub fn sql(&self, statements: &str) {
         let statements = statements.to_string();
         self.db()
