@@ -170,6 +170,7 @@ impl Application {
 
 /// Reminders and overdue events, recorded by every process; each is
 /// claimed once in the database, so several processes never duplicate one.
+/// The same tick purges ended sessions and stale login-throttle rows.
 fn deadline_job(ctx: &Ctx) {
     let ctx = ctx.clone();
     actix_web::rt::spawn(async move {
@@ -183,6 +184,13 @@ fn deadline_job(ctx: &Ctx) {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "deadline job failed"),
+            }
+            match auth::housekeeping(&ctx).await {
+                Ok((sessions, throttle)) if sessions + throttle > 0 => {
+                    tracing::info!(sessions, throttle, "housekeeping: purged stale rows")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
             }
         }
     });

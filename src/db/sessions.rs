@@ -49,3 +49,8 @@ pub fn revoke(conn: &mut DbConn, token_hash: &str, now: NaiveDateTime) -> QueryR
 pub fn purge_expired(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::expires_at.lt(before))).execute(conn)
 }
+
+/// Drops sessions revoked before `before` (housekeeping).
+pub fn purge_revoked(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::revoked_at.lt(before))).execute(conn)
+}

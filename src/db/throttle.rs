@@ -57,3 +57,18 @@ pub fn clear(conn: &mut DbConn, username: &str) -> QueryResult<()> {
     diesel::delete(login_throttle::table.find(username)).execute(conn)?;
     Ok(())
 }
+
+/// Drops throttle rows whose last failure and lock (if any) are both
+/// older than `before` (housekeeping).
+pub fn purge_stale(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(
+        login_throttle::table
+            .filter(login_throttle::last_failure_at.lt(before))
+            .filter(
+                login_throttle::locked_until
+                    .is_null()
+                    .or(login_throttle::locked_until.lt(before)),
+            ),
+    )
+    .execute(conn)
+}

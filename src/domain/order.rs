@@ -3,7 +3,7 @@
 
 use super::checklist::HazardLevel;
 use super::Role;
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -399,14 +399,7 @@ impl Escalation {
     }
 }
 
-/// The park keeps its calendar in Asia/Shanghai (UTC+8, no DST).
-pub fn park_offset() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("valid offset")
-}
-
-pub fn park_today(now: DateTime<Utc>) -> NaiveDate {
-    now.with_timezone(&park_offset()).date_naive()
-}
+pub use super::time::{park_offset, park_today, park_year};
 
 /// A deadline is the whole park day: overdue from the next midnight on.
 pub fn is_overdue(status: OrderStatus, deadline: NaiveDate, now: DateTime<Utc>) -> bool {
@@ -460,10 +453,6 @@ impl NumberKind {
 
 pub fn document_number(kind: NumberKind, year: i32, seq: i64) -> String {
     format!("{}〔{year}〕{seq:04}号", kind.prefix())
-}
-
-pub fn park_year(now: DateTime<Utc>) -> i32 {
-    park_today(now).year()
 }
 
 #[cfg(test)]

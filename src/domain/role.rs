@@ -51,6 +51,73 @@ impl Role {
     pub fn manages_enterprises(self) -> bool {
         matches!(self, Role::SafetyOfficer | Role::Admin)
     }
+
+    /// The park's own people (not bound to enterprises): they see every
+    /// enterprise and the department-owned records.
+    pub fn is_park_staff(self) -> bool {
+        matches!(self, Role::Inspector | Role::SafetyOfficer | Role::Admin)
+    }
+
+    /// Roles that administer accounts (create, list, change any user).
+    pub fn manages_users(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// Roles that publish checklist template versions.
+    pub fn publishes_checklists(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// Roles that fill in and submit inspections (self-inspection included).
+    pub fn runs_inspections(self) -> bool {
+        matches!(
+            self,
+            Role::Inspector | Role::ThirdParty | Role::SafetyOfficer | Role::Enterprise
+        )
+    }
+
+    /// Roles that report findings in the field.
+    pub fn reports_findings(self) -> bool {
+        matches!(
+            self,
+            Role::Inspector | Role::ThirdParty | Role::SafetyOfficer
+        )
+    }
+
+    /// Roles that read the environmental-inspection ledgers (park staff;
+    /// enterprises see their items as orders).
+    pub fn reads_ledgers(self) -> bool {
+        self.is_park_staff()
+    }
+
+    /// Roles that record and manage environmental-inspection batches.
+    pub fn handles_env_audits(self) -> bool {
+        self == Role::SafetyOfficer
+    }
+}
+
+/// Which roles may do something: a named predicate such as
+/// [`Role::manages_enterprises`], or a list of roles.
+pub trait RoleRule {
+    fn admits(&self, role: Role) -> bool;
+}
+
+impl<F: Fn(Role) -> bool> RoleRule for F {
+    fn admits(&self, role: Role) -> bool {
+        self(role)
+    }
+}
+
+impl RoleRule for &[Role] {
+    fn admits(&self, role: Role) -> bool {
+        self.contains(&role)
+    }
+}
+
+impl<const N: usize> RoleRule for &[Role; N] {
+    fn admits(&self, role: Role) -> bool {
+        self.contains(&role)
+    }
 }
 
 impl fmt::Display for Role {
@@ -84,5 +151,43 @@ mod tests {
             assert_eq!(serde_json::to_string(&r).unwrap(), format!("\"{r}\""));
         }
         assert!("root".parse::<Role>().is_err());
+    }
+
+    fn admitted(rule: impl RoleRule) -> Vec<Role> {
+        Role::ALL.into_iter().filter(|r| rule.admits(*r)).collect()
+    }
+
+    #[test]
+    fn predicates_name_the_role_lists() {
+        use Role::*;
+        assert_eq!(
+            admitted(Role::is_park_staff),
+            [Inspector, SafetyOfficer, Admin]
+        );
+        assert_eq!(admitted(Role::manages_enterprises), [SafetyOfficer, Admin]);
+        assert_eq!(admitted(Role::manages_users), [Admin]);
+        assert_eq!(admitted(Role::publishes_checklists), [Admin]);
+        assert_eq!(
+            admitted(Role::runs_inspections),
+            [Inspector, ThirdParty, Enterprise, SafetyOfficer]
+        );
+        assert_eq!(
+            admitted(Role::reports_findings),
+            [Inspector, ThirdParty, SafetyOfficer]
+        );
+        assert_eq!(
+            admitted(Role::reads_ledgers),
+            [Inspector, SafetyOfficer, Admin]
+        );
+        assert_eq!(admitted(Role::handles_env_audits), [SafetyOfficer]);
+        assert_eq!(admitted(Role::needs_enterprise), [Enterprise]);
+    }
+
+    #[test]
+    fn role_lists_still_work_as_rules() {
+        let list: &[Role] = &[Role::Inspector, Role::Admin];
+        assert_eq!(admitted(list), [Role::Inspector, Role::Admin]);
+        assert_eq!(admitted(&[Role::SafetyOfficer]), [Role::SafetyOfficer]);
+        assert!(admitted(&[] as &[Role]).is_empty());
     }
 }

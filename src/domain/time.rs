@@ -2,7 +2,7 @@
 //! finest both SQLite (text) and PostgreSQL (`timestamp`) keep, so a value
 //! written and read back compares equal on either backend.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SubsecRound, Utc};
 
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
@@ -10,4 +10,38 @@ pub fn now() -> DateTime<Utc> {
 
 pub fn normalise(t: DateTime<Utc>) -> DateTime<Utc> {
     t.trunc_subsecs(6)
+}
+
+/// The park keeps its calendar in Asia/Shanghai (UTC+8, no DST).
+pub fn park_offset() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("valid offset")
+}
+
+/// The calendar day in the park at `now`.
+pub fn park_today(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&park_offset()).date_naive()
+}
+
+/// The calendar year in the park at `now` (document numbers count per year).
+pub fn park_year(now: DateTime<Utc>) -> i32 {
+    park_today(now).year()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_park_day_starts_at_16_utc() {
+        let before = Utc.with_ymd_and_hms(2026, 11, 30, 15, 59, 59).unwrap();
+        let after = Utc.with_ymd_and_hms(2026, 11, 30, 16, 0, 0).unwrap();
+        assert_eq!(park_today(before).to_string(), "2026-11-30");
+        assert_eq!(park_today(after).to_string(), "2026-12-01");
+        assert_eq!(park_offset().local_minus_utc(), 8 * 3600);
+        assert_eq!(
+            park_year(Utc.with_ymd_and_hms(2026, 12, 31, 17, 0, 0).unwrap()),
+            2027
+        );
+    }
 }

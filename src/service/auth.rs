@@ -1,80 +1,29 @@
 //! Login, logout, bearer-token authentication and the bootstrap account.
 
+use super::password_hash::{dummy_hash, hash_password, verify_password};
 use super::users::UserView;
 use super::Ctx;
 use crate::db::{self, sessions::SessionRow, users::UserRow, DbUuid};
-use crate::domain::{login_policy, time, Role};
+use crate::domain::{login_policy, time, Role, RoleRule};
 use crate::error::{AppError, AppResult};
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::Argon2;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::sync::OnceLock;
 use std::time::Duration;
 use uuid::Uuid;
 
-/// The authenticated caller of a request.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    pub user_id: Uuid,
-    pub username: String,
-    pub role: Role,
-    /// Set for `enterprise` users: the one enterprise they belong to.
-    pub enterprise_id: Option<Uuid>,
-    /// Set for `third_party` users: the enterprises their agency is assigned.
-    pub assigned_enterprises: Vec<Uuid>,
-    pub(crate) token_hash: String,
-}
+pub use crate::domain::principal::{Principal, Scope};
 
-/// Which enterprises a caller may see.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Scope {
-    All,
-    Only(Vec<Uuid>),
-}
-
+/// The service half of [`Principal`]: answers in `AppError` and database
+/// types, which the pure domain type does not know.
 impl Principal {
-    pub fn scope(&self) -> Scope {
-        match self.role {
-            Role::Enterprise => Scope::Only(self.enterprise_id.into_iter().collect()),
-            Role::ThirdParty => Scope::Only(self.assigned_enterprises.clone()),
-            Role::Inspector | Role::SafetyOfficer | Role::Admin => Scope::All,
-        }
-    }
-
-    /// Records owned by a department (no enterprise) are park business:
-    /// only unscoped roles see them.
-    pub fn can_see(&self, enterprise: Option<Uuid>) -> bool {
-        match enterprise {
-            Some(e) => self.can_see_enterprise(e),
-            None => self.scope() == Scope::All,
-        }
-    }
-
-    /// The scope as a query filter: `None` = every enterprise.
-    pub fn scope_filter(&self) -> Option<Vec<crate::db::DbUuid>> {
-        match self.scope() {
-            Scope::All => None,
-            Scope::Only(ids) => Some(ids.into_iter().map(crate::db::DbUuid).collect()),
-        }
-    }
-
-    pub fn can_see_enterprise(&self, id: Uuid) -> bool {
-        match self.scope() {
-            Scope::All => true,
-            Scope::Only(ids) => ids.contains(&id),
-        }
-    }
-
-    /// 403 unless the caller has one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> AppResult<()> {
-        if roles.contains(&self.role) {
+    /// 403 unless the caller's role passes `rule`: a named predicate such
+    /// as `Role::manages_users`, or (still accepted) a list of roles.
+    pub fn require(&self, rule: impl RoleRule) -> AppResult<()> {
+        if self.may(rule) {
             Ok(())
         } else {
             Err(AppError::forbidden(format!(
@@ -83,6 +32,12 @@ impl Principal {
                 self.role
             )))
         }
+    }
+
+    /// The scope as a query filter: `None` = every enterprise.
+    pub fn scope_filter(&self) -> Option<Vec<DbUuid>> {
+        self.enterprise_filter()
+            .map(|ids| ids.into_iter().map(DbUuid).collect())
     }
 }
 
@@ -100,31 +55,6 @@ pub struct LoginResult {
     pub token: String,
     pub expires_at: DateTime<Utc>,
     pub user: LoginUser,
-}
-
-fn argon2() -> Argon2<'static> {
-    Argon2::default() // argon2id, 19 MiB, t=2, p=1 (OWASP minimum)
-}
-
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("hash password: {e}"))
-}
-
-fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
-}
-
-/// A valid hash to verify against when the user does not exist, so the
-/// response time does not tell which usernames exist.
-fn dummy_hash() -> &'static str {
-    static H: OnceLock<String> = OnceLock::new();
-    H.get_or_init(|| hash_password("not-a-real-password").expect("hash"))
 }
 
 pub fn token_hash(token: &str) -> String {
@@ -393,4 +323,40 @@ pub async fn principal_for(ctx: &Ctx, username: String) -> AppResult<Principal> 
         .run(move |c| Ok::<_, AppError>(db::users::assigned_enterprises(c, id)?))
         .await?;
     principal(row, assigned, String::new())
+}
+
+/// Sessions stay this long after they expire or are revoked, so a client
+/// with an old token still hears "expired"/"revoked" rather than "invalid".
+const SESSION_GRACE: chrono::Duration = chrono::Duration::days(1);
+
+/// Periodic clean-up: drops sessions that expired or were revoked more than
+/// a day ago, and login-throttle rows whose last failure (and lock) is more
+/// than `login_lockout_max_secs` old. Answers (sessions, throttle rows) removed.
+pub async fn housekeeping(ctx: &Ctx) -> AppResult<(usize, usize)> {
+    housekeeping_at(ctx, time::now()).await
+}
+
+/// [`housekeeping`] as if it ran at `now`.
+pub async fn housekeeping_at(ctx: &Ctx, now: DateTime<Utc>) -> AppResult<(usize, usize)> {
+    let now = time::normalise(now).naive_utc();
+    let sessions_before = now - SESSION_GRACE;
+    // An absurdly long lockout setting: keep every throttle row.
+    let throttle_before =
+        chrono::Duration::from_std(Duration::from_secs(ctx.settings.login_lockout_max_secs))
+            .ok()
+            .and_then(|d| now.checked_sub_signed(d))
+            .filter(|t| t.year() >= 1970);
+    ctx.db
+        .run(move |c| {
+            c.write_tx(|c| {
+                let sessions = db::sessions::purge_expired(c, sessions_before)?
+                    + db::sessions::purge_revoked(c, sessions_before)?;
+                let throttle = match throttle_before {
+                    Some(t) => db::throttle::purge_stale(c, t)?,
+                    None => 0,
+                };
+                Ok::<_, AppError>((sessions, throttle))
+            })
+        })
+        .await
 }

@@ -255,7 +255,7 @@ pub async fn version(
 
 /// Admin publishes a template version. Answers whether it was new.
 pub async fn publish(ctx: &Ctx, who: &Principal, t: Template) -> AppResult<(bool, TemplateView)> {
-    who.require(&[Role::Admin])?;
+    who.require(Role::publishes_checklists)?;
     t.validate().map_err(AppError::validation)?;
     let by = who.user_id;
     ctx.db

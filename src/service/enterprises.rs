@@ -123,7 +123,7 @@ pub(crate) fn insert_checked(c: &mut DbConn, row: &EnterpriseRow) -> AppResult<(
 }
 
 pub async fn create(ctx: &Ctx, who: &Principal, input: NewEnterprise) -> AppResult<EnterpriseView> {
-    who.require(&[Role::Admin, Role::SafetyOfficer])?;
+    who.require(Role::manages_enterprises)?;
     let fields = EnterpriseInput {
         name: Some(input.name),
         credit_code: Some(input.credit_code),
@@ -168,7 +168,7 @@ pub async fn update(
     if !who.can_see_enterprise(id) {
         return Err(AppError::not_found("企业 enterprise"));
     }
-    who.require(&[Role::Admin, Role::SafetyOfficer])?;
+    who.require(Role::manages_enterprises)?;
     ctx.db
         .run(move |c| {
             let row = c.write_tx(|c| {
@@ -222,7 +222,9 @@ pub async fn list(
 ) -> AppResult<Page<EnterpriseView>> {
     let limit = pagination::limit(q.limit)?;
     let after = pagination::decode_cursor(q.cursor.as_deref())?;
-    let only = who.scope_filter();
+    let only = who
+        .enterprise_filter()
+        .map(|ids| ids.into_iter().map(DbUuid).collect());
     let filter = EnterpriseFilter {
         only,
         industry: q.industry.map(|i| i.as_str().to_string()),

@@ -14,6 +14,7 @@ pub mod health;
 pub mod inspections;
 pub mod orders;
 pub mod pagination;
+pub mod password_hash;
 pub mod photos;
 pub mod spreadsheet;
 pub mod stats;

@@ -23,9 +23,6 @@ use uuid::Uuid;
 /// layer names it through here, not through `storage`.
 pub use crate::storage::Variant;
 
-/// The park's time zone: EXIF times without an offset are read in it.
-const PARK_OFFSET_SECS: i32 = 8 * 3600;
-
 /// An upload on disk, with its hash, before anything else is done.
 pub struct Spooled {
     pub path: TempPath,
@@ -190,7 +187,11 @@ fn exif_time_utc(
     offset_minutes: Option<i32>,
 ) -> Option<DateTime<Utc>> {
     let local = local?;
-    let offset = FixedOffset::east_opt(offset_minutes.map(|m| m * 60).unwrap_or(PARK_OFFSET_SECS))?;
+    let offset = FixedOffset::east_opt(
+        offset_minutes
+            .map(|m| m * 60)
+            .unwrap_or(time::park_offset().local_minus_utc()),
+    )?;
     offset
         .from_local_datetime(&local)
         .single()

@@ -1,7 +1,8 @@
 //! Account administration.
 
 use super::pagination::{self, Page};
-use super::{auth, Ctx, Principal};
+use super::password_hash::hash_password;
+use super::{Ctx, Principal};
 use crate::db::{
     self,
     users::{UserChanges, UserFilter, UserRow},
@@ -114,7 +115,7 @@ fn check_assignment(role: Role, assigned: &[Uuid], errs: &mut FieldErrors) {
 /// Creates an account (admin only over HTTP; the CLI passes `None`).
 pub async fn create(ctx: &Ctx, who: Option<&Principal>, input: NewUser) -> AppResult<UserView> {
     if let Some(p) = who {
-        p.require(&[Role::Admin])?;
+        p.require(Role::manages_users)?;
     }
     let mut errs = FieldErrors::new();
     let username = input.username.trim().to_string();
@@ -136,7 +137,7 @@ pub async fn create(ctx: &Ctx, who: Option<&Principal>, input: NewUser) -> AppRe
         );
     }
     let pw = input.password;
-    let hash = actix_web::web::block(move || auth::hash_password(&pw))
+    let hash = actix_web::web::block(move || hash_password(&pw))
         .await?
         .map_err(AppError::internal)?;
     let now = time::now().naive_utc();
@@ -188,7 +189,7 @@ pub struct UserQuery {
 }
 
 pub async fn list(ctx: &Ctx, who: &Principal, q: UserQuery) -> AppResult<Page<UserView>> {
-    who.require(&[Role::Admin])?;
+    who.require(Role::manages_users)?;
     let limit = pagination::limit(q.limit)?;
     let after = pagination::decode_cursor(q.cursor.as_deref())?;
     let filter = UserFilter {
@@ -212,7 +213,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, q: UserQuery) -> AppResult<Page<Us
 
 /// Admins read anyone; everybody reads themselves; others are 404.
 pub async fn get(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<UserView> {
-    if who.role != Role::Admin && who.user_id != id {
+    if !who.role.manages_users() && who.user_id != id {
         return Err(AppError::not_found("用户 user"));
     }
     view_by_id(ctx, id).await
@@ -225,9 +226,9 @@ pub async fn update(
     patch: UserPatch,
 ) -> AppResult<UserView> {
     if let Some(p) = who {
-        p.require(&[Role::Admin])?;
+        p.require(Role::manages_users)?;
         if p.user_id == id
-            && (patch.disabled == Some(true) || patch.role.is_some_and(|r| r != Role::Admin))
+            && (patch.disabled == Some(true) || patch.role.is_some_and(|r| !r.manages_users()))
         {
             return Err(AppError::conflict(codes::CANNOT_DEMOTE_SELF, "不能停用或降级自己的管理员账号 / you cannot disable or demote your own admin account"));
         }
@@ -240,7 +241,7 @@ pub async fn update(
     }
     let hash = match patch.password.clone() {
         Some(pw) if errs.is_empty() => Some(
-            actix_web::web::block(move || auth::hash_password(&pw))
+            actix_web::web::block(move || hash_password(&pw))
                 .await?
                 .map_err(AppError::internal)?,
         ),

@@ -617,9 +617,7 @@ async fn an_item_closes_only_with_acceptance_and_disclosure_and_the_ledger_shows
         "forbidden",
     )
     .await;
-    let today = (chrono::Utc::now() + chrono::Duration::hours(8))
-        .date_naive()
-        .to_string();
+    let today = anhuan::domain::time::park_today(chrono::Utc::now()).to_string();
     let r = app
         .post(
             &url("verify"),

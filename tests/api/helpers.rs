@@ -64,12 +64,28 @@ fn replace_db_name(url: &str, name: &str) -> String {
 
 static SEQ: AtomicU32 = AtomicU32::new(0);
 
+/// `TEST_LOG=1` (or a filter such as `TEST_LOG=debug`) prints the server's
+/// log; without it the tests stay quiet. `RUST_LOG` still wins when set.
+fn init_test_log() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Some(v) = std::env::var("TEST_LOG").ok().filter(|v| !v.is_empty()) {
+            let level = match v.as_str() {
+                "1" | "true" | "yes" => "info",
+                filter => filter,
+            };
+            anhuan::telemetry::init(anhuan::config::LogFormat::Human, level);
+        }
+    });
+}
+
 impl TestApp {
     pub async fn spawn() -> TestApp {
         Self::spawn_with(|_| {}).await
     }
 
     pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        init_test_log();
         let dir = tempfile::tempdir().expect("temp dir");
         let (database_url, pg) = match backend_url() {
             Some(url) if url.starts_with("postgres") => {
@@ -158,6 +174,17 @@ impl TestApp {
     pub fn db(&self) -> Db {
         let url = DbUrl::parse(self.settings.database_url.as_deref().unwrap()).unwrap();
         Db::connect(&url, 1, std::time::Duration::from_secs(10)).expect("db")
+    }
+
+    /// A service context on this app's database, settings and photo store,
+    /// for tests that call use cases directly.
+    pub fn ctx(&self) -> anhuan::service::Ctx {
+        anhuan::service::Ctx {
+            db: self.db(),
+            settings: std::sync::Arc::new(self.settings.clone()),
+            photos: self.store(),
+            image_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+        }
     }
 
     pub fn sql(&self, statements: &str) {

@@ -10,6 +10,7 @@ mod env_audits;
 mod errors;
 mod findings;
 mod helpers;
+mod housekeeping;
 mod inspections;
 mod ops;
 mod orders;

@@ -48,7 +48,7 @@ async fn park() -> Park {
 }
 
 fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    anhuan::domain::time::park_today(chrono::Utc::now())
 }
 
 impl Park {

@@ -72,7 +72,10 @@ async fn every_fixture_is_ingested_as_the_manifest_says() {
             Some(dto) => {
                 let local =
                     chrono::NaiveDateTime::parse_from_str(dto, "%Y:%m:%d %H:%M:%S").unwrap();
-                let utc = (local - chrono::Duration::hours(8)).and_utc();
+                let utc = local
+                    .and_local_timezone(anhuan::domain::time::park_offset())
+                    .unwrap()
+                    .to_utc();
                 let got = chrono::DateTime::parse_from_rfc3339(
                     p["taken_at"]
                         .as_str()
