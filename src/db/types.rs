@@ -126,6 +126,7 @@ use crate::domain::env_audit::AuditLevel;
 use crate::domain::finding::{FindingStatus, Source};
 use crate::domain::inspection::{InspectionKind, InspectionState};
 use crate::domain::order::{Action, ExtensionStatus, MajorReason, OrderStatus};
+use crate::domain::Role;
 
 text_enum!(
     OrderStatus,
@@ -139,4 +140,5 @@ text_enum!(
     InspectionKind,
     InspectionState,
     AuditLevel,
+    Role,
 );

@@ -1,5 +1,6 @@
 use super::schema::{sessions, user_enterprises, users};
 use super::{DbConn, DbUuid, QueryResult};
+use crate::domain::Role;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -9,7 +10,7 @@ pub struct UserRow {
     pub id: DbUuid,
     pub username: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub display_name: String,
     pub enterprise_id: Option<DbUuid>,
     pub disabled: bool,
@@ -21,7 +22,7 @@ pub struct UserRow {
 #[diesel(table_name = users)]
 pub struct UserChanges {
     pub password_hash: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub display_name: Option<String>,
     pub enterprise_id: Option<Option<DbUuid>>,
     pub disabled: Option<bool>,
@@ -56,7 +57,7 @@ pub fn find_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option
 }
 
 pub struct UserFilter {
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub enterprise_id: Option<DbUuid>,
     pub after: Option<DbUuid>,
     pub limit: i64,
@@ -66,7 +67,7 @@ pub struct UserFilter {
 pub fn list(conn: &mut DbConn, f: &UserFilter) -> QueryResult<Vec<UserRow>> {
     let mut q = users::table.select(UserRow::as_select()).into_boxed();
     if let Some(r) = &f.role {
-        q = q.filter(users::role.eq(r.clone()));
+        q = q.filter(users::role.eq(*r));
     }
     if let Some(e) = f.enterprise_id {
         q = q.filter(users::enterprise_id.eq(e));

@@ -32,6 +32,10 @@ impl Role {
         }
     }
 
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             Role::Inspector => "园区检查员",

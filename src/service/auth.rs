@@ -5,7 +5,7 @@ use super::users::UserView;
 use super::Ctx;
 use crate::db::{self, sessions::SessionRow, users::UserRow, DbUuid};
 use crate::domain::{login_policy, time, Role, RoleRule};
-use crate::error::{AppError, AppResult};
+use crate::error::{codes, AppError, AppResult};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Datelike, Utc};
@@ -69,7 +69,7 @@ fn new_token() -> String {
 
 fn invalid_credentials() -> AppError {
     AppError::Unauthenticated {
-        code: "invalid_credentials",
+        code: codes::INVALID_CREDENTIALS,
         detail: "用户名或密码错误 / wrong username or password".into(),
     }
 }
@@ -192,10 +192,7 @@ pub async fn login(ctx: &Ctx, username: String, password: String) -> AppResult<L
         user: LoginUser {
             id: user.id.0,
             username: user.username,
-            role: user
-                .role
-                .parse()
-                .map_err(|e: String| AppError::internal(anyhow::anyhow!(e)))?,
+            role: user.role,
             enterprise_id: user.enterprise_id.map(|e| e.0),
         },
     })
@@ -206,10 +203,7 @@ fn principal(user: UserRow, assigned: Vec<DbUuid>, token_hash: String) -> AppRes
     Ok(Principal {
         user_id: user.id.0,
         username: user.username,
-        role: user
-            .role
-            .parse()
-            .map_err(|e: String| AppError::internal(anyhow::anyhow!(e)))?,
+        role: user.role,
         enterprise_id: user.enterprise_id.map(|e| e.0),
         assigned_enterprises: assigned.into_iter().map(|e| e.0).collect(),
         token_hash,
@@ -218,7 +212,7 @@ fn principal(user: UserRow, assigned: Vec<DbUuid>, token_hash: String) -> AppRes
 
 fn unauthenticated(detail: &str) -> AppError {
     AppError::Unauthenticated {
-        code: "unauthenticated",
+        code: codes::UNAUTHENTICATED,
         detail: detail.into(),
     }
 }
@@ -234,7 +228,7 @@ pub async fn authenticate(ctx: &Ctx, token: &str) -> AppResult<Principal> {
             let Some((session, user)) = db::sessions::find_with_user(c, &hash)? else {
                 return Ok::<_, AppError>(None);
             };
-            let assigned = if user.role == Role::ThirdParty.as_str() {
+            let assigned = if user.role == Role::ThirdParty {
                 db::users::assigned_enterprises(c, user.id)?
             } else {
                 Vec::new()
@@ -296,7 +290,7 @@ pub fn bootstrap_admin(
                 id: DbUuid(Uuid::now_v7()),
                 username: "admin".into(),
                 password_hash: hash_password(&password)?,
-                role: Role::Admin.as_str().into(),
+                role: Role::Admin,
                 display_name: "系统管理员".into(),
                 enterprise_id: None,
                 disabled: false,

@@ -282,8 +282,6 @@ fn ad_hoc(id: Uuid, who: &Principal, input: &FindingInput, hash: String) -> NewF
     f
 }
 
-/// Roles that report findings in the field.
-const REPORTERS: &[Role] = &[Role::Inspector, Role::ThirdParty, Role::SafetyOfficer];
 
 /// Create or replay an ad-hoc finding with a phone-made id. The same body
 /// again answers the stored record; a changed body updates it while it is
@@ -301,7 +299,7 @@ pub async fn put(
         input.lon,
         input.photo_ids.len(),
     );
-    who.require(REPORTERS)?;
+    who.require(Role::reports_findings)?;
     let who = who.clone();
     let hash = body_hash(&input);
     super::retry_once_on_duplicate(ctx, move |c| {

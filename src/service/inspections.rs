@@ -140,12 +140,6 @@ fn view(c: &mut DbConn, row: InspectionRow, with_findings: bool) -> AppResult<In
     })
 }
 
-const RUNNERS: &[Role] = &[
-    Role::Inspector,
-    Role::ThirdParty,
-    Role::SafetyOfficer,
-    Role::Enterprise,
-];
 
 fn check_input(input: &InspectionInput, t: &Template) -> FieldErrors {
     let mut e = rules::check_answers(t, &input.answers);
@@ -189,7 +183,7 @@ pub async fn put(
     id: Uuid,
     input: InspectionInput,
 ) -> AppResult<(bool, InspectionView)> {
-    who.require(RUNNERS)?;
+    who.require(Role::runs_inspections)?;
     let who = who.clone();
     let hash = body_hash(&input);
     let created = super::retry_once_on_duplicate(ctx, move |c| {
@@ -348,7 +342,7 @@ pub async fn submit(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<Inspectio
                 let row = db::inspections::find(c, DbUuid(id))?
                     .filter(|r| who.can_see_enterprise(r.enterprise_id.0))
                     .ok_or_else(not_found)?;
-                who.require(RUNNERS)?;
+                who.require(Role::runs_inspections)?;
                 if row.inspector_id.0 != who.user_id {
                     return Err(AppError::forbidden(
                         "只能提交自己的检查 / only the inspector who made it may submit it",

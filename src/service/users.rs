@@ -60,10 +60,7 @@ fn view(row: UserRow, assigned: Vec<DbUuid>) -> AppResult<UserView> {
     Ok(UserView {
         id: row.id.0,
         username: row.username,
-        role: row
-            .role
-            .parse()
-            .map_err(|e: String| AppError::internal(anyhow::anyhow!(e)))?,
+        role: row.role,
         display_name: row.display_name,
         enterprise_id: row.enterprise_id.map(|e| e.0),
         assigned_enterprise_ids: assigned.into_iter().map(|e| e.0).collect(),
@@ -146,7 +143,7 @@ pub async fn create(ctx: &Ctx, who: Option<&Principal>, input: NewUser) -> AppRe
         id: DbUuid(id),
         username: username.clone(),
         password_hash: hash,
-        role: input.role.as_str().into(),
+        role: input.role,
         display_name,
         enterprise_id: input.enterprise_id.map(DbUuid),
         disabled: false,
@@ -193,7 +190,7 @@ pub async fn list(ctx: &Ctx, who: &Principal, q: UserQuery) -> AppResult<Page<Us
     let limit = pagination::limit(q.limit)?;
     let after = pagination::decode_cursor(q.cursor.as_deref())?;
     let filter = UserFilter {
-        role: q.role.map(|r| r.as_str().to_string()),
+        role: q.role,
         enterprise_id: q.enterprise_id.map(DbUuid),
         after: after.map(DbUuid),
         limit: limit + 1,
@@ -252,11 +249,7 @@ pub async fn update(
             c.write_tx(|c| {
                 let cur =
                     db::users::find(c, DbUuid(id))?.ok_or(AppError::not_found("用户 user"))?;
-                let cur_role: Role = cur
-                    .role
-                    .parse()
-                    .map_err(|e: String| AppError::internal(anyhow::anyhow!(e)))?;
-                let role = patch.role.unwrap_or(cur_role);
+                let role = patch.role.unwrap_or(cur.role);
                 let enterprise_id = match patch.enterprise_id {
                     Some(e) => e,
                     None if role.needs_enterprise() => cur.enterprise_id.map(|e| e.0),
@@ -282,7 +275,7 @@ pub async fn update(
                 let now = time::now().naive_utc();
                 let changes = UserChanges {
                     password_hash: hash,
-                    role: Some(role.as_str().to_string()),
+                    role: Some(role),
                     display_name: patch.display_name.map(|d| d.trim().to_string()),
                     enterprise_id: Some(enterprise_id.map(DbUuid)),
                     disabled: patch.disabled,
@@ -298,7 +291,7 @@ pub async fn update(
                 // A new password, a lost role or a disabled account ends every session.
                 if changes.password_hash.is_some()
                     || patch.disabled == Some(true)
-                    || role != cur_role
+                    || role != cur.role
                 {
                     db::users::revoke_sessions(c, cur.id, now)?;
                 }

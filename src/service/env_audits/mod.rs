@@ -24,12 +24,12 @@ fn not_found() -> AppError {
 }
 
 fn require_officer(who: &Principal) -> AppResult<()> {
-    who.require(&[Role::SafetyOfficer])
+    who.require(Role::handles_env_audits)
 }
 
 /// Park staff read the ledger; enterprises see their items as orders.
 fn require_reader(who: &Principal) -> AppResult<()> {
-    who.require(&[Role::SafetyOfficer, Role::Inspector, Role::Admin])
+    who.require(Role::reads_ledgers)
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
