@@ -8,7 +8,7 @@ use crate::domain::{login_policy, time, Role, RoleRule};
 use crate::error::{codes, AppError, AppResult};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -84,52 +84,54 @@ fn locked(until: chrono::NaiveDateTime, now: chrono::NaiveDateTime) -> AppError 
     }
 }
 
-pub async fn login(ctx: &Ctx, username: String, password: String) -> AppResult<LoginResult> {
-    // Nothing a real account could have: answer without touching the database.
-    if username.is_empty()
-        || username.chars().count() > 128
-        || username.chars().any(char::is_control)
-    {
-        return Err(invalid_credentials());
-    }
-    let now = time::now().naive_utc();
-    let s = ctx.settings.clone();
-    let lockout = move |failures: i32| {
-        login_policy::lockout_after(
-            failures.max(0) as u32,
-            s.login_max_failures,
-            Duration::from_secs(s.login_lockout_secs),
-            Duration::from_secs(s.login_lockout_max_secs),
-        )
-        .map(|d| now + chrono::Duration::from_std(d).unwrap_or_default())
-    };
-    // 1. Count the attempt before any password work, atomically, so parallel
-    //    guesses cannot all slip through before the first failure is written.
-    let (key, max, lk) = (
-        username.clone(),
-        ctx.settings.login_max_failures as i32,
-        lockout.clone(),
-    );
-    let gate = super::retry_once_on_duplicate(ctx, move |c| {
+/// When an account with `failures` failed logins is locked until, per the
+/// settings (`None`: not locked).
+fn lockout_until(
+    s: &crate::config::Settings,
+    failures: i32,
+    now: NaiveDateTime,
+) -> Option<NaiveDateTime> {
+    login_policy::lockout_after(
+        failures.max(0) as u32,
+        s.login_max_failures,
+        Duration::from_secs(s.login_lockout_secs),
+        Duration::from_secs(s.login_lockout_max_secs),
+    )
+    .map(|d| now + chrono::Duration::from_std(d).unwrap_or_default())
+}
+
+/// Counts the attempt before any password work, atomically, so parallel
+/// guesses cannot all slip through before the first failure is written.
+/// Answers the lock in force, if any.
+async fn count_attempt(
+    ctx: &Ctx,
+    username: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<NaiveDateTime>> {
+    let key = username.to_string();
+    let settings = ctx.settings.clone();
+    super::retry_once_on_duplicate(ctx, move |c| {
         let row = db::throttle::bump(c, &key, now)?;
         match row.locked_until {
             Some(until) if until > now => return Ok(Some(until)),
-            None if row.failures > max => {
-                let until = lk(row.failures);
+            None if row.failures > settings.login_max_failures as i32 => {
+                let until = lockout_until(&settings, row.failures, now);
                 db::throttle::set_lock(c, &key, until)?;
                 return Ok(until);
             }
-            Some(_) => db::throttle::set_lock(c, &key, None)?, // lock ran out: one attempt goes through
+            // The lock ran out: one attempt goes through.
+            Some(_) => db::throttle::set_lock(c, &key, None)?,
             None => {}
         }
         Ok(None)
     })
-    .await?;
-    if let Some(until) = gate {
-        return Err(locked(until, now));
-    }
-    // 2. Verify (a dummy hash for unknown users keeps the timing equal).
-    let u = username.clone();
+    .await
+}
+
+/// The active account the password opens, if any (a dummy hash for
+/// unknown users keeps the timing equal).
+async fn check_password(ctx: &Ctx, username: &str, password: String) -> AppResult<Option<UserRow>> {
+    let u = username.to_string();
     let user = ctx
         .db
         .run(move |c| Ok::<_, AppError>(db::users::find_by_username(c, &u)?))
@@ -139,34 +141,39 @@ pub async fn login(ctx: &Ctx, username: String, password: String) -> AppResult<L
         verify_password(&password, hash.as_deref().unwrap_or_else(|| dummy_hash()))
     })
     .await?;
-    let user = match user {
-        Some(u) if ok && !u.disabled => u,
-        _ => {
-            let key = username.clone();
-            let until = ctx
-                .db
-                .run(move |c| {
-                    c.write_tx(|c| {
-                        let failures = db::throttle::find(c, &key)?
-                            .map(|r| r.failures)
-                            .unwrap_or(1);
-                        let until = lockout(failures);
-                        if until.is_some() {
-                            db::throttle::set_lock(c, &key, until)?;
-                        }
-                        Ok::<_, AppError>(until)
-                    })
-                })
-                .await?;
-            tracing::warn!(username = %username, "failed login");
-            return Err(match until {
-                Some(until) => locked(until, now),
-                None => invalid_credentials(),
-            });
-        }
-    };
-    // 3. Success resets the count.
-    let key = username.clone();
+    Ok(user.filter(|u| ok && !u.disabled))
+}
+
+/// A failed attempt: lock the account once it has failed too often.
+async fn record_failure(ctx: &Ctx, username: &str, now: NaiveDateTime) -> AppError {
+    let key = username.to_string();
+    let settings = ctx.settings.clone();
+    let until = ctx
+        .db
+        .run(move |c| {
+            c.write_tx(|c| {
+                let failures = db::throttle::find(c, &key)?
+                    .map(|r| r.failures)
+                    .unwrap_or(1);
+                let until = lockout_until(&settings, failures, now);
+                if until.is_some() {
+                    db::throttle::set_lock(c, &key, until)?;
+                }
+                Ok::<_, AppError>(until)
+            })
+        })
+        .await;
+    tracing::warn!(username = %username, "failed login");
+    match until {
+        Ok(Some(until)) => locked(until, now),
+        Ok(None) => invalid_credentials(),
+        Err(e) => e,
+    }
+}
+
+/// A new session for `user`; success resets the failure count.
+async fn open_session(ctx: &Ctx, user: UserRow, now: NaiveDateTime) -> AppResult<LoginResult> {
+    let key = user.username.clone();
     let token = new_token();
     let expires = time::now() + chrono::Duration::hours(i64::from(ctx.settings.token_ttl_hours));
     let row = SessionRow {
@@ -196,6 +203,24 @@ pub async fn login(ctx: &Ctx, username: String, password: String) -> AppResult<L
             enterprise_id: user.enterprise_id.map(|e| e.0),
         },
     })
+}
+
+pub async fn login(ctx: &Ctx, username: String, password: String) -> AppResult<LoginResult> {
+    // Nothing a real account could have: answer without touching the database.
+    if username.is_empty()
+        || username.chars().count() > 128
+        || username.chars().any(char::is_control)
+    {
+        return Err(invalid_credentials());
+    }
+    let now = time::now().naive_utc();
+    if let Some(until) = count_attempt(ctx, &username, now).await? {
+        return Err(locked(until, now));
+    }
+    match check_password(ctx, &username, password).await? {
+        Some(user) => open_session(ctx, user, now).await,
+        None => Err(record_failure(ctx, &username, now).await),
+    }
 }
 
 /// A user row, its agency assignments and the token it came with.
