@@ -51,22 +51,9 @@ fn column_for(header: &str) -> Option<Col> {
     })
 }
 
-/// Parses and validates the whole file; row numbers count the header as 1.
-pub fn parse(bytes: &[u8]) -> Result<(String, Vec<EnterpriseFields>), Vec<FieldError>> {
-    let err = |field: String, message: String| vec![FieldError { field, message }];
-    let (text, encoding) = text_file::decode(bytes).map_err(|m| err("file".into(), m))?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| {
-            err(
-                "file".into(),
-                format!("无法读取表头 / cannot read header: {e}"),
-            )
-        })?
-        .clone();
+/// The columns of the header row; every unknown and every missing
+/// required column at once.
+fn columns(headers: &csv::StringRecord) -> Result<HashMap<Col, usize>, Vec<FieldError>> {
     let mut cols: HashMap<Col, usize> = HashMap::new();
     let mut errors = Vec::new();
     for (i, h) in headers.iter().enumerate() {
@@ -91,9 +78,80 @@ pub fn parse(bytes: &[u8]) -> Result<(String, Vec<EnterpriseFields>), Vec<FieldE
             });
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    if errors.is_empty() {
+        Ok(cols)
+    } else {
+        Err(errors)
     }
+}
+
+/// The register entry one data row describes (row `line` of the file);
+/// numbers that are not numbers go to `errors`.
+fn row_input(
+    cols: &HashMap<Col, usize>,
+    rec: &csv::StringRecord,
+    line: usize,
+    errors: &mut Vec<FieldError>,
+) -> EnterpriseInput {
+    let get = |c: Col| {
+        cols.get(&c)
+            .and_then(|&i| rec.get(i))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let num = |c: Col, errors: &mut Vec<FieldError>| -> Option<f64> {
+        let s = get(c)?;
+        match s.parse::<f64>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                let field = if c == Col::Lat { "lat" } else { "lon" };
+                errors.push(FieldError {
+                    field: format!("row {line}.{field}"),
+                    message: format!("不是数字 / not a number: {s:?}"),
+                });
+                None
+            }
+        }
+    };
+    let before = errors.len();
+    let (mut lat, mut lon) = (num(Col::Lat, errors), num(Col::Lon, errors));
+    if errors.len() > before {
+        // Already reported; don't add "lat and lon must come together".
+        (lat, lon) = (None, None);
+    }
+    let contacts = match get(Col::ContactName) {
+        Some(name) => vec![Contact {
+            name,
+            title: get(Col::ContactTitle),
+            phone: get(Col::ContactPhone),
+        }],
+        None => Vec::new(),
+    };
+    EnterpriseInput {
+        name: get(Col::Name),
+        credit_code: get(Col::CreditCode),
+        industry: get(Col::Industry),
+        address: get(Col::Address),
+        lat,
+        lon,
+        contacts,
+    }
+}
+
+/// Parses and validates the whole file; row numbers count the header as 1.
+pub fn parse(bytes: &[u8]) -> Result<(String, Vec<EnterpriseFields>), Vec<FieldError>> {
+    let err = |field: String, message: String| vec![FieldError { field, message }];
+    let (text, encoding) = text_file::decode(bytes).map_err(|m| err("file".into(), m))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| err("file".into(), format!("无法读取表头 / cannot read header: {e}")))?
+        .clone();
+    let cols = columns(&headers)?;
+    let mut errors = Vec::new();
     let mut out = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, rec) in rdr.records().enumerate() {
@@ -111,50 +169,7 @@ pub fn parse(bytes: &[u8]) -> Result<(String, Vec<EnterpriseFields>), Vec<FieldE
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let get = |c: Col| {
-            cols.get(&c)
-                .and_then(|&i| rec.get(i))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
-        let num = |c: Col, errors: &mut Vec<FieldError>| -> Option<f64> {
-            let s = get(c)?;
-            match s.parse::<f64>() {
-                Ok(v) => Some(v),
-                Err(_) => {
-                    errors.push(FieldError {
-                        field: format!("row {line}.{}", if c == Col::Lat { "lat" } else { "lon" }),
-                        message: format!("不是数字 / not a number: {s:?}"),
-                    });
-                    None
-                }
-            }
-        };
-        let before = errors.len();
-        let (mut lat, mut lon) = (num(Col::Lat, &mut errors), num(Col::Lon, &mut errors));
-        if errors.len() > before {
-            // Already reported; don't add "lat and lon must come together".
-            (lat, lon) = (None, None);
-        }
-        let contacts = match get(Col::ContactName) {
-            Some(name) => vec![Contact {
-                name,
-                title: get(Col::ContactTitle),
-                phone: get(Col::ContactPhone),
-            }],
-            None => Vec::new(),
-        };
-        let input = EnterpriseInput {
-            name: get(Col::Name),
-            credit_code: get(Col::CreditCode),
-            industry: get(Col::Industry),
-            address: get(Col::Address),
-            lat,
-            lon,
-            contacts,
-        };
-        match input.validate() {
+        match row_input(&cols, &rec, line, &mut errors).validate() {
             Ok(f) => {
                 if let Some(first) = seen.insert(f.credit_code.to_string(), line) {
                     errors.push(FieldError {

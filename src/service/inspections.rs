@@ -175,6 +175,95 @@ fn check_input(input: &InspectionInput, t: &Template) -> FieldErrors {
     e
 }
 
+fn already_submitted() -> AppError {
+    AppError::conflict(
+        codes::INSPECTION_ALREADY_SUBMITTED,
+        "检查已提交，内容不能再更改 / the inspection was submitted and cannot change",
+    )
+}
+
+/// What a PUT may do to the stored inspection: `Ok(true)` when the body is
+/// the stored one (a phone's retry), `Ok(false)` when it may change it.
+fn check_existing(who: &Principal, cur: &InspectionRow, hash: &str) -> AppResult<bool> {
+    if !who.can_see_enterprise(cur.enterprise_id.0) {
+        return Err(not_found());
+    }
+    if cur.inspector_id.0 != who.user_id {
+        return Err(AppError::forbidden(
+            "只能修改自己的检查草稿 / only the inspector who made it may change it",
+        ));
+    }
+    if cur.body_hash == hash {
+        return Ok(true);
+    }
+    if cur.state == InspectionState::Submitted {
+        return Err(already_submitted());
+    }
+    Ok(false)
+}
+
+/// The enterprise and the pinned checklist version exist, the answers fit
+/// it, and the photos are the caller's to use (then linked to the enterprise).
+fn check_draft(
+    c: &mut DbConn,
+    who: &Principal,
+    input: &InspectionInput,
+) -> AppResult<TemplateRow> {
+    if !who.can_see_enterprise(input.enterprise_id)
+        || db::enterprises::find(c, DbUuid(input.enterprise_id))?.is_none()
+    {
+        return Err(AppError::field(
+            "enterprise_id",
+            "企业不存在 / enterprise not found",
+        ));
+    }
+    let (code, version) = (&input.checklist_code, input.checklist_version);
+    let trow = db::checklists::find_version(c, code, version)?.ok_or_else(|| {
+        AppError::field(
+            "checklist_version",
+            format!("检查表{code}没有第{version}版 / no checklist {code} v{version}"),
+        )
+    })?;
+    let t = parse_row(&trow)?;
+    check_input(input, &t)
+        .finish()
+        .map_err(AppError::validation)?;
+    let mut photos = PhotoRefs::new();
+    for (i, a) in input.answers.iter().enumerate() {
+        photos.add(format!("answers[{i}].photo_ids"), &a.photo_ids);
+    }
+    attach_photos(c, who, &photos, Some(input.enterprise_id))?;
+    Ok(trow)
+}
+
+fn draft_row(
+    id: Uuid,
+    who: &Principal,
+    input: &InspectionInput,
+    trow: &TemplateRow,
+    hash: String,
+) -> AppResult<InspectionRow> {
+    let now = time::now().naive_utc();
+    Ok(InspectionRow {
+        id: DbUuid(id),
+        enterprise_id: DbUuid(input.enterprise_id),
+        template_id: trow.id,
+        inspector_id: DbUuid(who.user_id),
+        kind: InspectionKind::of_runner(who.role),
+        state: InspectionState::Draft,
+        started_at: input.started_at.map(|t| time::normalise(t).naive_utc()),
+        finished_at: input.finished_at.map(|t| time::normalise(t).naive_utc()),
+        lat: input.lat,
+        lon: input.lon,
+        accuracy_m: input.accuracy_m,
+        answers: serde_json::to_string(&input.answers).map_err(AppError::internal)?,
+        body_hash: hash,
+        received_at: now,
+        updated_at: now,
+        submitted_at: None,
+    })
+}
+
 /// `PUT /inspections/{id}`: create or update a draft; a replay answers
 /// the stored record. Answers (created?, record).
 pub async fn put(
@@ -189,89 +278,20 @@ pub async fn put(
     let created = super::retry_once_on_duplicate(ctx, move |c| {
         let existing = db::inspections::find(c, DbUuid(id))?;
         if let Some(cur) = &existing {
-            if !who.can_see_enterprise(cur.enterprise_id.0) {
-                return Err(not_found());
-            }
-        }
-        if let Some(cur) = &existing {
-            if cur.inspector_id.0 != who.user_id {
-                return Err(AppError::forbidden(
-                    "只能修改自己的检查草稿 / only the inspector who made it may change it",
-                ));
-            }
-            if cur.body_hash == hash {
+            if check_existing(&who, cur, &hash)? {
                 return Ok(false); // a phone's retry
             }
-            if cur.state == InspectionState::Submitted {
-                return Err(AppError::conflict(
-                    codes::INSPECTION_ALREADY_SUBMITTED,
-                    "检查已提交，内容不能再更改 / the inspection was submitted and cannot change",
-                ));
+        }
+        let trow = check_draft(c, &who, &input)?;
+        let row = draft_row(id, &who, &input, &trow, hash.clone())?;
+        match existing {
+            // A submit won the race since we read the draft.
+            Some(_) if db::inspections::update_draft(c, &row)? == 0 => Err(already_submitted()),
+            Some(_) => Ok(false),
+            None => {
+                db::inspections::insert(c, &row)?;
+                Ok(true)
             }
-        }
-        if !who.can_see_enterprise(input.enterprise_id)
-            || db::enterprises::find(c, DbUuid(input.enterprise_id))?.is_none()
-        {
-            return Err(AppError::field(
-                "enterprise_id",
-                "企业不存在 / enterprise not found",
-            ));
-        }
-        let trow = db::checklists::find_version(c, &input.checklist_code, input.checklist_version)?
-            .ok_or_else(|| {
-                AppError::field(
-                    "checklist_version",
-                    format!(
-                        "检查表{}没有第{}版 / no checklist {} v{}",
-                        input.checklist_code,
-                        input.checklist_version,
-                        input.checklist_code,
-                        input.checklist_version
-                    ),
-                )
-            })?;
-        let t = parse_row(&trow)?;
-        check_input(&input, &t)
-            .finish()
-            .map_err(AppError::validation)?;
-        // Photos must exist and be the caller's to use; they are then
-        // attached to this enterprise's records.
-        let mut photos = PhotoRefs::new();
-        for (i, a) in input.answers.iter().enumerate() {
-            photos.add(format!("answers[{i}].photo_ids"), &a.photo_ids);
-        }
-        attach_photos(c, &who, &photos, Some(input.enterprise_id))?;
-        let now = time::now().naive_utc();
-        let row = InspectionRow {
-            id: DbUuid(id),
-            enterprise_id: DbUuid(input.enterprise_id),
-            template_id: trow.id,
-            inspector_id: DbUuid(who.user_id),
-            kind: InspectionKind::of_runner(who.role),
-            state: InspectionState::Draft,
-            started_at: input.started_at.map(|t| time::normalise(t).naive_utc()),
-            finished_at: input.finished_at.map(|t| time::normalise(t).naive_utc()),
-            lat: input.lat,
-            lon: input.lon,
-            accuracy_m: input.accuracy_m,
-            answers: serde_json::to_string(&input.answers).map_err(AppError::internal)?,
-            body_hash: hash.clone(),
-            received_at: now,
-            updated_at: now,
-            submitted_at: None,
-        };
-        if existing.is_some() {
-            if db::inspections::update_draft(c, &row)? == 0 {
-                // A submit won the race since we read the draft.
-                return Err(AppError::conflict(
-                    codes::INSPECTION_ALREADY_SUBMITTED,
-                    "检查已提交，内容不能再更改 / the inspection was submitted and cannot change",
-                ));
-            }
-            Ok(false)
-        } else {
-            db::inspections::insert(c, &row)?;
-            Ok(true)
         }
     })
     .await?;

@@ -216,6 +216,66 @@ pub async fn get(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<UserView> {
     view_by_id(ctx, id).await
 }
 
+/// The changes a patch makes to `cur`, every problem at once.
+fn checked_changes(
+    c: &mut DbConn,
+    cur: &UserRow,
+    patch: &UserPatch,
+    hash: Option<String>,
+    mut errs: FieldErrors,
+) -> AppResult<UserChanges> {
+    let role = patch.role.unwrap_or(cur.role);
+    let enterprise_id = match patch.enterprise_id {
+        Some(e) => e,
+        None if role.needs_enterprise() => cur.enterprise_id.map(|e| e.0),
+        None => None,
+    };
+    user::check_role_binding(role, enterprise_id, &mut errs);
+    if let Some(e) = enterprise_id {
+        check_enterprises_exist(c, "enterprise_id", &[e], &mut errs)?;
+    }
+    if let Some(a) = &patch.assigned_enterprise_ids {
+        check_assignment(role, a, &mut errs);
+        check_enterprises_exist(c, "assigned_enterprise_ids", a, &mut errs)?;
+    }
+    if let Some(d) = &patch.display_name {
+        if d.trim().is_empty() || d.chars().count() > 100 {
+            errs.add(
+                "display_name",
+                "显示名称应为1到100个字符 / display_name must be 1..100 characters",
+            );
+        }
+    }
+    errs.finish().map_err(AppError::validation)?;
+    Ok(UserChanges {
+        password_hash: hash,
+        role: Some(role),
+        display_name: patch.display_name.as_deref().map(|d| d.trim().to_string()),
+        enterprise_id: Some(enterprise_id.map(DbUuid)),
+        disabled: patch.disabled,
+        updated_at: Some(time::now().naive_utc()),
+    })
+}
+
+fn apply_update(c: &mut DbConn, id: Uuid, patch: &UserPatch, hash: Option<String>, errs: FieldErrors) -> AppResult<()> {
+    let cur = db::users::find(c, DbUuid(id))?.ok_or(AppError::not_found("用户 user"))?;
+    let changes = checked_changes(c, &cur, patch, hash, errs)?;
+    let role = changes.role.unwrap_or(cur.role);
+    let now = changes.updated_at.unwrap_or_else(|| time::now().naive_utc());
+    db::users::update(c, cur.id, &changes)?;
+    if role != Role::ThirdParty {
+        db::users::set_assigned_enterprises(c, cur.id, &[])?;
+    } else if let Some(a) = &patch.assigned_enterprise_ids {
+        let ids: Vec<DbUuid> = a.iter().copied().map(DbUuid).collect();
+        db::users::set_assigned_enterprises(c, cur.id, &ids)?;
+    }
+    // A new password, a lost role or a disabled account ends every session.
+    if changes.password_hash.is_some() || patch.disabled == Some(true) || role != cur.role {
+        db::users::revoke_sessions(c, cur.id, now)?;
+    }
+    Ok(())
+}
+
 pub async fn update(
     ctx: &Ctx,
     who: Option<&Principal>,
@@ -246,57 +306,7 @@ pub async fn update(
     };
     ctx.db
         .run(move |c| {
-            c.write_tx(|c| {
-                let cur =
-                    db::users::find(c, DbUuid(id))?.ok_or(AppError::not_found("用户 user"))?;
-                let role = patch.role.unwrap_or(cur.role);
-                let enterprise_id = match patch.enterprise_id {
-                    Some(e) => e,
-                    None if role.needs_enterprise() => cur.enterprise_id.map(|e| e.0),
-                    None => None,
-                };
-                user::check_role_binding(role, enterprise_id, &mut errs);
-                if let Some(e) = enterprise_id {
-                    check_enterprises_exist(c, "enterprise_id", &[e], &mut errs)?;
-                }
-                if let Some(a) = &patch.assigned_enterprise_ids {
-                    check_assignment(role, a, &mut errs);
-                    check_enterprises_exist(c, "assigned_enterprise_ids", a, &mut errs)?;
-                }
-                if let Some(d) = &patch.display_name {
-                    if d.trim().is_empty() || d.chars().count() > 100 {
-                        errs.add(
-                            "display_name",
-                            "显示名称应为1到100个字符 / display_name must be 1..100 characters",
-                        );
-                    }
-                }
-                errs.finish().map_err(AppError::validation)?;
-                let now = time::now().naive_utc();
-                let changes = UserChanges {
-                    password_hash: hash,
-                    role: Some(role),
-                    display_name: patch.display_name.map(|d| d.trim().to_string()),
-                    enterprise_id: Some(enterprise_id.map(DbUuid)),
-                    disabled: patch.disabled,
-                    updated_at: Some(now),
-                };
-                db::users::update(c, cur.id, &changes)?;
-                if role != Role::ThirdParty {
-                    db::users::set_assigned_enterprises(c, cur.id, &[])?;
-                } else if let Some(a) = &patch.assigned_enterprise_ids {
-                    let ids: Vec<DbUuid> = a.iter().copied().map(DbUuid).collect();
-                    db::users::set_assigned_enterprises(c, cur.id, &ids)?;
-                }
-                // A new password, a lost role or a disabled account ends every session.
-                if changes.password_hash.is_some()
-                    || patch.disabled == Some(true)
-                    || role != cur.role
-                {
-                    db::users::revoke_sessions(c, cur.id, now)?;
-                }
-                Ok::<_, AppError>(())
-            })?;
+            c.write_tx(|c| apply_update(c, id, &patch, hash, errs))?;
             load_view(c, id)
         })
         .await
