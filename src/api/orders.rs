@@ -23,35 +23,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(verify_chain)),
     )
     .service(
-        web::resource("/rectification-orders/{id}/acknowledge").route(web::post().to(acknowledge)),
-    )
-    .service(web::resource("/rectification-orders/{id}/progress").route(web::post().to(progress)))
-    .service(web::resource("/rectification-orders/{id}/plan").route(web::put().to(plan)))
-    .service(web::resource("/rectification-orders/{id}/submit").route(web::post().to(submit)))
-    .service(web::resource("/rectification-orders/{id}/verify").route(web::post().to(verify)))
-    .service(
-        web::resource("/rectification-orders/{id}/extension-requests")
-            .route(web::post().to(request_extension)),
-    )
-    .service(
         web::resource("/rectification-orders/{id}/extension-requests/{rid}/decision")
             .route(web::post().to(decide_extension)),
-    )
-    .service(web::resource("/rectification-orders/{id}/cancel").route(web::post().to(cancel)))
-    .service(
-        web::resource("/rectification-orders/{id}/supervision-letter")
-            .route(web::post().to(supervision_letter)),
-    )
-    .service(
-        web::resource("/rectification-orders/{id}/public-criticism")
-            .route(web::post().to(public_criticism)),
     );
+    action_routes(cfg);
 }
 
 fn with_etag(v: OrderView) -> HttpResponse {
-    let tag = format!("\"{}-v{}\"", v.id, v.version);
     HttpResponse::Ok()
-        .insert_header((header::ETAG, tag))
+        .insert_header((header::ETAG, orders::etag(v.id, v.version)))
         .json(v)
 }
 
@@ -87,7 +67,7 @@ pub async fn create(
     body: web::Json<NewOrder>,
 ) -> AppResult<HttpResponse> {
     let v = orders::create(&ctx, &who, body.into_inner()).await?;
-    let tag = format!("\"{}-v{}\"", v.id, v.version);
+    let tag = orders::etag(v.id, v.version);
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -144,126 +124,90 @@ pub async fn verify_chain(
     ))
 }
 
-/// 签收 (enterprise).
-#[utoipa::path(post, path = "/api/v1/rectification-orders/{id}/acknowledge", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)), request_body = CommentBody, responses(
-    (status = 200, body = OrderView), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json", description = "not allowed in this state; detail lists the allowed actions"),
-    (status = 412, body = Problem, content_type = "application/problem+json", description = "stale If-Match"),
-))]
-pub async fn acknowledge(
-    ctx: web::Data<Ctx>,
-    Auth(who): Auth,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    body: web::Json<CommentBody>,
-) -> AppResult<HttpResponse> {
-    run(
-        &ctx,
-        &who,
-        &req,
-        id.into_inner(),
-        Command::Acknowledge(body.into_inner()),
-    )
-    .await
+/// What every order action answers: the order as it now is, or why not.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum ActionResponses {
+    /// The order after the action, with its new `ETag`.
+    #[response(status = 200, headers(("ETag" = String, description = "the order's new version, for the next If-Match")))]
+    Done(#[to_schema] OrderView),
+    /// Not this role's action, or not on this order.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(#[to_schema] Problem),
+    /// No such order in the caller's scope.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(#[to_schema] Problem),
+    /// Not allowed in the order's state (`action_not_allowed`, the detail
+    /// lists the allowed actions) or a rule of the action (e.g.
+    /// `governance_plan_required`, `extension_pending`).
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(#[to_schema] Problem),
+    /// `If-Match` names an older version (`etag_mismatch`): someone acted first.
+    #[response(status = 412, content_type = "application/problem+json")]
+    PreconditionFailed(#[to_schema] Problem),
+    /// The body is invalid; `errors` names each field.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Unprocessable(#[to_schema] Problem),
 }
 
-/// Progress report with photos (enterprise, while rectifying).
-#[utoipa::path(post, path = "/api/v1/rectification-orders/{id}/progress", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = ProgressBody, responses((status = 200, body = OrderView)))]
-pub async fn progress(
-    ctx: web::Data<Ctx>,
-    Auth(who): Auth,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    body: web::Json<ProgressBody>,
-) -> AppResult<HttpResponse> {
-    run(
-        &ctx,
-        &who,
-        &req,
-        id.into_inner(),
-        Command::Progress(body.into_inner()),
-    )
-    .await
+/// The optional `If-Match` every order action reads: the order's `ETag`
+/// as last seen (or `*`); a stale one answers 412.
+#[derive(utoipa::IntoParams)]
+#[into_params(names("If-Match"), parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IfMatch(Option<String>);
+
+/// The order actions, declared once: handler, method, path, body, and the
+/// command it becomes. Each is documented with the same `If-Match`
+/// parameter and the same answers ([`ActionResponses`]).
+macro_rules! order_actions {
+    ($( $(#[doc = $doc:literal])* $name:ident: $method:ident $path:literal, $body:ty => $cmd:path; )*) => {
+        $(
+            $(#[doc = $doc])*
+            #[utoipa::path($method, path = $path, context_path = "/api/v1", tag = "orders",
+                security(("bearer" = [])), params(("id" = Uuid, Path), IfMatch),
+                request_body = $body, responses(ActionResponses))]
+            pub async fn $name(
+                ctx: web::Data<Ctx>,
+                Auth(who): Auth,
+                req: HttpRequest,
+                id: web::Path<Uuid>,
+                body: web::Json<$body>,
+            ) -> AppResult<HttpResponse> {
+                run(&ctx, &who, &req, id.into_inner(), $cmd(body.into_inner())).await
+            }
+        )*
+
+        fn action_routes(cfg: &mut web::ServiceConfig) {
+            $( cfg.service(web::resource($path).route(web::$method().to($name))); )*
+        }
+    };
 }
 
-/// Governance plan (治理方案) for a major hazard (enterprise or safety_officer).
-#[utoipa::path(put, path = "/api/v1/rectification-orders/{id}/plan", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = Plan, responses((status = 200, body = OrderView)))]
-pub async fn plan(
-    ctx: web::Data<Ctx>,
-    Auth(who): Auth,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    body: web::Json<Plan>,
-) -> AppResult<HttpResponse> {
-    run(
-        &ctx,
-        &who,
-        &req,
-        id.into_inner(),
-        Command::SavePlan(body.into_inner()),
-    )
-    .await
-}
-
-/// 整改完成: what was done per finding, with evidence photos (enterprise).
-#[utoipa::path(post, path = "/api/v1/rectification-orders/{id}/submit", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = SubmitBody, responses((status = 200, body = OrderView)))]
-pub async fn submit(
-    ctx: web::Data<Ctx>,
-    Auth(who): Auth,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    body: web::Json<SubmitBody>,
-) -> AppResult<HttpResponse> {
-    run(
-        &ctx,
-        &who,
-        &req,
-        id.into_inner(),
-        Command::Submit(body.into_inner()),
-    )
-    .await
-}
-
-/// 复查: accept (销号) or reject (inspector for general hazards, safety_officer for major ones).
-#[utoipa::path(post, path = "/api/v1/rectification-orders/{id}/verify", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = VerifyBody, responses((status = 200, body = OrderView)))]
-pub async fn verify(
-    ctx: web::Data<Ctx>,
-    Auth(who): Auth,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    body: web::Json<VerifyBody>,
-) -> AppResult<HttpResponse> {
-    run(
-        &ctx,
-        &who,
-        &req,
-        id.into_inner(),
-        Command::Verify(body.into_inner()),
-    )
-    .await
-}
-
-/// Ask for a later deadline (enterprise).
-#[utoipa::path(post, path = "/api/v1/rectification-orders/{id}/extension-requests", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = ExtensionBody, responses((status = 200, body = OrderView)))]
-pub async fn request_extension(
-    ctx: web::Data<Ctx>,
-    Auth(who): Auth,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    body: web::Json<ExtensionBody>,
-) -> AppResult<HttpResponse> {
-    run(
-        &ctx,
-        &who,
-        &req,
-        id.into_inner(),
-        Command::RequestExtension(body.into_inner()),
-    )
-    .await
+order_actions! {
+    /// 签收 (enterprise).
+    acknowledge: post "/rectification-orders/{id}/acknowledge", CommentBody => Command::Acknowledge;
+    /// Progress report with photos (enterprise, while rectifying).
+    progress: post "/rectification-orders/{id}/progress", ProgressBody => Command::Progress;
+    /// Governance plan (治理方案) for a major hazard (enterprise or safety_officer).
+    plan: put "/rectification-orders/{id}/plan", Plan => Command::SavePlan;
+    /// 整改完成: what was done per finding, with evidence photos (enterprise).
+    submit: post "/rectification-orders/{id}/submit", SubmitBody => Command::Submit;
+    /// 复查: accept (销号) or reject (inspector for general hazards, safety_officer for major ones).
+    verify: post "/rectification-orders/{id}/verify", VerifyBody => Command::Verify;
+    /// Ask for a later deadline (enterprise).
+    request_extension: post "/rectification-orders/{id}/extension-requests", ExtensionBody => Command::RequestExtension;
+    /// Cancel with a reason (safety_officer); the findings return to open.
+    cancel: post "/rectification-orders/{id}/cancel", CancelBody => Command::Cancel;
+    /// 督办函 for an overdue order, with a new time limit (safety_officer).
+    supervision_letter: post "/rectification-orders/{id}/supervision-letter", SupervisionBody => Command::SupervisionLetter;
+    /// 通报批评 after the supervision letter's time limit passed (safety_officer).
+    public_criticism: post "/rectification-orders/{id}/public-criticism", CommentBody => Command::PublicCriticism;
 }
 
 /// Approve or deny an extension (safety_officer).
-#[utoipa::path(post, path = "/api/v1/rectification-orders/{id}/extension-requests/{rid}/decision", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path), ("rid" = Uuid, Path)), request_body = ExtensionDecisionBody, responses((status = 200, body = OrderView)))]
+#[utoipa::path(post, path = "/api/v1/rectification-orders/{id}/extension-requests/{rid}/decision", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("rid" = Uuid, Path), IfMatch), request_body = ExtensionDecisionBody, responses(ActionResponses))]
 pub async fn decide_extension(
     ctx: web::Data<Ctx>,
     Auth(who): Auth,
@@ -272,69 +216,6 @@ pub async fn decide_extension(
     body: web::Json<ExtensionDecisionBody>,
 ) -> AppResult<HttpResponse> {
     let (id, rid) = path.into_inner();
-    run(
-        &ctx,
-        &who,
-        &req,
-        id,
-        Command::DecideExtension(rid, body.into_inner()),
-    )
-    .await
-}
-
-/// Cancel with a reason (safety_officer); the findings return to open.
-#[utoipa::path(post, path = "/api/v1/rectification-orders/{id}/cancel", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = CancelBody, responses((status = 200, body = OrderView)))]
-pub async fn cancel(
-    ctx: web::Data<Ctx>,
-    Auth(who): Auth,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    body: web::Json<CancelBody>,
-) -> AppResult<HttpResponse> {
-    run(
-        &ctx,
-        &who,
-        &req,
-        id.into_inner(),
-        Command::Cancel(body.into_inner()),
-    )
-    .await
-}
-
-/// 督办函 for an overdue order, with a new time limit (safety_officer).
-#[utoipa::path(post, path = "/api/v1/rectification-orders/{id}/supervision-letter", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = SupervisionBody, responses((status = 200, body = OrderView)))]
-pub async fn supervision_letter(
-    ctx: web::Data<Ctx>,
-    Auth(who): Auth,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    body: web::Json<SupervisionBody>,
-) -> AppResult<HttpResponse> {
-    run(
-        &ctx,
-        &who,
-        &req,
-        id.into_inner(),
-        Command::SupervisionLetter(body.into_inner()),
-    )
-    .await
-}
-
-/// 通报批评 after the supervision letter's time limit passed (safety_officer).
-#[utoipa::path(post, path = "/api/v1/rectification-orders/{id}/public-criticism", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = CommentBody, responses((status = 200, body = OrderView)))]
-pub async fn public_criticism(
-    ctx: web::Data<Ctx>,
-    Auth(who): Auth,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    body: web::Json<CommentBody>,
-) -> AppResult<HttpResponse> {
-    run(
-        &ctx,
-        &who,
-        &req,
-        id.into_inner(),
-        Command::PublicCriticism(body.into_inner()),
-    )
-    .await
+    let cmd = Command::DecideExtension(rid, body.into_inner());
+    run(&ctx, &who, &req, id, cmd).await
 }

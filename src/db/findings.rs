@@ -56,20 +56,24 @@ pub fn of_inspection(conn: &mut DbConn, inspection: DbUuid) -> QueryResult<Vec<F
 
 /// Rewrites an open ad-hoc finding's reported content.
 pub fn update_content(conn: &mut DbConn, row: &FindingRow) -> QueryResult<usize> {
-    diesel::update(f::table.find(row.id).filter(f::status.eq(FindingStatus::Open)))
-        .set((
-            f::enterprise_id.eq(row.enterprise_id),
-            f::category.eq(row.category),
-            f::level.eq(row.level),
-            f::description.eq(&row.description),
-            f::location_text.eq(&row.location_text),
-            f::lat.eq(row.lat),
-            f::lon.eq(row.lon),
-            f::photo_ids.eq(&row.photo_ids),
-            f::body_hash.eq(&row.body_hash),
-            f::updated_at.eq(row.updated_at),
-        ))
-        .execute(conn)
+    diesel::update(
+        f::table
+            .find(row.id)
+            .filter(f::status.eq(FindingStatus::Open)),
+    )
+    .set((
+        f::enterprise_id.eq(row.enterprise_id),
+        f::category.eq(row.category),
+        f::level.eq(row.level),
+        f::description.eq(&row.description),
+        f::location_text.eq(&row.location_text),
+        f::lat.eq(row.lat),
+        f::lon.eq(row.lon),
+        f::photo_ids.eq(&row.photo_ids),
+        f::body_hash.eq(&row.body_hash),
+        f::updated_at.eq(row.updated_at),
+    ))
+    .execute(conn)
 }
 
 #[derive(Debug, Default)]

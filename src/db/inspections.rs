@@ -40,32 +40,40 @@ pub fn find(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<InspectionRow>>
 
 /// Replaces a draft's content (keeps id, owner and first receipt time).
 pub fn update_draft(conn: &mut DbConn, row: &InspectionRow) -> QueryResult<usize> {
-    diesel::update(i::table.find(row.id).filter(i::state.eq(InspectionState::Draft)))
-        .set((
-            i::enterprise_id.eq(row.enterprise_id),
-            i::template_id.eq(row.template_id),
-            i::started_at.eq(row.started_at),
-            i::finished_at.eq(row.finished_at),
-            i::lat.eq(row.lat),
-            i::lon.eq(row.lon),
-            i::accuracy_m.eq(row.accuracy_m),
-            i::answers.eq(&row.answers),
-            i::body_hash.eq(&row.body_hash),
-            i::updated_at.eq(row.updated_at),
-        ))
-        .execute(conn)
+    diesel::update(
+        i::table
+            .find(row.id)
+            .filter(i::state.eq(InspectionState::Draft)),
+    )
+    .set((
+        i::enterprise_id.eq(row.enterprise_id),
+        i::template_id.eq(row.template_id),
+        i::started_at.eq(row.started_at),
+        i::finished_at.eq(row.finished_at),
+        i::lat.eq(row.lat),
+        i::lon.eq(row.lon),
+        i::accuracy_m.eq(row.accuracy_m),
+        i::answers.eq(&row.answers),
+        i::body_hash.eq(&row.body_hash),
+        i::updated_at.eq(row.updated_at),
+    ))
+    .execute(conn)
 }
 
 /// Draft → submitted; 0 rows when it was already submitted (a concurrent
 /// submit won), so findings are made exactly once.
 pub fn mark_submitted(conn: &mut DbConn, id: DbUuid, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(i::table.find(id).filter(i::state.eq(InspectionState::Draft)))
-        .set((
-            i::state.eq(InspectionState::Submitted),
-            i::submitted_at.eq(Some(at)),
-            i::updated_at.eq(at),
-        ))
-        .execute(conn)
+    diesel::update(
+        i::table
+            .find(id)
+            .filter(i::state.eq(InspectionState::Draft)),
+    )
+    .set((
+        i::state.eq(InspectionState::Submitted),
+        i::submitted_at.eq(Some(at)),
+        i::updated_at.eq(at),
+    ))
+    .execute(conn)
 }
 
 #[derive(Debug, Default)]

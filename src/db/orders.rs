@@ -227,14 +227,18 @@ pub fn decide_extension(
     at: NaiveDateTime,
     comment: &str,
 ) -> QueryResult<usize> {
-    diesel::update(xr::table.find(id).filter(xr::status.eq(ExtensionStatus::Pending)))
-        .set((
-            xr::status.eq(status),
-            xr::decided_by.eq(Some(by)),
-            xr::decided_at.eq(Some(at)),
-            xr::decision_comment.eq(Some(comment)),
-        ))
-        .execute(conn)
+    diesel::update(
+        xr::table
+            .find(id)
+            .filter(xr::status.eq(ExtensionStatus::Pending)),
+    )
+    .set((
+        xr::status.eq(status),
+        xr::decided_by.eq(Some(by)),
+        xr::decided_at.eq(Some(at)),
+        xr::decision_comment.eq(Some(comment)),
+    ))
+    .execute(conn)
 }
 
 #[derive(Debug, Default)]

@@ -49,10 +49,7 @@ impl Canonical {
             action: e.action.to_string(),
             actor_id: e.actor_id.map(|a| a.to_string()),
             actor_role: e.actor_role.to_string(),
-            at: e
-                .at
-                .and_utc()
-                .to_rfc3339_opts(SecondsFormat::Micros, true),
+            at: e.at.and_utc().to_rfc3339_opts(SecondsFormat::Micros, true),
             comment: e.comment.to_string(),
             photo_ids: e.photo_ids.to_vec(),
             data: e.data.to_string(),

@@ -605,7 +605,10 @@ mod tests {
             check_extension_request(d.succ_opt().unwrap(), d, true),
             Err(ExtensionRefusal::AlreadyPending)
         );
-        assert_eq!(check_extension_request(d.succ_opt().unwrap(), d, false), Ok(()));
+        assert_eq!(
+            check_extension_request(d.succ_opt().unwrap(), d, false),
+            Ok(())
+        );
         assert!(extension_expired(d, d.succ_opt().unwrap()));
         assert!(!extension_expired(d, d));
     }

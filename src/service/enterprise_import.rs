@@ -148,7 +148,12 @@ pub fn parse(bytes: &[u8]) -> Result<(String, Vec<EnterpriseFields>), Vec<FieldE
         .from_reader(text.as_bytes());
     let headers = rdr
         .headers()
-        .map_err(|e| err("file".into(), format!("无法读取表头 / cannot read header: {e}")))?
+        .map_err(|e| {
+            err(
+                "file".into(),
+                format!("无法读取表头 / cannot read header: {e}"),
+            )
+        })?
         .clone();
     let cols = columns(&headers)?;
     let mut errors = Vec::new();

@@ -47,7 +47,10 @@ pub(crate) fn attach_photos(
     }
     let mut e = FieldErrors::new();
     for (field, p) in refs.0.iter().filter(|(_, p)| bad.contains(p)) {
-        e.add(field.clone(), format!("照片{p}不存在 / photo {p} not found"));
+        e.add(
+            field.clone(),
+            format!("照片{p}不存在 / photo {p} not found"),
+        );
     }
     Err(AppError::validation(e))
 }

@@ -11,8 +11,8 @@ use crate::db::{
 use crate::domain::checklist::{Category, HazardLevel};
 use crate::domain::finding::{self as rules, FindingStatus, Source};
 use crate::domain::{time, Label, Role};
-use crate::service::evidence::{attach_photos, PhotoRefs};
 use crate::error::{codes, AppError, AppResult};
+use crate::service::evidence::{attach_photos, PhotoRefs};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -281,7 +281,6 @@ fn ad_hoc(id: Uuid, who: &Principal, input: &FindingInput, hash: String) -> NewF
     f.previous_finding_id = input.previous_finding_id;
     f
 }
-
 
 /// Create or replay an ad-hoc finding with a phone-made id. The same body
 /// again answers the stored record; a changed body updates it while it is

@@ -140,7 +140,6 @@ fn view(c: &mut DbConn, row: InspectionRow, with_findings: bool) -> AppResult<In
     })
 }
 
-
 fn check_input(input: &InspectionInput, t: &Template) -> FieldErrors {
     let mut e = rules::check_answers(t, &input.answers);
     validate_location(input.lat, input.lon, &mut e);
@@ -204,11 +203,7 @@ fn check_existing(who: &Principal, cur: &InspectionRow, hash: &str) -> AppResult
 
 /// The enterprise and the pinned checklist version exist, the answers fit
 /// it, and the photos are the caller's to use (then linked to the enterprise).
-fn check_draft(
-    c: &mut DbConn,
-    who: &Principal,
-    input: &InspectionInput,
-) -> AppResult<TemplateRow> {
+fn check_draft(c: &mut DbConn, who: &Principal, input: &InspectionInput) -> AppResult<TemplateRow> {
     if !who.can_see_enterprise(input.enterprise_id)
         || db::enterprises::find(c, DbUuid(input.enterprise_id))?.is_none()
     {

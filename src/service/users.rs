@@ -257,11 +257,19 @@ fn checked_changes(
     })
 }
 
-fn apply_update(c: &mut DbConn, id: Uuid, patch: &UserPatch, hash: Option<String>, errs: FieldErrors) -> AppResult<()> {
+fn apply_update(
+    c: &mut DbConn,
+    id: Uuid,
+    patch: &UserPatch,
+    hash: Option<String>,
+    errs: FieldErrors,
+) -> AppResult<()> {
     let cur = db::users::find(c, DbUuid(id))?.ok_or(AppError::not_found("用户 user"))?;
     let changes = checked_changes(c, &cur, patch, hash, errs)?;
     let role = changes.role.unwrap_or(cur.role);
-    let now = changes.updated_at.unwrap_or_else(|| time::now().naive_utc());
+    let now = changes
+        .updated_at
+        .unwrap_or_else(|| time::now().naive_utc());
     db::users::update(c, cur.id, &changes)?;
     if role != Role::ThirdParty {
         db::users::set_assigned_enterprises(c, cur.id, &[])?;

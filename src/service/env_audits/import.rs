@@ -116,11 +116,7 @@ fn resolve(
 
 /// Every problem of the file at once: row errors and unknown enterprises
 /// together, in row order.
-fn checked_rows(
-    c: &mut DbConn,
-    table: &[Vec<Cell>],
-    audit: &AuditRow,
-) -> AppResult<Vec<Resolved>> {
+fn checked_rows(c: &mut DbConn, table: &[Vec<Cell>], audit: &AuditRow) -> AppResult<Vec<Resolved>> {
     let (items, mut row_errors) = rules::parse_rows(table, audit.default_deadline);
     match resolve(c, items)? {
         Ok(items) if row_errors.is_empty() => Ok(items),
@@ -220,7 +216,10 @@ fn apply_change(
     let r = ch.new;
     let finding = db::findings::find(c, ch.current.finding_id)?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("item finding")))?;
-    if matches!(finding.status, FindingStatus::Closed | FindingStatus::Cancelled) {
+    if matches!(
+        finding.status,
+        FindingStatus::Closed | FindingStatus::Cancelled
+    ) {
         let no = &r.input.item_no;
         return Err(AppError::conflict(
             codes::AUDIT_ITEM_CLOSED,
@@ -330,7 +329,10 @@ fn create_new(
     report: &mut ImportReport,
 ) -> AppResult<()> {
     let mut groups: BTreeMap<(String, NaiveDate), OrderGroup> = BTreeMap::new();
-    for r in items.iter().filter(|r| !existing.contains_key(&r.input.item_no)) {
+    for r in items
+        .iter()
+        .filter(|r| !existing.contains_key(&r.input.item_no))
+    {
         let fid = create_item(c, audit, r, who, now)?;
         report.created.push(r.input.item_no.clone());
         let (key, to) = addressee(r)?;
@@ -351,10 +353,21 @@ fn create_new(
             audit.document_number,
             reqs.join("；")
         );
-        let oid = issue_in_tx(c, who, &to, &fids, &requirements, deadline, HazardLevel::General, None)?;
-        report
-            .orders
-            .push(db::orders::find(c, oid)?.map(|o| o.number).unwrap_or_default());
+        let oid = issue_in_tx(
+            c,
+            who,
+            &to,
+            &fids,
+            &requirements,
+            deadline,
+            HazardLevel::General,
+            None,
+        )?;
+        report.orders.push(
+            db::orders::find(c, oid)?
+                .map(|o| o.number)
+                .unwrap_or_default(),
+        );
     }
     Ok(())
 }

@@ -310,4 +310,3 @@ pub async fn ledger(
         })
         .await
 }
-

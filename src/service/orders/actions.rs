@@ -5,7 +5,9 @@
 
 use super::answers::{self, CommentBody, ExtensionBody, ProgressBody, SubmitBody};
 use super::chain::{append, EventBody};
-use super::decisions::{self, CancelBody, Decision, ExtensionDecisionBody, SupervisionBody, VerifyBody};
+use super::decisions::{
+    self, CancelBody, Decision, ExtensionDecisionBody, SupervisionBody, VerifyBody,
+};
 use super::view::{allowed_for, etag, view, Plan};
 use super::{scoped, OrderView};
 use crate::config::Settings;

@@ -71,7 +71,12 @@ pub(super) fn acknowledge(b: &CommentBody) -> AppResult<EventBody> {
 pub(super) fn progress(a: &mut Act, b: &ProgressBody) -> AppResult<EventBody> {
     require_text("comment", &b.comment, 4000)?;
     let enterprise = a.enterprise();
-    attach_photos(a.c, a.who, &PhotoRefs::of("photo_ids", &b.photo_ids), enterprise)?;
+    attach_photos(
+        a.c,
+        a.who,
+        &PhotoRefs::of("photo_ids", &b.photo_ids),
+        enterprise,
+    )?;
     Ok(EventBody::new(&b.comment, json!({})).with_photos(b.photo_ids.clone()))
 }
 
@@ -86,7 +91,10 @@ pub(super) fn save_plan(a: &mut Act, p: &Plan) -> AppResult<EventBody> {
         ("contingency_plan", &p.contingency_plan),
     ] {
         if !text_ok(v, 4000) {
-            e.add(f, "不能为空，且不超过4000字 / required, up to 4000 characters");
+            e.add(
+                f,
+                "不能为空，且不超过4000字 / required, up to 4000 characters",
+            );
         }
     }
     if future_date("time_limit", p.time_limit, a.today()).is_err() {

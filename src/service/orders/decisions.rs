@@ -10,9 +10,7 @@ use super::{future_date, optional_text, require_text};
 use crate::db::{self, DbUuid};
 use crate::domain::env_audit::{self, Acceptance, Disclosure};
 use crate::domain::finding::{FindingStatus, Source};
-use crate::domain::order::{
-    self as rules, EscalationRefusal, ExtensionStatus, NumberKind,
-};
+use crate::domain::order::{self as rules, EscalationRefusal, ExtensionStatus, NumberKind};
 use crate::domain::Role;
 use crate::error::{codes, AppError, AppResult};
 use crate::service::evidence::{attach_photos, PhotoRefs};
@@ -112,9 +110,18 @@ pub(super) fn verify(a: &mut Act, b: &VerifyBody) -> AppResult<EventBody> {
         require_text("opinion", &b.opinion, 4000)?;
     }
     optional_text("opinion", &b.opinion, 4000)?;
-    optional_text("internal_note", b.internal_note.as_deref().unwrap_or(""), 4000)?;
+    optional_text(
+        "internal_note",
+        b.internal_note.as_deref().unwrap_or(""),
+        4000,
+    )?;
     let enterprise = a.enterprise();
-    attach_photos(a.c, a.who, &PhotoRefs::of("photo_ids", &b.photo_ids), enterprise)?;
+    attach_photos(
+        a.c,
+        a.who,
+        &PhotoRefs::of("photo_ids", &b.photo_ids),
+        enterprise,
+    )?;
     let mut data = json!({"decision": if accept { "accept" } else { "reject" }});
     if accept {
         if let Some(Value::Object(closing)) = close_env_audit_items(a, b)? {
@@ -169,7 +176,11 @@ pub(super) fn decide_extension(
 
 pub(super) fn cancel(a: &mut Act, b: &CancelBody) -> AppResult<EventBody> {
     require_text("reason", &b.reason, 2000)?;
-    optional_text("internal_note", b.internal_note.as_deref().unwrap_or(""), 4000)?;
+    optional_text(
+        "internal_note",
+        b.internal_note.as_deref().unwrap_or(""),
+        4000,
+    )?;
     let at = a.now.naive_utc();
     a.row.cancelled_at = Some(at);
     // An enterprise's hazards still need fixing: back to open, free for a new

@@ -78,7 +78,9 @@ fn check_new_order(
             }
             _ => e.add(
                 "finding_ids",
-                format!("隐患{fid}不属于该企业或不存在 / finding {fid} not found for this enterprise"),
+                format!(
+                    "隐患{fid}不属于该企业或不存在 / finding {fid} not found for this enterprise"
+                ),
             ),
         }
     }
@@ -104,7 +106,16 @@ pub async fn create(ctx: &Ctx, who: &Principal, input: NewOrder) -> AppResult<su
         let level = check_new_order(c, &who, &input, &ids)?;
         let to = Addressee::Enterprise(input.enterprise_id);
         let requirements = input.requirements.trim();
-        issue_in_tx(c, &who, &to, &ids, requirements, input.deadline, level, input.major_reason)
+        issue_in_tx(
+            c,
+            &who,
+            &to,
+            &ids,
+            requirements,
+            input.deadline,
+            level,
+            input.major_reason,
+        )
     })
     .await?;
     super::get(ctx, &viewer, id.0).await

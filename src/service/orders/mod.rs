@@ -20,9 +20,7 @@ pub use actions::{act, Command};
 pub use answers::{CommentBody, ExtensionBody, ProgressBody, SubmitBody, SubmitItem};
 pub use chain::{events, verify_chain, ChainReport};
 pub use deadlines::{deadline_job, DeadlineRun};
-pub use decisions::{
-    CancelBody, Decision, ExtensionDecisionBody, SupervisionBody, VerifyBody,
-};
+pub use decisions::{CancelBody, Decision, ExtensionDecisionBody, SupervisionBody, VerifyBody};
 pub use issue::{create, NewOrder};
 pub(crate) use issue::{issue_in_tx, Addressee};
 pub use view::{etag, get, list, EventView, ExtensionView, OrderQuery, OrderView, Plan};

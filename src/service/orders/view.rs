@@ -10,8 +10,8 @@ use crate::db::{
 use crate::domain::checklist::HazardLevel;
 use crate::domain::finding::Source;
 use crate::domain::order::{
-    self as rules, Action, Escalation, ExtensionStatus, MajorReason, OrderStatus,
-    PublicCriticism, SupervisionLetter,
+    self as rules, Action, Escalation, ExtensionStatus, MajorReason, OrderStatus, PublicCriticism,
+    SupervisionLetter,
 };
 use crate::domain::time;
 use crate::error::{AppError, AppResult};

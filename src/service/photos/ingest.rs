@@ -156,8 +156,8 @@ async fn earlier_upload(
             let earlier = db::photos::find_upload(c, DbUuid(who.user_id), &sha)?;
             let gps = match enterprise {
                 Some(e) => {
-                    let row = db::enterprises::find(c, DbUuid(e))?
-                        .filter(|_| who.can_see_enterprise(e));
+                    let row =
+                        db::enterprises::find(c, DbUuid(e))?.filter(|_| who.can_see_enterprise(e));
                     let row = row.ok_or_else(|| {
                         AppError::field("enterprise_id", "企业不存在 / enterprise not found")
                     })?;
@@ -319,7 +319,11 @@ fn photo_row(
 
 /// Inserts the row; when the same upload raced in from a retry, answers
 /// that one instead.
-async fn insert_or_earlier(ctx: &Ctx, who: &Principal, row: PhotoRow) -> AppResult<(bool, PhotoRow)> {
+async fn insert_or_earlier(
+    ctx: &Ctx,
+    who: &Principal,
+    row: PhotoRow,
+) -> AppResult<(bool, PhotoRow)> {
     let user = who.user_id;
     ctx.db
         .run(move |c| {

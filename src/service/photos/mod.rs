@@ -246,4 +246,3 @@ pub async fn blob(
         range: Some((start, end)),
     })
 }
-
