@@ -16,6 +16,7 @@ use crate::domain::checklist::HazardLevel;
 use crate::domain::order::{self as rules, Action};
 use crate::domain::time;
 use crate::error::{codes, AppError, AppResult};
+use crate::service::evidence::{attach_photos, PhotoRefs};
 use crate::service::{Ctx, Principal};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -71,6 +72,12 @@ impl Act<'_> {
 
     pub fn enterprise(&self) -> Option<Uuid> {
         self.row.enterprise_id.map(|e| e.0)
+    }
+
+    /// Evidence photos of this order: checked, then linked to its enterprise.
+    pub fn attach(&mut self, photos: &PhotoRefs) -> AppResult<()> {
+        let enterprise = self.enterprise();
+        attach_photos(self.c, self.who, photos, enterprise)
     }
 }
 

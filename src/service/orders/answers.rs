@@ -17,7 +17,7 @@ use crate::domain::checklist::HazardLevel;
 use crate::domain::order::{self as rules, ExtensionRefusal, ExtensionStatus};
 use crate::domain::{geo, FieldErrors};
 use crate::error::{codes, AppError, AppResult};
-use crate::service::evidence::{attach_photos, PhotoRefs};
+use crate::service::evidence::PhotoRefs;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -70,13 +70,7 @@ pub(super) fn acknowledge(b: &CommentBody) -> AppResult<EventBody> {
 
 pub(super) fn progress(a: &mut Act, b: &ProgressBody) -> AppResult<EventBody> {
     require_text("comment", &b.comment, 4000)?;
-    let enterprise = a.enterprise();
-    attach_photos(
-        a.c,
-        a.who,
-        &PhotoRefs::of("photo_ids", &b.photo_ids),
-        enterprise,
-    )?;
+    a.attach(&PhotoRefs::of("photo_ids", &b.photo_ids))?;
     Ok(EventBody::new(&b.comment, json!({})).with_photos(b.photo_ids.clone()))
 }
 
@@ -184,8 +178,7 @@ pub(super) fn submit(a: &mut Act, b: &SubmitBody) -> AppResult<EventBody> {
     for (i, it) in b.items.iter().enumerate() {
         refs.add(format!("items[{i}].photo_ids"), &it.photo_ids);
     }
-    let enterprise = a.enterprise();
-    attach_photos(a.c, a.who, &refs, enterprise)?;
+    a.attach(&refs)?;
     let mut items = Vec::new();
     let mut all_photos = Vec::new();
     for (it, f) in b.items.iter().filter_map(|it| {

@@ -13,7 +13,7 @@ use crate::domain::finding::{FindingStatus, Source};
 use crate::domain::order::{self as rules, EscalationRefusal, ExtensionStatus, NumberKind};
 use crate::domain::Role;
 use crate::error::{codes, AppError, AppResult};
-use crate::service::evidence::{attach_photos, PhotoRefs};
+use crate::service::evidence::PhotoRefs;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -115,13 +115,7 @@ pub(super) fn verify(a: &mut Act, b: &VerifyBody) -> AppResult<EventBody> {
         b.internal_note.as_deref().unwrap_or(""),
         4000,
     )?;
-    let enterprise = a.enterprise();
-    attach_photos(
-        a.c,
-        a.who,
-        &PhotoRefs::of("photo_ids", &b.photo_ids),
-        enterprise,
-    )?;
+    a.attach(&PhotoRefs::of("photo_ids", &b.photo_ids))?;
     let mut data = json!({"decision": if accept { "accept" } else { "reject" }});
     if accept {
         if let Some(Value::Object(closing)) = close_env_audit_items(a, b)? {
