@@ -9,6 +9,9 @@
 #   ANHUAN_TEST_S3_ENDPOINT=http://127.0.0.1:PORT  also run the photo tests
 #       against that S3-compatible server (bucket ANHUAN_TEST_S3_BUCKET,
 #       default anhuan-test); REQUIRE_S3=1 fails when it is not set
+#   REQUIRE_PHOTO_FIXTURES=1  fail instead of skipping the team's real-camera
+#       photos (../shared/fixtures/photos, or ANHUAN_FIXTURES); the rest of
+#       the suite makes its own photos and needs nothing outside the clone
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +30,30 @@ pg_reachable() {
   [[ "$rest" == *:* ]] && port="${rest##*:}"
   timeout 3 bash -c "exec 3<>/dev/tcp/${host}/${port}" 2>/dev/null
 }
+
+PHOTO_FIXTURES="${ANHUAN_FIXTURES:-../shared/fixtures/photos}"
+if [[ ! -f "$PHOTO_FIXTURES/MANIFEST.json" ]]; then
+  if [[ "${REQUIRE_PHOTO_FIXTURES:-0}" == "1" ]]; then
+    echo "ERROR: no real photo fixtures at $PHOTO_FIXTURES (MANIFEST.json) and REQUIRE_PHOTO_FIXTURES=1" >&2
+    exit 1
+  fi
+  PHOTO_FIXTURES_SKIPPED=1
+fi
+photo_banner() {
+  [[ -n "${PHOTO_FIXTURES_SKIPPED:-}" ]] || return 0
+  cat >&2 <<MSG
+
+################################################################
+##  WARNING: REAL PHOTO FIXTURES SKIPPED                       ##
+##  No MANIFEST.json at ${PHOTO_FIXTURES}
+##  The suite ran on photos it makes itself; the team's real-  ##
+##  camera photos were not tried. Set ANHUAN_FIXTURES=DIR;     ##
+##  REQUIRE_PHOTO_FIXTURES=1 fails.                            ##
+################################################################
+
+MSG
+}
+photo_banner
 
 echo "=== anhuan tests: unit + integration on SQLite ==="
 cargo test --locked "${FEATURES[@]}" --all-targets
@@ -63,4 +90,5 @@ elif [[ "${REQUIRE_S3:-0}" == "1" ]]; then
 else
   echo "note: S3 photo-store tests skipped (set ANHUAN_TEST_S3_ENDPOINT, e.g. a local moto or s3s-fs server)" >&2
 fi
+photo_banner
 echo "=== anhuan tests: done ==="

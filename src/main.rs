@@ -50,6 +50,18 @@ enum Command {
     },
     /// Print the OpenAPI description (the checked-in api-spec/openapi.json).
     Openapi,
+    /// Sample files for the README's walkthrough.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Write a sample photo (EXIF orientation, time, GPS) and a sample
+    /// 反馈问题清单.xlsx into DIR.
+    Files { dir: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -169,6 +181,13 @@ async fn run() -> anyhow::Result<()> {
     telemetry::init(settings.log_format, &settings.log_level);
     match cli.command {
         Command::Openapi => unreachable!(),
+        Command::Demo {
+            command: DemoCommand::Files { dir },
+        } => {
+            for path in anhuan::service::demo::write_files(&dir)? {
+                println!("{}", path.display());
+            }
+        }
         Command::Serve => {
             let app = Application::build(settings.clone()).await?;
             tracing::info!(bind = %settings.bind, port = app.port(), "anhuan listening");

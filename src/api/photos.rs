@@ -59,6 +59,11 @@ pub async fn upload(
         .unwrap_or("")
         .to_ascii_lowercase();
     let (spooled, meta) = if ct.starts_with("multipart/form-data") {
+        let raw_ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let payload = part_names::sanitised(raw_ct.unwrap_or(""), payload);
         let mut form = Multipart::new(req.headers(), payload);
         let mut meta = ClientMeta::default();
         let mut file = None;
@@ -75,6 +80,9 @@ pub async fn upload(
                 .unwrap_or("")
                 .to_string();
             if name == "file" {
+                if let Some(f) = field.content_disposition().and_then(|d| d.get_filename()) {
+                    tracing::debug!(filename = %part_names::clean(f), "photo upload");
+                }
                 if file.is_some() {
                     return Err(AppError::field(
                         "file",
@@ -266,5 +274,195 @@ mod tests {
         assert_eq!(parse_range("bytes=0-1,5-6"), None);
         assert_eq!(parse_range("items=0-1"), None);
         assert_eq!(parse_range("bytes=x-1"), None);
+    }
+}
+
+/// Multipart file names as phones and browsers really send them: control
+/// characters, CR/LF (reqwest writes them backslash-escaped, raw), bidi
+/// overrides. The part-header parser refuses control bytes in a header,
+/// which would refuse a valid photo over its name; so inside quoted
+/// strings of part headers they become `_` before parsing, and the name
+/// is only ever used (logged) after [`clean`].
+mod part_names {
+    use bytes::{Bytes, BytesMut};
+    use futures_util::{Stream, StreamExt};
+
+    /// The file name without control or bidi-formatting characters.
+    pub fn clean(name: &str) -> String {
+        name.chars()
+            .map(|c| {
+                let bidi = matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+                if c.is_control() || bidi {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .take(255)
+            .collect()
+    }
+
+    /// `payload` with control bytes inside quoted part-header values
+    /// replaced; the bodies of the parts are passed through unchanged.
+    pub fn sanitised<S, E>(content_type: &str, payload: S) -> impl Stream<Item = Result<Bytes, E>>
+    where
+        S: Stream<Item = Result<Bytes, E>>,
+    {
+        let mut state = content_type
+            .split(';')
+            .filter_map(|p| p.trim().split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
+            .map(|(_, v)| v.trim())
+            .map(|b| Sanitiser::new(b.trim_matches('"')));
+        payload.map(move |chunk| {
+            chunk.map(|bytes| match state.as_mut() {
+                Some(s) => s.apply(bytes),
+                None => bytes,
+            })
+        })
+    }
+
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mode {
+        Body,
+        BoundaryLine,
+        Headers,
+    }
+
+    struct Sanitiser {
+        /// "\r\n--boundary", with its KMP failure table.
+        delim: Vec<u8>,
+        fail: Vec<usize>,
+        matched: usize,
+        mode: Mode,
+        quoted: bool,
+        escaped: bool,
+        /// Bytes of the current header line so far, and the last byte.
+        line_len: usize,
+        last: u8,
+    }
+
+    impl Sanitiser {
+        fn new(boundary: &str) -> Self {
+            let delim = [b"\r\n--".as_slice(), boundary.as_bytes()].concat();
+            let mut fail = vec![0; delim.len()];
+            let mut k = 0;
+            for i in 1..delim.len() {
+                while k > 0 && delim[i] != delim[k] {
+                    k = fail[k - 1];
+                }
+                if delim[i] == delim[k] {
+                    k += 1;
+                }
+                fail[i] = k;
+            }
+            // The body starts with the first boundary, without CR LF.
+            Sanitiser {
+                delim,
+                fail,
+                matched: 2,
+                mode: Mode::Body,
+                quoted: false,
+                escaped: false,
+                line_len: 0,
+                last: 0,
+            }
+        }
+
+        fn apply(&mut self, bytes: Bytes) -> Bytes {
+            let mut out: Option<BytesMut> = None;
+            for (i, &b) in bytes.iter().enumerate() {
+                if let Some(r) = self.step(b) {
+                    out.get_or_insert_with(|| BytesMut::from(&bytes[..]))[i] = r;
+                }
+            }
+            out.map_or(bytes, BytesMut::freeze)
+        }
+
+        /// Advances over one byte; answers its replacement, if any.
+        fn step(&mut self, b: u8) -> Option<u8> {
+            match self.mode {
+                Mode::Body => {
+                    while self.matched > 0 && b != self.delim[self.matched] {
+                        self.matched = self.fail[self.matched - 1];
+                    }
+                    if b == self.delim[self.matched] {
+                        self.matched += 1;
+                    }
+                    if self.matched == self.delim.len() {
+                        self.matched = 0;
+                        self.mode = Mode::BoundaryLine;
+                    }
+                    None
+                }
+                Mode::BoundaryLine => {
+                    if b == b'\n' {
+                        self.mode = Mode::Headers;
+                        self.quoted = false;
+                        self.escaped = false;
+                        self.line_len = 0;
+                    }
+                    None
+                }
+                Mode::Headers => {
+                    let control = (b < 0x20 && b != b'\t') || b == 0x7F;
+                    if self.quoted {
+                        if self.escaped {
+                            self.escaped = false;
+                        } else if b == b'\\' {
+                            self.escaped = true;
+                        } else if b == b'"' {
+                            self.quoted = false;
+                        }
+                        self.line_len += 1;
+                        return control.then_some(b'_');
+                    }
+                    if b == b'"' {
+                        self.quoted = true;
+                    }
+                    let end_of_headers = b == b'\n' && self.last == b'\r' && self.line_len == 1;
+                    self.last = b;
+                    if b == b'\n' {
+                        self.line_len = 0;
+                    } else {
+                        self.line_len += 1;
+                    }
+                    if end_of_headers {
+                        self.mode = Mode::Body;
+                    }
+                    None
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn run(boundary: &str, body: &[u8], split: usize) -> Vec<u8> {
+            let mut s = Sanitiser::new(boundary);
+            let mut out = Vec::new();
+            for chunk in body.chunks(split) {
+                out.extend_from_slice(&s.apply(Bytes::copy_from_slice(chunk)));
+            }
+            out
+        }
+
+        #[test]
+        fn only_quoted_header_bytes_change() {
+            let body: &[u8] = b"--xb\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\x07\\\r\\\nb\x1b.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n\x00\x07\r\n\"\x1b\r\n--xb\r\nContent-Disposition: form-data; name=\"lat\"\r\n\r\n\x01\r\n--xb--\r\n";
+            let want: &[u8] = b"--xb\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a_\\_\\_b_.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n\x00\x07\r\n\"\x1b\r\n--xb\r\nContent-Disposition: form-data; name=\"lat\"\r\n\r\n\x01\r\n--xb--\r\n";
+            for split in [1, 2, 3, 7, body.len()] {
+                assert_eq!(run("xb", body, split), want, "split {split}");
+            }
+        }
+
+        #[test]
+        fn names_are_cleaned() {
+            assert_eq!(clean("invoice\u{202E}gpj.exe"), "invoice_gpj.exe");
+            assert_eq!(clean("a\u{7}\r\nb.jpg"), "a___b.jpg");
+            assert_eq!(clean("照片.jpg"), "照片.jpg");
+        }
     }
 }

@@ -30,7 +30,7 @@ pub(crate) fn decode(
                     "truncated JPEG (no end-of-image marker)".into(),
                 ));
             }
-            ImageFormat::Jpeg
+            return decode_jpeg(bytes, header, limits);
         }
         Format::Png => ImageFormat::Png,
         Format::Webp => ImageFormat::WebP,
@@ -61,6 +61,53 @@ pub(crate) fn decode(
     let img = DynamicImage::from_decoder(decoder).map_err(map)?;
     Ok(Decoded {
         image: to_rgb8(img),
+        applied_orientation: 1,
+    })
+}
+
+/// JPEG through zune-jpeg in strict mode: `image` runs it lenient, which
+/// turns a corrupt entropy-coded segment into a grey (or smeared) picture
+/// with only a log line; evidence must be refused instead.
+fn decode_jpeg(bytes: &[u8], header: (u32, u32), limits: &Limits) -> Result<Decoded, MediaError> {
+    use zune_core::bytestream::ZCursor;
+    use zune_core::colorspace::ColorSpace;
+    use zune_core::options::DecoderOptions;
+
+    let corrupt = |e: zune_jpeg::errors::DecodeErrors| MediaError::Corrupt(format!("JPEG: {e}"));
+    // Headers lenient (cameras write odd but harmless bytes between
+    // segments), the entropy-coded data strict.
+    let options = DecoderOptions::default()
+        .set_strict_mode(false)
+        .set_max_width(limits.max_side as usize)
+        .set_max_height(limits.max_side as usize)
+        .jpeg_set_out_colorspace(ColorSpace::RGB);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    decoder.decode_headers().map_err(corrupt)?;
+    decoder.set_options(options.set_strict_mode(true));
+    let dims = decoder
+        .dimensions()
+        .map(|(w, h)| (w as u32, h as u32))
+        .ok_or_else(|| MediaError::Corrupt("JPEG: no frame header".into()))?;
+    if dims != header {
+        return Err(MediaError::Corrupt(format!(
+            "header says {}x{} but decoder sees {}x{}",
+            header.0, header.1, dims.0, dims.1
+        )));
+    }
+    check_limits(dims.0, dims.1, limits)?;
+    let size = decoder
+        .output_buffer_size()
+        .filter(|&n| n as u64 <= limits.max_alloc_bytes)
+        .ok_or(MediaError::TooManyPixels {
+            width: dims.0,
+            height: dims.1,
+        })?;
+    let mut pixels = vec![0u8; size];
+    decoder.decode_into(&mut pixels).map_err(corrupt)?;
+    let image = RgbImage::from_raw(dims.0, dims.1, pixels)
+        .ok_or_else(|| MediaError::Corrupt("JPEG: decoded size mismatch".into()))?;
+    Ok(Decoded {
+        image,
         applied_orientation: 1,
     })
 }

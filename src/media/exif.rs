@@ -4,7 +4,7 @@
 use std::io::Cursor;
 
 use ::exif::{Exif, Field, In, Reader, Tag, Value};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use super::Format;
 
@@ -15,6 +15,9 @@ pub struct ExifInfo {
     pub taken_at_local: Option<NaiveDateTime>,
     /// UTC offset in minutes, from OffsetTimeOriginal when present.
     pub offset_minutes: Option<i32>,
+    /// GPSDateStamp + GPSTimeStamp: the satellite fix time, always UTC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gps_time_utc: Option<DateTime<Utc>>,
     /// WGS84 decimal degrees (S/W negative); all-zero or out of range => None.
     pub lat: Option<f64>,
     pub lon: Option<f64>,
@@ -35,7 +38,18 @@ pub fn read_exif(bytes: &[u8], format: Format) -> ExifInfo {
     let parsed = std::panic::catch_unwind(|| {
         let mut reader = Reader::new();
         reader.continue_on_error(true);
-        match reader.read_from_container(&mut Cursor::new(bytes)) {
+        let read = match webp_exif_chunk(bytes) {
+            // kamadak-exif expects the bare TIFF structure in a WebP EXIF
+            // chunk; many tools write the JPEG-style `Exif\0\0` first.
+            Some(chunk) => reader.read_raw(
+                chunk
+                    .strip_prefix(b"Exif\0\0".as_slice())
+                    .unwrap_or(chunk)
+                    .to_vec(),
+            ),
+            None => reader.read_from_container(&mut Cursor::new(bytes)),
+        };
+        match read {
             Ok(exif) => Some(exif),
             Err(e) => e.distill_partial_result(|_errors| {}).ok(),
         }
@@ -44,6 +58,26 @@ pub fn read_exif(bytes: &[u8], format: Format) -> ExifInfo {
         Ok(Some(exif)) => from_exif(&exif),
         _ => ExifInfo::default(),
     }
+}
+
+/// The payload of a WebP file's `EXIF` chunk (bounded walk over the RIFF
+/// chunks; None when the file is not a WebP or has no such chunk).
+fn webp_exif_chunk(bytes: &[u8]) -> Option<&[u8]> {
+    if bytes.len() < 12 || &bytes[0..4] != b"RIFF" || &bytes[8..12] != b"WEBP" {
+        return None;
+    }
+    let mut at = 12usize;
+    while at.checked_add(8)? <= bytes.len() {
+        let id = &bytes[at..at + 4];
+        let size = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().ok()?) as usize;
+        let start = at + 8;
+        let end = start.checked_add(size)?;
+        if id == b"EXIF" {
+            return bytes.get(start..end);
+        }
+        at = end.checked_add(size % 2)?;
+    }
+    None
 }
 
 fn field(exif: &Exif, tag: Tag) -> Option<&Field> {
@@ -78,6 +112,7 @@ fn from_exif(exif: &Exif) -> ExifInfo {
     ExifInfo {
         taken_at_local: ascii(exif, Tag::DateTimeOriginal).and_then(parse_datetime),
         offset_minutes: ascii(exif, Tag::OffsetTimeOriginal).and_then(parse_offset),
+        gps_time_utc: gps_time(exif),
         lat,
         lon,
         altitude_m: gps_altitude(exif),
@@ -175,6 +210,25 @@ fn gps_position(exif: &Exif) -> Option<(f64, f64)> {
     }
     let valid = lat.abs() <= 90.0 && lon.abs() <= 180.0 && !(lat == 0.0 && lon == 0.0);
     valid.then_some((lat, lon))
+}
+
+/// GPSDateStamp ("YYYY:MM:DD") and GPSTimeStamp (three rationals) as UTC.
+fn gps_time(exif: &Exif) -> Option<DateTime<Utc>> {
+    let date = ascii(exif, Tag::GPSDateStamp)?;
+    let hms = rationals(exif, Tag::GPSTimeStamp)?;
+    let (h, m, s) = (*hms.first()?, *hms.get(1)?, *hms.get(2)?);
+    let whole = |v: f64, max: f64| (v.is_finite() && (0.0..max).contains(&v)).then_some(v);
+    let (h, m, s) = (whole(h, 24.0)?, whole(m, 60.0)?, whole(s, 61.0)?);
+    let raw = format!(
+        "{} {:02}:{:02}:{:02}",
+        std::str::from_utf8(date)
+            .ok()?
+            .trim_matches(|c: char| c == '\0' || c.is_whitespace()),
+        h as u32,
+        m as u32,
+        (s as u32).min(59)
+    );
+    Some(parse_datetime(raw.as_bytes())?.and_utc())
 }
 
 fn gps_altitude(exif: &Exif) -> Option<f64> {

@@ -18,6 +18,7 @@ mod decode;
 mod derive;
 mod exif;
 mod header;
+pub mod sample;
 mod sniff;
 
 use crate::error::codes;

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod checklists;
+pub mod demo;
 pub mod enterprise_import;
 pub mod enterprises;
 pub mod env_audits;

@@ -402,12 +402,36 @@ pub fn small_jpeg(seed: u32) -> Vec<u8> {
     out
 }
 
-pub fn fixtures_dir() -> std::path::PathBuf {
-    std::path::Path::new(&anhuan::manifest_dir()).join("../shared/fixtures/photos")
+pub use anhuan::media::sample::{self, ExifSpec};
+
+/// A JPEG of a test card (unique per `seed`) with the given EXIF.
+pub fn exif_jpeg(seed: u32, exif: &ExifSpec) -> Vec<u8> {
+    sample::jpeg(&sample::card(120, 80, seed), Some(exif))
 }
 
-pub fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(fixtures_dir().join(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+/// The team's real-camera photos (`../shared/fixtures/photos`, never part
+/// of the repository, or `$ANHUAN_FIXTURES`): None when absent, so the
+/// tests that use them skip; with `REQUIRE_PHOTO_FIXTURES=1` their absence
+/// fails the test instead.
+pub fn real_fixtures() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("ANHUAN_FIXTURES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(&anhuan::manifest_dir()).join("../shared/fixtures/photos")
+        });
+    if dir.join("MANIFEST.json").is_file() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("REQUIRE_PHOTO_FIXTURES").as_deref() != Ok("1"),
+        "REQUIRE_PHOTO_FIXTURES=1 but no MANIFEST.json at {}",
+        dir.display()
+    );
+    eprintln!(
+        "NOTE: real photo fixtures not found at {}; skipping",
+        dir.display()
+    );
+    None
 }
 
 /// A fresh, valid unified social credit code (GB 32100-2015 check character).

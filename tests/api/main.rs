@@ -14,6 +14,8 @@ mod housekeeping;
 mod inspections;
 mod ops;
 mod orders;
+mod photo_demo;
+mod photo_exif;
 mod photos;
 mod roles;
 mod users;

@@ -108,20 +108,52 @@ fn media_error(e: MediaError) -> AppError {
     }
 }
 
-fn exif_time_utc(
-    local: Option<NaiveDateTime>,
-    offset_minutes: Option<i32>,
-) -> Option<DateTime<Utc>> {
-    let local = local?;
-    let offset = FixedOffset::east_opt(
-        offset_minutes
-            .map(|m| m * 60)
-            .unwrap_or(time::park_offset().local_minus_utc()),
-    )?;
-    offset
-        .from_local_datetime(&local)
-        .single()
-        .map(|t| time::normalise(t.with_timezone(&Utc)))
+/// How an EXIF capture time was placed on the time line.
+const BASIS_EXIF_OFFSET: &str = "exif_offset";
+const BASIS_GPS_UTC: &str = "gps_utc";
+const BASIS_PARK_ZONE: &str = "park_zone";
+const BASIS_CLIENT: &str = "client";
+
+/// The capture time from EXIF, and its basis: DateTimeOriginal with
+/// OffsetTimeOriginal when the camera wrote one; else the GPS date/time
+/// stamp (UTC by definition); only then DateTimeOriginal read in the
+/// park's zone.
+fn exif_time_utc(exif: &media::ExifInfo) -> Option<(DateTime<Utc>, &'static str)> {
+    let in_zone = |local: NaiveDateTime, minutes: i32| {
+        FixedOffset::east_opt(minutes * 60)?
+            .from_local_datetime(&local)
+            .single()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let (t, basis) = match (exif.taken_at_local, exif.offset_minutes, exif.gps_time_utc) {
+        (Some(local), Some(m), _) => (in_zone(local, m)?, BASIS_EXIF_OFFSET),
+        (_, _, Some(gps)) => (gps, BASIS_GPS_UTC),
+        (Some(local), None, None) => (
+            in_zone(local, time::park_offset().local_minus_utc() / 60)?,
+            BASIS_PARK_ZONE,
+        ),
+        _ => return None,
+    };
+    Some((time::normalise(t), basis))
+}
+
+/// `taken_at_basis` of a stored photo: `client` when the phone's time was
+/// used, else how the EXIF time was read (from the EXIF kept in the row).
+pub(super) fn taken_at_basis(row: &PhotoRow) -> Option<&'static str> {
+    match row.taken_at_source.as_deref()? {
+        "client" => Some(BASIS_CLIENT),
+        _ => {
+            let exif: serde_json::Value = serde_json::from_str(&row.exif).unwrap_or_default();
+            let has = |k: &str| !exif[k].is_null();
+            Some(if has("taken_at_local") && has("offset_minutes") {
+                BASIS_EXIF_OFFSET
+            } else if has("gps_time_utc") {
+                BASIS_GPS_UTC
+            } else {
+                BASIS_PARK_ZONE
+            })
+        }
+    }
 }
 
 fn check_client(client: &ClientMeta) -> AppResult<()> {
@@ -233,7 +265,7 @@ fn provenance(
     client: &ClientMeta,
     enterprise_gps: Option<(f64, f64)>,
 ) -> Provenance {
-    let exif_time = exif_time_utc(p.exif.taken_at_local, p.exif.offset_minutes);
+    let exif_time = exif_time_utc(&p.exif).map(|(t, _)| t);
     let exif_gps = p.exif.lat.zip(p.exif.lon);
     let flags = photo_flags::flags(
         &photo_flags::Evidence {

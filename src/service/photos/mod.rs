@@ -45,6 +45,11 @@ pub struct PhotoView {
     pub taken_at: Option<DateTime<Utc>>,
     /// `exif` or `client`.
     pub taken_at_source: Option<String>,
+    /// How `taken_at` was placed in time: `exif_offset` (the camera's
+    /// OffsetTimeOriginal), `gps_utc` (the EXIF GPS date/time stamp),
+    /// `park_zone` (camera time read in the park's zone, UTC+8) or
+    /// `client` (the phone's own time).
+    pub taken_at_basis: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub altitude_m: Option<f64>,
@@ -62,6 +67,7 @@ pub struct PhotoView {
 }
 
 fn view(r: PhotoRow, who: &Principal) -> AppResult<PhotoView> {
+    let taken_at_basis = ingest::taken_at_basis(&r).map(str::to_string);
     let base = format!("/api/v1/photos/{}", r.id.0);
     let enterprise_user = who.role == Role::Enterprise;
     Ok(PhotoView {
@@ -74,6 +80,7 @@ fn view(r: PhotoRow, who: &Principal) -> AppResult<PhotoView> {
         orientation: r.orientation,
         taken_at: r.taken_at.map(|t| t.and_utc()),
         taken_at_source: r.taken_at_source,
+        taken_at_basis,
         lat: r.lat,
         lon: r.lon,
         altitude_m: r.altitude_m,
