@@ -39,6 +39,36 @@ pub fn embedded_templates() -> anyhow::Result<Vec<Template>> {
     Ok(out)
 }
 
+/// One article or item of a major-hazard standard
+/// (checklists/standards/*.toml).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StandardClause {
+    /// As the standard numbers it, e.g. `第五条第（六）项` or `第十四条`.
+    pub clause: String,
+    pub title_zh: String,
+    /// Whether the case can occur in the park's industries.
+    pub relevant: bool,
+    pub why: String,
+    /// Checked against a published copy of the text.
+    pub text_checked: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StandardTable {
+    /// What an item's `major_criterion` starts with when it cites this standard.
+    pub cite_prefix: String,
+    pub clauses: Vec<StandardClause>,
+}
+
+/// 《工贸企业重大事故隐患判定标准》 (Order No. 10), article by article.
+pub fn order10_table() -> anyhow::Result<StandardTable> {
+    Ok(toml::from_str(include_str!(
+        "../../checklists/standards/order10.toml"
+    ))?)
+}
+
 #[derive(Debug, Deserialize)]
 pub struct SeedClause {
     pub id: String,
@@ -323,6 +353,66 @@ mod tests {
             );
             assert!(!c.summary_en.is_empty());
         }
+    }
+
+    /// Every citation of Order No. 10 names an article/item of the table;
+    /// every article/item the table marks relevant is checked by an item.
+    #[test]
+    fn order10_table_is_covered() {
+        let table = order10_table().unwrap();
+        let mut seen = HashSet::new();
+        for c in &table.clauses {
+            assert!(seen.insert(c.clause.as_str()), "{} twice", c.clause);
+            assert!(!c.title_zh.is_empty() && !c.why.is_empty(), "{}", c.clause);
+        }
+        // 64 cases (3 + 47 + 14), the failed-device article, and three
+        // articles without cases.
+        let cases = table
+            .clauses
+            .iter()
+            .filter(|c| c.clause.contains('项'))
+            .count();
+        assert_eq!(cases, 64);
+        let mut covered: HashMap<&str, Vec<String>> = HashMap::new();
+        for t in &embedded_templates().unwrap() {
+            for it in &t.items {
+                let cites = [&it.major_criterion, &it.device_failure_criterion];
+                for cite in cites.into_iter().flatten() {
+                    let Some(clause) = cite.strip_prefix(table.cite_prefix.as_str()) else {
+                        assert!(
+                            !cite.contains("工贸企业重大事故隐患判定标准"),
+                            "{}/{}: cites Order No. 10 without the exact prefix: {cite}",
+                            t.code,
+                            it.code
+                        );
+                        continue;
+                    };
+                    let entry = table.clauses.iter().find(|c| c.clause == clause);
+                    let entry = entry.unwrap_or_else(|| {
+                        panic!(
+                            "{}/{}: no article/item {clause:?} in the table",
+                            t.code, it.code
+                        )
+                    });
+                    assert!(
+                        entry.relevant,
+                        "{}/{} cites {clause}, marked not relevant",
+                        t.code, it.code
+                    );
+                    covered
+                        .entry(entry.clause.as_str())
+                        .or_default()
+                        .push(it.code.clone());
+                }
+            }
+        }
+        let missing: Vec<&str> = table
+            .clauses
+            .iter()
+            .filter(|c| c.relevant && !covered.contains_key(c.clause.as_str()))
+            .map(|c| c.clause.as_str())
+            .collect();
+        assert!(missing.is_empty(), "relevant but unchecked: {missing:?}");
     }
 
     #[test]

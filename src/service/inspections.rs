@@ -344,7 +344,7 @@ fn finding_of_failure(
     f.item_code = Some(o.item.code.clone());
     f.template_id = Some(trow.id.0);
     f.regulatory_basis = o.item.basis.clone();
-    f.major_criterion = o.item.major_criterion.clone();
+    f.major_criterion = o.major_criterion.map(str::to_string);
     f
 }
 
