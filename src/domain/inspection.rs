@@ -287,6 +287,25 @@ pub fn check_complete(t: &Template, answers: &[Answer]) -> Vec<FieldError> {
     errs
 }
 
+/// Whether an existing finding (its item code and recorded clause) is the
+/// same case as a failure of `item`: the same item, or, for an item citing
+/// a major-hazard case of its own, a finding recorded under that case —
+/// the templates run at one visit share such cases (e.g. 第十二条第（一）项
+/// in both the food and the cold-chain add-on). A failed-device clause is
+/// not a case of its own: two failed devices are two findings.
+pub fn same_case(item: &Item, finding_item: Option<&str>, finding_clause: Option<&str>) -> bool {
+    finding_item == Some(item.code.as_str())
+        || item
+            .major_criterion
+            .as_deref()
+            .is_some_and(|c| finding_clause == Some(c))
+}
+
+/// How long an open finding from an inspection stands for its case at the
+/// same enterprise: the templates of one visit (one day) are submitted
+/// one after another.
+pub const SAME_VISIT_HOURS: i64 = 24;
+
 /// Answers that become findings, in template order.
 pub fn failures<'a>(t: &'a Template, answers: &'a [Answer]) -> Vec<Outcome<'a>> {
     t.items
@@ -365,6 +384,24 @@ default_level = "general"
             level: None,
             device_failed: false,
         }
+    }
+
+    #[test]
+    fn the_same_case_is_the_same_item_or_the_items_own_criterion() {
+        let mut t = template();
+        t.items[1].device_failure_criterion = Some("第十四条".into());
+        let (crit, plain) = (&t.items[0], &t.items[1]);
+        assert!(same_case(crit, Some("D-01"), None));
+        assert!(
+            same_case(crit, Some("X-07"), Some("第十二条")),
+            "another template's item, same case"
+        );
+        assert!(!same_case(crit, Some("X-07"), Some("第十三条")));
+        assert!(same_case(plain, Some("D-02"), Some("第十四条")));
+        assert!(
+            !same_case(plain, Some("X-08"), Some("第十四条")),
+            "two failed devices are two findings"
+        );
     }
 
     #[test]

@@ -182,7 +182,7 @@ async fn a_changed_published_file_is_refused_at_start() {
 }
 
 /// Every item answered as a passing inspector would.
-fn passing(t: &Value) -> Vec<Value> {
+pub(crate) fn passing(t: &Value) -> Vec<Value> {
     t["items"]
         .as_array()
         .unwrap()
@@ -200,7 +200,7 @@ fn passing(t: &Value) -> Vec<Value> {
         .collect()
 }
 
-fn inspection(enterprise: &str, t: &Value, answers: Vec<Value>) -> Value {
+pub(crate) fn inspection(enterprise: &str, t: &Value, answers: Vec<Value>) -> Value {
     json!({
         "enterprise_id": enterprise, "checklist_code": t["code"], "checklist_version": t["version"],
         "started_at": "2026-11-20T01:30:00Z", "finished_at": "2026-11-20T03:05:00Z",
