@@ -16,6 +16,8 @@ pub struct EnterpriseRow {
     pub contacts: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// JSON array of industry codes, the primary (`industry`) first.
+    pub industries: String,
 }
 
 pub fn insert(conn: &mut DbConn, row: &EnterpriseRow) -> QueryResult<()> {
@@ -37,6 +39,7 @@ pub fn replace(conn: &mut DbConn, row: &EnterpriseRow) -> QueryResult<usize> {
             enterprises::lon.eq(row.lon),
             enterprises::contacts.eq(&row.contacts),
             enterprises::updated_at.eq(row.updated_at),
+            enterprises::industries.eq(&row.industries),
         ))
         .execute(conn)
 }
@@ -83,7 +86,8 @@ pub fn list(conn: &mut DbConn, f: &EnterpriseFilter) -> QueryResult<Vec<Enterpri
         q = q.filter(enterprises::id.eq_any(only.clone()));
     }
     if let Some(i) = &f.industry {
-        q = q.filter(enterprises::industry.eq(i.clone()));
+        // Any of its industries: the JSON array holds `"code"`.
+        q = q.filter(enterprises::industries.like(format!("%\"{i}\"%")));
     }
     if let Some(text) = &f.q {
         let pat = like_contains(text);

@@ -17,6 +17,7 @@ table! {
         contacts -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        industries -> Text,
     }
 }
 

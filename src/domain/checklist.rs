@@ -100,6 +100,13 @@ pub struct Item {
     /// failure is then 重大隐患 and cannot be graded lower.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub major_criterion: Option<String>,
+    /// The failed-device case: the clause (e.g. 第十四条 of Order No. 10)
+    /// under which the device this item checks being present but failed or
+    /// ineffective is itself 重大隐患, whatever `default_level` says. An
+    /// answer marks it with `device_failed`; the finding is then major and
+    /// records this clause as its `major_criterion`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_failure_criterion: Option<String>,
     /// Clauses of the park's work plan the item derives from (e.g. "6.1.b").
     #[serde(default)]
     pub seed_clauses: Vec<String>,
@@ -108,6 +115,16 @@ pub struct Item {
 impl Item {
     pub fn criterion_major(&self) -> bool {
         self.major_criterion.is_some()
+    }
+
+    /// The clause that makes a failure of this item major: its own
+    /// criterion, or, for a failed device, the failed-device clause.
+    pub fn major_clause(&self, device_failed: bool) -> Option<&str> {
+        self.major_criterion.as_deref().or(if device_failed {
+            self.device_failure_criterion.as_deref()
+        } else {
+            None
+        })
     }
 
     /// Whether a measured value is within the declared limits.
@@ -213,6 +230,16 @@ impl Template {
                         );
                     }
                 }
+            }
+            if it
+                .device_failure_criterion
+                .as_deref()
+                .is_some_and(|c| c.trim().is_empty())
+            {
+                e.add(
+                    f("device_failure_criterion"),
+                    "装置失效判定依据不能为空 / the failed-device clause must name a clause",
+                );
             }
             if it.criterion_major() && it.default_level != HazardLevel::Major {
                 e.add(f("default_level"), "引用重大隐患判定标准的检查项应为重大隐患 / an item citing the major-hazard criteria must default to major");

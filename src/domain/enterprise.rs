@@ -18,7 +18,10 @@ pub struct Contact {
 pub struct EnterpriseFields {
     pub name: String,
     pub credit_code: CreditCode,
+    /// The primary industry: the first of `industries`.
     pub industry: Industry,
+    /// One or more, no duplicates, the primary first.
+    pub industries: Vec<Industry>,
     pub address: String,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
@@ -31,6 +34,8 @@ pub struct EnterpriseInput {
     pub name: Option<String>,
     pub credit_code: Option<String>,
     pub industry: Option<String>,
+    /// Several industries; with `industry` too, that one is the primary.
+    pub industries: Option<Vec<String>>,
     pub address: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
@@ -67,19 +72,39 @@ impl EnterpriseInput {
             }
             Some(Ok(c)) => Some(c),
         };
-        let industry = match self.industry.as_deref() {
-            None | Some("") => Some(Industry::Other),
-            Some(s) => match Industry::parse_loose(s) {
-                Some(i) => Some(i),
-                None => {
-                    errs.add(
-                        "industry",
-                        format!("未知行业 / unknown industry {s:?}; expected one of aluminium, glass_fibre, tobacco, food, cold_chain, gas_power, other"),
-                    );
-                    None
-                }
-            },
+        // The primary industry (`industry`, else the first of `industries`),
+        // then the others; none given is `other`.
+        let unknown = |s: &str| {
+            format!("未知行业 / unknown industry {s:?}; expected one of aluminium, glass_fibre, tobacco, food, cold_chain, gas_power, other")
         };
+        let mut industries: Vec<Industry> = Vec::new();
+        match self.industry.as_deref().map(str::trim) {
+            None | Some("") => {}
+            Some(s) => match Industry::parse_loose(s) {
+                Some(i) => industries.push(i),
+                None => errs.add("industry", unknown(s)),
+            },
+        }
+        if let Some(list) = &self.industries {
+            if list.is_empty() {
+                errs.add("industries", "至少一个行业 / at least one industry");
+            }
+            for (i, s) in list.iter().enumerate() {
+                match Industry::parse_loose(s) {
+                    Some(ind) => industries.push(ind),
+                    None => errs.add(format!("industries[{i}]"), unknown(s)),
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        industries.retain(|i| seen.insert(*i));
+        // `other` means "none of the named ones": next to a named one it goes.
+        if industries.len() > 1 {
+            industries.retain(|i| *i != Industry::Other);
+        }
+        if industries.is_empty() {
+            industries.push(Industry::Other);
+        }
         let address = self.address.unwrap_or_default().trim().to_string();
         if address.chars().count() > ADDRESS_MAX {
             errs.add(
@@ -118,7 +143,8 @@ impl EnterpriseInput {
         Ok(EnterpriseFields {
             name,
             credit_code: credit_code.expect("no errors"),
-            industry: industry.expect("no errors"),
+            industry: industries[0],
+            industries,
             address,
             lat: self.lat,
             lon: self.lon,
@@ -162,6 +188,7 @@ mod tests {
             name: Some("重庆黔江铝业有限公司".into()),
             credit_code: Some("91350100M000100Y43".into()),
             industry: Some("aluminium".into()),
+            industries: None,
             address: Some("黔江高新区正阳工业园".into()),
             lat: Some(29.53),
             lon: Some(108.77),
@@ -177,6 +204,31 @@ mod tests {
     fn valid_input_passes() {
         let f = good().validate().unwrap();
         assert_eq!(f.industry, Industry::Aluminium);
+        assert_eq!(f.industries, [Industry::Aluminium]);
+    }
+
+    #[test]
+    fn several_industries_primary_first_without_duplicates() {
+        let mut i = good();
+        i.industry = None;
+        i.industries = Some(vec!["food".into(), "冷链物流".into(), "food".into()]);
+        let f = i.clone().validate().unwrap();
+        assert_eq!(f.industries, [Industry::Food, Industry::ColdChain]);
+        assert_eq!(f.industry, Industry::Food);
+        // An explicit `industry` is the primary; `other` goes next to a named one.
+        i.industry = Some("cold_chain".into());
+        i.industries = Some(vec!["other".into(), "food".into()]);
+        let f = i.clone().validate().unwrap();
+        assert_eq!(f.industries, [Industry::ColdChain, Industry::Food]);
+        // Nothing given is `other`.
+        i.industry = None;
+        i.industries = None;
+        assert_eq!(i.clone().validate().unwrap().industries, [Industry::Other]);
+        i.industries = Some(vec![]);
+        i.industry = Some("mining".into());
+        let errs = i.validate().unwrap_err().into_vec();
+        let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["industry", "industries"]);
     }
 
     #[test]

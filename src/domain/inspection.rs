@@ -95,6 +95,12 @@ pub struct Answer {
     /// Raises the item's default hazard level (never lowers a criterion-major item).
     #[serde(default)]
     pub level: Option<HazardLevel>,
+    /// The device the item checks is present but failed or ineffective
+    /// (monitoring, alarm, protection). Only on items that declare a
+    /// `device_failure_criterion`, and only with a `fail` result: the
+    /// finding is then major under that clause.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub device_failed: bool,
 }
 
 pub const NOTE_MAX: usize = 2000;
@@ -156,6 +162,22 @@ pub fn check_answers(t: &Template, answers: &[Answer]) -> FieldErrors {
                 format!("{}属重大事故隐患判定标准情形，不能降为一般隐患 / a criterion-major item cannot be graded general", item.code),
             );
         }
+        if a.device_failed {
+            if item.device_failure_criterion.is_none() {
+                e.add(
+                    f("device_failed"),
+                    format!(
+                        "{}未声明装置失效判定依据 / item declares no failed-device clause",
+                        item.code
+                    ),
+                );
+            } else if a.result != Some(AnswerResult::Fail) {
+                e.add(
+                    f("device_failed"),
+                    "装置失效须判为不合格 / a failed device is a fail result",
+                );
+            }
+        }
         if a.photo_ids.len() > 20 {
             e.add(
                 f("photo_ids"),
@@ -175,8 +197,15 @@ pub struct Outcome<'a> {
     /// The measured value was outside the item's limits.
     pub out_of_range: bool,
     pub level: HazardLevel,
+    /// The clause that made it major, if one did: the item's criterion, or
+    /// its failed-device clause when the answer reports a failed device.
+    pub major_criterion: Option<&'a str>,
 }
 
+/// The failed-device rule: a failed answer that reports the checked device
+/// failed or ineffective is 重大隐患 under the item's failed-device clause,
+/// whatever the item's default level; the item's own criterion, if any,
+/// stays the recorded clause.
 pub fn outcome<'a>(item: &'a Item, a: &'a Answer) -> Outcome<'a> {
     let out_of_range = item.response == ResponseType::Number
         && a.result != Some(AnswerResult::Na)
@@ -185,15 +214,22 @@ pub fn outcome<'a>(item: &'a Item, a: &'a Answer) -> Outcome<'a> {
             .and_then(|v| v.as_f64())
             .is_some_and(|v| !item.in_range(v));
     let failed = a.result == Some(AnswerResult::Fail) || out_of_range;
+    let major_criterion = item.major_clause(failed && a.device_failed);
     let level = a
         .level
-        .map_or(item.default_level, |l| l.max(item.default_level));
+        .map_or(item.default_level, |l| l.max(item.default_level))
+        .max(if major_criterion.is_some() {
+            HazardLevel::Major
+        } else {
+            HazardLevel::General
+        });
     Outcome {
         item,
         answer: a,
         failed,
         out_of_range,
         level,
+        major_criterion,
     }
 }
 
@@ -250,6 +286,25 @@ pub fn check_complete(t: &Template, answers: &[Answer]) -> Vec<FieldError> {
     }
     errs
 }
+
+/// Whether an existing finding (its item code and recorded clause) is the
+/// same case as a failure of `item`: the same item, or, for an item citing
+/// a major-hazard case of its own, a finding recorded under that case —
+/// the templates run at one visit share such cases (e.g. 第十二条第（一）项
+/// in both the food and the cold-chain add-on). A failed-device clause is
+/// not a case of its own: two failed devices are two findings.
+pub fn same_case(item: &Item, finding_item: Option<&str>, finding_clause: Option<&str>) -> bool {
+    finding_item == Some(item.code.as_str())
+        || item
+            .major_criterion
+            .as_deref()
+            .is_some_and(|c| finding_clause == Some(c))
+}
+
+/// How long an open finding from an inspection stands for its case at the
+/// same enterprise: the templates of one visit (one day) are submitted
+/// one after another.
+pub const SAME_VISIT_HOURS: i64 = 24;
 
 /// Answers that become findings, in template order.
 pub fn failures<'a>(t: &'a Template, answers: &'a [Answer]) -> Vec<Outcome<'a>> {
@@ -327,7 +382,72 @@ default_level = "general"
             note: None,
             photo_ids: vec![],
             level: None,
+            device_failed: false,
         }
+    }
+
+    #[test]
+    fn the_same_case_is_the_same_item_or_the_items_own_criterion() {
+        let mut t = template();
+        t.items[1].device_failure_criterion = Some("第十四条".into());
+        let (crit, plain) = (&t.items[0], &t.items[1]);
+        assert!(same_case(crit, Some("D-01"), None));
+        assert!(
+            same_case(crit, Some("X-07"), Some("第十二条")),
+            "another template's item, same case"
+        );
+        assert!(!same_case(crit, Some("X-07"), Some("第十三条")));
+        assert!(same_case(plain, Some("D-02"), Some("第十四条")));
+        assert!(
+            !same_case(plain, Some("X-08"), Some("第十四条")),
+            "two failed devices are two findings"
+        );
+    }
+
+    #[test]
+    fn a_failed_device_makes_a_general_item_major_with_its_clause() {
+        let mut t = template();
+        t.items[1].device_failure_criterion = Some("第十四条".into());
+        let mut failed_device = answer(
+            "D-02",
+            Some(AnswerResult::Fail),
+            Some(serde_json::json!(3.0)),
+        );
+        failed_device.device_failed = true;
+        let o = outcome(&t.items[1], &failed_device);
+        assert!(o.failed);
+        assert_eq!(o.level, HazardLevel::Major);
+        assert_eq!(o.major_criterion, Some("第十四条"));
+        // The same failure without a failed device stays general, with no clause.
+        let plain = answer(
+            "D-02",
+            Some(AnswerResult::Fail),
+            Some(serde_json::json!(3.0)),
+        );
+        let o = outcome(&t.items[1], &plain);
+        assert_eq!((o.level, o.major_criterion), (HazardLevel::General, None));
+        // A criterion-major item keeps its own clause.
+        let mut own = answer("D-01", Some(AnswerResult::Fail), None);
+        own.device_failed = false;
+        assert_eq!(outcome(&t.items[0], &own).major_criterion, Some("第十二条"));
+        // Refused: on an item without the clause, and with a pass result.
+        let mut undeclared = answer("D-03", Some(AnswerResult::Fail), None);
+        undeclared.device_failed = true;
+        let mut passed = answer(
+            "D-02",
+            Some(AnswerResult::Pass),
+            Some(serde_json::json!(3.0)),
+        );
+        passed.device_failed = true;
+        let fields: Vec<_> = check_answers(&t, &[undeclared, passed])
+            .into_vec()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            ["answers[0].device_failed", "answers[1].device_failed"]
+        );
     }
 
     #[test]

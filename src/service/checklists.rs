@@ -39,6 +39,44 @@ pub fn embedded_templates() -> anyhow::Result<Vec<Template>> {
     Ok(out)
 }
 
+/// One article or item of a major-hazard standard
+/// (checklists/standards/*.toml).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StandardClause {
+    /// As the standard numbers it, e.g. `第五条第（六）项` or `第十四条`.
+    pub clause: String,
+    pub title_zh: String,
+    /// Whether the case can occur in the park's industries.
+    pub relevant: bool,
+    pub why: String,
+    /// Checked against a published copy of the text.
+    pub text_checked: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StandardTable {
+    /// What an item's `major_criterion` starts with when it cites this standard.
+    pub cite_prefix: String,
+    pub clauses: Vec<StandardClause>,
+}
+
+/// 《工贸企业重大事故隐患判定标准》 (Order No. 10), article by article.
+pub fn order10_table() -> anyhow::Result<StandardTable> {
+    Ok(toml::from_str(include_str!(
+        "../../checklists/standards/order10.toml"
+    ))?)
+}
+
+/// 住房和城乡建设部《城镇燃气经营安全重大隐患判定标准》 (2023), the
+/// articles that could be verified.
+pub fn gas2023_table() -> anyhow::Result<StandardTable> {
+    Ok(toml::from_str(include_str!(
+        "../../checklists/standards/gas2023.toml"
+    ))?)
+}
+
 #[derive(Debug, Deserialize)]
 pub struct SeedClause {
     pub id: String,
@@ -191,6 +229,9 @@ pub fn view(row: &TemplateRow) -> AppResult<TemplateView> {
 pub struct ChecklistQuery {
     /// The base templates plus this industry's add-ons.
     pub industry: Option<Industry>,
+    /// The base templates plus the add-on of every industry of this
+    /// enterprise (with `industry` too: that one's as well).
+    pub enterprise_id: Option<Uuid>,
     pub category: Option<Category>,
 }
 
@@ -200,9 +241,22 @@ pub struct ChecklistList {
 }
 
 /// Latest version of each template.
-pub async fn list(ctx: &Ctx, _who: &Principal, q: ChecklistQuery) -> AppResult<ChecklistList> {
+pub async fn list(ctx: &Ctx, who: &Principal, q: ChecklistQuery) -> AppResult<ChecklistList> {
+    if q.enterprise_id
+        .is_some_and(|id| !who.can_see_enterprise(id))
+    {
+        return Err(AppError::not_found("企业 enterprise"));
+    }
     ctx.db
         .run(move |c| {
+            // The industries whose add-ons are wanted; `None`: every add-on.
+            let mut wanted: Option<Vec<Industry>> = q.industry.map(|i| vec![i]);
+            if let Some(id) = q.enterprise_id {
+                let row = db::enterprises::find(c, DbUuid(id))?
+                    .ok_or(AppError::not_found("企业 enterprise"))?;
+                let e = super::enterprises::view(row)?;
+                wanted.get_or_insert_with(Vec::new).extend(e.industries);
+            }
             let mut items = Vec::new();
             let mut last_code = String::new();
             for row in db::checklists::all(c)? {
@@ -211,8 +265,8 @@ pub async fn list(ctx: &Ctx, _who: &Principal, q: ChecklistQuery) -> AppResult<C
                 }
                 last_code = row.code.clone();
                 let t = parse_row(&row)?;
-                if let Some(ind) = q.industry {
-                    if t.industry.is_some_and(|i| i != ind) {
+                if let (Some(wanted), Some(ind)) = (&wanted, t.industry) {
+                    if !wanted.contains(&ind) {
                         continue;
                     }
                 }
@@ -325,6 +379,92 @@ mod tests {
         }
     }
 
+    /// Who checks each article/item of `table`; panics on a citation of
+    /// it that names no entry, or an entry marked not relevant.
+    fn coverage(table: &StandardTable, templates: &[Template]) -> HashMap<String, Vec<String>> {
+        let mut seen = HashSet::new();
+        for c in &table.clauses {
+            assert!(seen.insert(c.clause.as_str()), "{} twice", c.clause);
+            assert!(!c.title_zh.is_empty() && !c.why.is_empty(), "{}", c.clause);
+        }
+        let mut covered: HashMap<String, Vec<String>> = HashMap::new();
+        for t in templates {
+            for it in &t.items {
+                let cites = [&it.major_criterion, &it.device_failure_criterion];
+                for cite in cites.into_iter().flatten() {
+                    let Some(clause) = cite.strip_prefix(table.cite_prefix.as_str()) else {
+                        continue;
+                    };
+                    let entry = table.clauses.iter().find(|c| c.clause == clause);
+                    let entry = entry.unwrap_or_else(|| {
+                        panic!(
+                            "{}/{}: no article/item {clause:?} in the table",
+                            t.code, it.code
+                        )
+                    });
+                    assert!(
+                        entry.relevant,
+                        "{}/{} cites {clause}, marked not relevant",
+                        t.code, it.code
+                    );
+                    covered
+                        .entry(entry.clause.clone())
+                        .or_default()
+                        .push(it.code.clone());
+                }
+            }
+        }
+        let missing: Vec<&str> = table
+            .clauses
+            .iter()
+            .filter(|c| c.relevant && !covered.contains_key(&c.clause))
+            .map(|c| c.clause.as_str())
+            .collect();
+        assert!(missing.is_empty(), "relevant but unchecked: {missing:?}");
+        covered
+    }
+
+    /// Every citation of a major-hazard standard names an article/item of
+    /// its table (Order No. 10, the gas standard); every article/item a
+    /// table marks relevant to the park is checked by at least one item.
+    #[test]
+    fn major_hazard_tables_are_covered() {
+        let templates = embedded_templates().unwrap();
+        let order10 = order10_table().unwrap();
+        // 64 cases (3 + 47 + 14), besides the articles without items.
+        let cases = order10
+            .clauses
+            .iter()
+            .filter(|c| c.clause.contains('项'))
+            .count();
+        assert_eq!(cases, 64);
+        let gas = gas2023_table().unwrap();
+        let c10 = coverage(&order10, &templates);
+        let cgas = coverage(&gas, &templates);
+        assert!(
+            c10["第十四条"].len() >= 2,
+            "the failed-device clause is used"
+        );
+        assert!(cgas.values().flatten().all(|code| code.starts_with("GP-")));
+        // No citation of a standard without a table.
+        for t in &templates {
+            for it in &t.items {
+                for cite in [&it.major_criterion, &it.device_failure_criterion]
+                    .into_iter()
+                    .flatten()
+                {
+                    assert!(
+                        cite.starts_with(&order10.cite_prefix)
+                            || cite.starts_with(&gas.cite_prefix),
+                        "{}/{}: {cite} names no tabled standard",
+                        t.code,
+                        it.code
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn templates_are_substantial_and_consistent() {
         let templates = embedded_templates().unwrap();
@@ -346,14 +486,20 @@ mod tests {
                 "no base template for {cat:?}"
             );
         }
-        // Every criterion-major item cites 《工贸企业重大事故隐患判定标准》.
+        // Every criterion-major item cites a major-hazard standard
+        // (《工贸企业重大事故隐患判定标准》, or the gas standard for gas supply).
         for t in &templates {
             for it in t.items.iter().filter(|i| i.criterion_major()) {
                 assert!(
                     it.major_criterion
                         .as_deref()
                         .unwrap()
-                        .contains("重大事故隐患判定标准"),
+                        .contains("重大事故隐患判定标准")
+                        || it
+                            .major_criterion
+                            .as_deref()
+                            .unwrap()
+                            .contains("燃气经营安全重大隐患判定标准"),
                     "{}",
                     it.code
                 );

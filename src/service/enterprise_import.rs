@@ -40,7 +40,7 @@ fn column_for(header: &str) -> Option<Col> {
     Some(match h.as_str() {
         "name" | "企业名称" | "单位名称" | "名称" => Col::Name,
         "credit_code" | "统一社会信用代码" | "信用代码" => Col::CreditCode,
-        "industry" | "行业" | "所属行业" => Col::Industry,
+        "industry" | "industries" | "行业" | "所属行业" => Col::Industry,
         "address" | "地址" | "企业地址" => Col::Address,
         "lat" | "纬度" => Col::Lat,
         "lon" | "lng" | "经度" => Col::Lon,
@@ -131,7 +131,16 @@ fn row_input(
     EnterpriseInput {
         name: get(Col::Name),
         credit_code: get(Col::CreditCode),
-        industry: get(Col::Industry),
+        // Several industries in one cell: 铝加工;燃气 or 食品、冷链 (a comma
+        // would split the CSV cell).
+        industry: None,
+        industries: get(Col::Industry).map(|cell| {
+            cell.split([';', '；', '、', '|', '/'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        }),
         address: get(Col::Address),
         lat,
         lon,
@@ -218,8 +227,8 @@ pub async fn import_csv(ctx: &Ctx, bytes: Vec<u8>) -> AppResult<ImportReport> {
                             let same = {
                                 let a = view(cur.clone())?;
                                 let b = view(next.clone())?;
-                                (a.name, a.industry, a.address, a.lat, a.lon, a.contacts)
-                                    == (b.name, b.industry, b.address, b.lat, b.lon, b.contacts)
+                                (a.name, a.industries, a.address, a.lat, a.lon, a.contacts)
+                                    == (b.name, b.industries, b.address, b.lat, b.lon, b.contacts)
                             };
                             if same {
                                 report.unchanged += 1;
@@ -268,6 +277,18 @@ mod tests {
         assert_eq!(enc, "gb18030");
         assert_eq!(rows[0].name, "玻纤公司");
         assert_eq!(rows[0].contacts[0].name, "李四");
+    }
+
+    #[test]
+    fn one_cell_names_several_industries() {
+        use crate::domain::Industry;
+        let csv = "企业名称,统一社会信用代码,行业\n黔江食品,914403001922038216,食品；冷链、燃气\n";
+        let (_, rows) = parse(csv.as_bytes()).unwrap();
+        assert_eq!(
+            rows[0].industries,
+            [Industry::Food, Industry::ColdChain, Industry::GasPower]
+        );
+        assert_eq!(rows[0].industry, Industry::Food);
     }
 
     #[test]

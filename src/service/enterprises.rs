@@ -20,8 +20,12 @@ pub struct EnterpriseView {
     pub name: String,
     /// 统一社会信用代码 (GB 32100-2015).
     pub credit_code: String,
+    /// The primary industry (the first of `industries`).
     pub industry: Industry,
     pub industry_label: Label,
+    /// Every industry of the enterprise, the primary first: each calls for
+    /// its checklist add-on.
+    pub industries: Vec<Industry>,
     pub address: String,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
@@ -38,6 +42,9 @@ pub struct NewEnterprise {
     /// Industry code (aluminium, glass_fibre, tobacco, food, cold_chain, gas_power, other).
     #[serde(default)]
     pub industry: Option<String>,
+    /// Several industry codes; with `industry` too, that one is the primary.
+    #[serde(default)]
+    pub industries: Option<Vec<String>>,
     #[serde(default)]
     pub address: Option<String>,
     #[serde(default)]
@@ -54,7 +61,10 @@ pub struct NewEnterprise {
 pub struct EnterprisePatch {
     pub name: Option<String>,
     pub credit_code: Option<String>,
+    /// Sets the primary industry (the others stay unless `industries` is given).
     pub industry: Option<String>,
+    /// Replaces the set of industries.
+    pub industries: Option<Vec<String>>,
     pub address: Option<String>,
     #[serde(default, deserialize_with = "crate::service::double_option")]
     #[schema(value_type = Option<f64>)]
@@ -71,12 +81,18 @@ pub(crate) fn view(row: EnterpriseRow) -> AppResult<EnterpriseView> {
         .parse()
         .map_err(|e: String| AppError::internal(anyhow::anyhow!(e)))?;
     let contacts: Vec<Contact> = serde_json::from_str(&row.contacts).map_err(AppError::internal)?;
+    let mut industries: Vec<Industry> =
+        serde_json::from_str(&row.industries).map_err(AppError::internal)?;
+    if industries.is_empty() {
+        industries.push(industry);
+    }
     Ok(EnterpriseView {
         id: row.id.0,
         name: row.name,
         credit_code: row.credit_code,
         industry,
         industry_label: (industry.label_zh(), industry.label_en()).into(),
+        industries,
         address: row.address,
         lat: row.lat,
         lon: row.lon,
@@ -103,6 +119,7 @@ pub(crate) fn to_row(
         contacts: serde_json::to_string(&f.contacts).map_err(AppError::internal)?,
         created_at: created,
         updated_at: now,
+        industries: serde_json::to_string(&f.industries).map_err(AppError::internal)?,
     })
 }
 
@@ -128,6 +145,7 @@ pub async fn create(ctx: &Ctx, who: &Principal, input: NewEnterprise) -> AppResu
         name: Some(input.name),
         credit_code: Some(input.credit_code),
         industry: input.industry,
+        industries: input.industries,
         address: input.address,
         lat: input.lat,
         lon: input.lon,
@@ -178,11 +196,18 @@ pub async fn update(
                 let fields = EnterpriseInput {
                     name: Some(patch.name.unwrap_or(cur_view.name)),
                     credit_code: Some(patch.credit_code.unwrap_or(cur_view.credit_code)),
-                    industry: Some(
-                        patch
-                            .industry
-                            .unwrap_or_else(|| cur_view.industry.as_str().to_string()),
-                    ),
+                    industry: match (&patch.industry, &patch.industries) {
+                        (Some(i), _) => Some(i.clone()),
+                        (None, Some(_)) => None,
+                        (None, None) => Some(cur_view.industry.as_str().to_string()),
+                    },
+                    industries: Some(patch.industries.unwrap_or_else(|| {
+                        cur_view
+                            .industries
+                            .iter()
+                            .map(|i| i.as_str().to_string())
+                            .collect()
+                    })),
                     address: Some(patch.address.unwrap_or(cur_view.address)),
                     lat: patch.lat.unwrap_or(cur_view.lat),
                     lon: patch.lon.unwrap_or(cur_view.lon),
@@ -208,6 +233,7 @@ pub async fn update(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EnterpriseQuery {
+    /// Enterprises having this industry (primary or not).
     pub industry: Option<Industry>,
     /// Part of the name or credit code.
     pub q: Option<String>,

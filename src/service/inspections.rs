@@ -15,6 +15,7 @@ use crate::db::{
 };
 use crate::domain::checklist::{ResponseType, Template};
 use crate::domain::enterprise::validate_location;
+use crate::domain::finding::FindingStatus;
 use crate::domain::inspection::{self as rules, Answer, InspectionKind, InspectionState};
 use crate::domain::{time, FieldErrors, Role};
 use crate::error::{codes, AppError, AppResult};
@@ -344,7 +345,7 @@ fn finding_of_failure(
     f.item_code = Some(o.item.code.clone());
     f.template_id = Some(trow.id.0);
     f.regulatory_basis = o.item.basis.clone();
-    f.major_criterion = o.item.major_criterion.clone();
+    f.major_criterion = o.major_criterion.map(str::to_string);
     f
 }
 
@@ -379,7 +380,32 @@ pub async fn submit(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<Inspectio
                 if db::inspections::mark_submitted(c, row.id, now)? == 0 {
                     return Ok(());
                 }
+                // The same case already open from this visit (another
+                // template run at the same enterprise) is not recorded twice.
+                let visit = db::findings::list(
+                    c,
+                    &db::findings::FindingFilter {
+                        enterprise_id: Some(row.enterprise_id),
+                        from: Some(now - chrono::Duration::hours(rules::SAME_VISIT_HOURS)),
+                        limit: 10_000,
+                        ..Default::default()
+                    },
+                )?;
+                let open: Vec<_> = visit
+                    .iter()
+                    .filter(|f| f.inspection_id.is_some())
+                    .filter(|f| matches!(f.status, FindingStatus::Open | FindingStatus::InOrder))
+                    .collect();
                 for o in rules::failures(&t, &answers) {
+                    if open.iter().any(|f| {
+                        rules::same_case(
+                            o.item,
+                            f.item_code.as_deref(),
+                            f.major_criterion.as_deref(),
+                        )
+                    }) {
+                        continue;
+                    }
                     record(c, finding_of_failure(&row, &trow, &t, &o), now)?;
                 }
                 Ok(())

@@ -180,3 +180,211 @@ async fn a_changed_published_file_is_refused_at_start() {
         "{err}"
     );
 }
+
+/// Every item answered as a passing inspector would.
+pub(crate) fn passing(t: &Value) -> Vec<Value> {
+    t["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| match i["response"].as_str().unwrap() {
+            "number" => {
+                let v = i["max"].as_f64().or(i["min"].as_f64()).unwrap();
+                json!({"item_code": i["code"], "result": "pass", "value": v})
+            }
+            "text" => {
+                json!({"item_code": i["code"], "value": "2026-11-02 熔铸车间铝液泄漏应急演练"})
+            }
+            _ => json!({"item_code": i["code"], "result": "pass"}),
+        })
+        .collect()
+}
+
+pub(crate) fn inspection(enterprise: &str, t: &Value, answers: Vec<Value>) -> Value {
+    json!({
+        "enterprise_id": enterprise, "checklist_code": t["code"], "checklist_version": t["version"],
+        "started_at": "2026-11-20T01:30:00Z", "finished_at": "2026-11-20T03:05:00Z",
+        "lat": 29.5331, "lon": 108.7708, "accuracy_m": 8.5, "answers": answers
+    })
+}
+
+#[actix_web::test]
+async fn a_failed_device_makes_a_general_item_a_major_finding_with_its_clause() {
+    let app = TestApp::spawn().await;
+    let enterprise = app.create_enterprise("黔江铝棒铸造有限公司").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, inspector) = app.user("inspector", None, &[]).await;
+    let t: Value = app
+        .get("/api/v1/checklists/aluminium-processing", &inspector)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = t["items"].as_array().unwrap();
+    // A general item (no criterion of its own) that declares the failed-device clause.
+    let device = items
+        .iter()
+        .find(|i| {
+            i["default_level"] == "general"
+                && i["major_criterion"].is_null()
+                && !i["device_failure_criterion"].is_null()
+        })
+        .expect("a general item with a failed-device clause");
+    let (code, clause) = (
+        device["code"].as_str().unwrap(),
+        device["device_failure_criterion"].as_str().unwrap(),
+    );
+    assert!(clause.ends_with("第十四条"), "{clause}");
+    // A general item without the clause.
+    let plain = items
+        .iter()
+        .find(|i| {
+            i["default_level"] == "general"
+                && i["device_failure_criterion"].is_null()
+                && i["response"] == "pass_fail"
+        })
+        .unwrap()["code"]
+        .as_str()
+        .unwrap();
+
+    // Reporting a failed device on an item that declares no clause is refused.
+    let mut answers = passing(&t);
+    let at = |answers: &mut Vec<Value>, c: &str| {
+        answers.iter().position(|a| a["item_code"] == c).unwrap()
+    };
+    let i = at(&mut answers, plain);
+    answers[i] = json!({"item_code": plain, "result": "fail", "device_failed": true, "photo_ids": [app.photo(&inspector).await]});
+    let path = format!("/api/v1/inspections/{}", uuid::Uuid::new_v4());
+    let p = assert_problem(
+        app.put(
+            &path,
+            &inspector,
+            &inspection(&enterprise, &t, answers.clone()),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert!(
+        p["errors"][0]["field"]
+            .as_str()
+            .unwrap()
+            .ends_with(".device_failed"),
+        "{p}"
+    );
+
+    // The same general failure without a failed device, and the
+    // device item failing because its device did not act.
+    answers[i] =
+        json!({"item_code": plain, "result": "fail", "photo_ids": [app.photo(&inspector).await]});
+    let d = at(&mut answers, code);
+    answers[d] = json!({"item_code": code, "result": "fail", "device_failed": true,
+        "note": "模拟低流量信号，快速切断阀未动作", "photo_ids": [app.photo(&inspector).await]});
+    let r = app
+        .put(&path, &inspector, &inspection(&enterprise, &t, answers))
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = app
+        .post(&format!("{path}/submit"), &inspector, json!({}))
+        .await;
+    assert_eq!(r.status(), 200);
+    let done: Value = r.json().await.unwrap();
+    let findings = done["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    let of = |c: &str| findings.iter().find(|f| f["item_code"] == c).unwrap();
+    assert_eq!(of(code)["level"], "major");
+    assert_eq!(of(code)["major_criterion"], clause);
+    assert_eq!(of(plain)["level"], "general");
+    assert!(of(plain)["major_criterion"].is_null());
+    // The stored finding says the same.
+    let id = of(code)["id"].as_str().unwrap();
+    let f: Value = app
+        .get(&format!("/api/v1/findings/{id}"), &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (f["level"].clone(), f["major_criterion"].clone()),
+        (json!("major"), json!(clause))
+    );
+}
+
+#[actix_web::test]
+async fn a_changed_shipped_template_loads_as_a_new_version_and_inspections_keep_theirs() {
+    let app = TestApp::spawn().await;
+    // Pretend the database holds an older shipped file as v1: the current
+    // file's content under version 1, with another hash.
+    let current: Value = app
+        .get("/api/v1/checklists/aluminium-processing", &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let shipped = current["version"].as_i64().unwrap();
+    assert!(
+        shipped >= 2,
+        "the shipped aluminium template was changed, so it is a new version"
+    );
+    app.sql(&format!(
+        "UPDATE checklist_templates SET version = 1, content_hash = 'older-file', \
+         body = REPLACE(body, '\"version\":{shipped}', '\"version\":1') WHERE code = 'aluminium-processing'"
+    ));
+    let old: Value = app
+        .get(
+            "/api/v1/checklists/aluminium-processing/versions/1",
+            &app.admin,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(old["version"], 1);
+    // An inspection pinned to v1.
+    let enterprise = app.create_enterprise("黔江老版本铝业有限公司").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, inspector) = app.user("inspector", None, &[]).await;
+    let path = format!("/api/v1/inspections/{}", uuid::Uuid::new_v4());
+    let first = old["items"][0]["code"].clone();
+    let r = app
+        .put(
+            &path,
+            &inspector,
+            &inspection(
+                &enterprise,
+                &old,
+                vec![json!({"item_code": first, "result": "pass"})],
+            ),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+
+    // The next start loads the file as its own version beside v1.
+    let (ok, out) = app.cli(&["user", "list"], &[]);
+    assert!(ok, "{out}");
+    let latest: Value = app
+        .get("/api/v1/checklists/aluminium-processing", &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(latest["version"], shipped);
+    assert_eq!(latest["source"], "file");
+    let still: Value = app
+        .get(
+            "/api/v1/checklists/aluminium-processing/versions/1",
+            &app.admin,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(still["content_hash"], "older-file");
+    let pinned: Value = app.get(&path, &inspector).await.json().await.unwrap();
+    assert_eq!(pinned["checklist"]["version"], 1);
+}

@@ -11,6 +11,7 @@ mod errors;
 mod findings;
 mod helpers;
 mod housekeeping;
+mod industries;
 mod inspections;
 mod ops;
 mod orders;
