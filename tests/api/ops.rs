@@ -275,3 +275,44 @@ async fn problem_type_uris_resolve_to_a_page() {
         .unwrap();
     assert_problem(r, 404, "not_found").await;
 }
+
+/// The spec's own consistency, without the Python tools of
+/// scripts/check-spec.sh: unique operationIds, no dangling `$ref`, and
+/// every operation behind a token documents 401 as a problem.
+#[test]
+fn spec_ids_refs_and_auth_answers_are_consistent() {
+    let spec: Value = serde_json::from_str(&anhuan::api::openapi::json()).unwrap();
+    let mut ids = std::collections::BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default();
+            assert!(!id.is_empty(), "{method} {path}: no operationId");
+            assert!(ids.insert(id.to_string()), "operationId {id} twice");
+            if op.get("security").is_some() {
+                let ct = &op["responses"]["401"]["content"]["application/problem+json"];
+                assert!(ct.is_object(), "{method} {path}: 401 undocumented");
+            }
+        }
+    }
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&spec, &mut all);
+    for r in all {
+        let name = r.strip_prefix("#/components/schemas/").expect(&r);
+        assert!(
+            spec["components"]["schemas"][name].is_object(),
+            "dangling $ref {r}"
+        );
+    }
+}
