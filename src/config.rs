@@ -169,6 +169,36 @@ impl Default for Settings {
     }
 }
 
+/// The environment variable that sets `key`, as the README documents it.
+pub fn env_name(key: &str) -> String {
+    match key {
+        "database_url" => "DATABASE_URL".into(),
+        k => format!("ANHUAN_{}", k.to_uppercase()),
+    }
+}
+
+const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+
+/// A tracing filter: comma-separated directives, each a level (`info`) or
+/// `target=level` (`anhuan=debug`). A bare word that is no level (`loud`)
+/// would silently mean "trace for target loud"; it is refused instead.
+fn check_log_level(v: &str) -> Result<(), String> {
+    let levels = LEVELS.join(", ");
+    if v.trim().is_empty() {
+        return Err(format!("empty; use one of {levels}"));
+    }
+    for d in v.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let level = d.rsplit_once('=').map_or(d, |(_, l)| l);
+        if !LEVELS.contains(&level.to_ascii_lowercase().as_str()) {
+            return Err(format!(
+                "{d:?} names no level; use one of {levels} (or target=level)"
+            ));
+        }
+    }
+    tracing_subscriber::EnvFilter::try_new(v).map_err(|e| format!("{v:?}: {e}"))?;
+    Ok(())
+}
+
 /// Variables read from the environment besides `ANHUAN_*` settings.
 const NOT_SETTINGS: &[&str] = &["CONFIG", "NEW_PASSWORD"];
 
@@ -199,7 +229,7 @@ impl Settings {
             let env = if key.is_empty() {
                 String::new()
             } else {
-                format!(" (ANHUAN_{})", key.to_uppercase())
+                format!(" ({})", env_name(&key))
             };
             anyhow::anyhow!("invalid setting `{key}`{env}: {}", e.kind)
         })?;
@@ -209,10 +239,7 @@ impl Settings {
 
     pub fn validate(&self) -> anyhow::Result<()> {
         let bad = |key: &str, msg: String| {
-            anyhow::anyhow!(
-                "invalid setting `{key}` (ANHUAN_{}): {msg}",
-                key.to_uppercase()
-            )
+            anyhow::anyhow!("invalid setting `{key}` ({}): {msg}", env_name(key))
         };
         self.bind_addr().map_err(|e| bad("bind", e))?;
         self.db_url().map_err(|e| bad("database_url", e))?;
@@ -251,6 +278,18 @@ impl Settings {
         }
         if self.image_workers == Some(0) {
             return Err(bad("image_workers", "must be at least 1".into()));
+        }
+        check_log_level(&self.log_level).map_err(|e| bad("log_level", e))?;
+        for (key, v) in [
+            ("photo_max_distance_m", self.photo_max_distance_m),
+            ("evidence_max_distance_m", self.evidence_max_distance_m),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(bad(
+                    key,
+                    format!("{v} is not a distance in metres (0 or more)"),
+                ));
+            }
         }
         if let Some(p) = &self.bootstrap_password {
             if p.chars().count() < 8 {
@@ -329,5 +368,47 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("database_url"));
+    }
+
+    #[test]
+    fn database_url_names_its_documented_variable() {
+        let s = Settings {
+            database_url: Some("mysql://x".into()),
+            ..Settings::default()
+        };
+        let e = s.validate().unwrap_err().to_string();
+        assert!(e.contains("(DATABASE_URL)"), "{e}");
+        assert!(!e.contains("ANHUAN_DATABASE_URL"), "{e}");
+    }
+
+    #[test]
+    fn log_levels_and_distances_are_checked() {
+        for ok in ["info", "warn,anhuan=debug", "DEBUG", "actix_web=warn, info"] {
+            let s = Settings {
+                log_level: ok.into(),
+                ..Settings::default()
+            };
+            s.validate().unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+        for bad in ["loud", "", "anhuan=loud", "info,[", "info=="] {
+            let s = Settings {
+                log_level: bad.into(),
+                ..Settings::default()
+            };
+            let e = s.validate().expect_err(bad).to_string();
+            assert!(e.contains("ANHUAN_LOG_LEVEL"), "{e}");
+        }
+        let s = Settings {
+            photo_max_distance_m: -1.0,
+            ..Settings::default()
+        };
+        let e = s.validate().unwrap_err().to_string();
+        assert!(e.contains("ANHUAN_PHOTO_MAX_DISTANCE_M"), "{e}");
+        let s = Settings {
+            evidence_max_distance_m: f64::NAN,
+            ..Settings::default()
+        };
+        let e = s.validate().unwrap_err().to_string();
+        assert!(e.contains("ANHUAN_EVIDENCE_MAX_DISTANCE_M"), "{e}");
     }
 }

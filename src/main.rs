@@ -69,7 +69,7 @@ enum UserCommand {
     /// Create an account; the password is read from ANHUAN_NEW_PASSWORD or stdin.
     Create {
         username: String,
-        #[arg(long)]
+        #[arg(long, value_parser = role_parser())]
         role: Role,
         #[arg(long)]
         display_name: Option<String>,
@@ -116,6 +116,13 @@ enum PhotoCommand {
 enum EnterpriseCommand {
     /// Load enterprises from CSV (UTF-8 or GB18030; Chinese or English headers). All or nothing.
     Import { file: PathBuf },
+}
+
+/// `--role` accepts the role names, and `--help` lists them.
+fn role_parser() -> impl clap::builder::TypedValueParser<Value = Role> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Role::ALL.map(Role::as_str))
+        .map(|s| s.parse::<Role>().expect("a listed role parses"))
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -195,9 +202,9 @@ async fn run() -> anyhow::Result<()> {
             tracing::info!("stopped");
         }
         Command::Migrate => {
-            let url = settings
-                .db_url()
-                .map_err(|e| anyhow::anyhow!("invalid setting `database_url`: {e}"))?;
+            let url = settings.db_url().map_err(|e| {
+                anyhow::anyhow!("invalid setting `database_url` (DATABASE_URL): {e}")
+            })?;
             let applied = actix_web::web::block(move || {
                 db::Db::connect(&url, 1, std::time::Duration::from_secs(10)).map(|_| ())
             })

@@ -32,7 +32,7 @@ pub fn build_context(settings: &Settings) -> anyhow::Result<Ctx> {
     })?;
     let url = settings
         .db_url()
-        .map_err(|e| anyhow::anyhow!("invalid setting `database_url`: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("invalid setting `database_url` (DATABASE_URL): {e}"))?;
     tracing::info!(database = %url.redacted(), "opening database");
     let db = Db::connect(
         &url,
@@ -141,9 +141,12 @@ impl Application {
                 .wrap(prom.clone())
                 .wrap(TracingLogger::<api::request_id::RootSpan>::new())
                 .wrap(from_fn(api::request_id::middleware))
-                .service(api::health::healthz)
-                .service(api::health::readyz)
+                .configure(api::health::routes)
                 .service(web::resource("/api-docs/openapi.json").route(web::get().to(openapi_json)))
+                .service(api::docs::swagger_ui())
+                .service(
+                    web::resource("/problems/{code}").route(web::get().to(api::docs::problem_page)),
+                )
                 .configure(api::v1)
                 .default_service(web::to(api::not_found_route))
         })

@@ -18,10 +18,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Log in; answers a bearer token.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses(
+#[utoipa::path(post, path = "/api/v1/auth/login", operation_id = "login", tag = "auth", request_body = LoginRequest, responses(
     (status = 200, body = auth::LoginResult),
-    (status = 401, body = Problem, content_type = "application/problem+json", description = "wrong username or password, or account disabled"),
-    (status = 429, body = Problem, content_type = "application/problem+json", description = "too many failed logins; see Retry-After"),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "wrong username or password, or account disabled (`invalid_credentials`)"),
+    (status = 429, body = Problem, content_type = "application/problem+json", description = "too many failed logins; see Retry-After",
+        headers(("Retry-After" = u32, description = "seconds to wait"))),
+    (status = 503, body = Problem, content_type = "application/problem+json", description = "the database is unavailable or overloaded"),
+    super::openapi::Malformed, super::openapi::JsonBody,
 ))]
 pub async fn login(ctx: web::Data<Ctx>, body: web::Json<LoginRequest>) -> AppResult<HttpResponse> {
     let b = body.into_inner();
@@ -30,9 +33,9 @@ pub async fn login(ctx: web::Data<Ctx>, body: web::Json<LoginRequest>) -> AppRes
 }
 
 /// Revoke the token used for this request.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])), responses(
+#[utoipa::path(post, path = "/api/v1/auth/logout", operation_id = "logout", tag = "auth", security(("bearer" = [])), responses(
     (status = 204, description = "logged out"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
+    super::openapi::Authenticated,
 ))]
 pub async fn logout(ctx: web::Data<Ctx>, Auth(who): Auth) -> AppResult<HttpResponse> {
     auth::logout(&ctx, &who).await?;
@@ -40,9 +43,9 @@ pub async fn logout(ctx: web::Data<Ctx>, Auth(who): Auth) -> AppResult<HttpRespo
 }
 
 /// The caller's own account.
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])), responses(
+#[utoipa::path(get, path = "/api/v1/me", operation_id = "get_me", tag = "auth", security(("bearer" = [])), responses(
     (status = 200, body = UserView),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
+    super::openapi::Authenticated,
 ))]
 pub async fn me(ctx: web::Data<Ctx>, Auth(who): Auth) -> AppResult<web::Json<UserView>> {
     Ok(web::Json(auth::me(&ctx, &who).await?))

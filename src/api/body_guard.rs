@@ -1,14 +1,18 @@
 //! JSON bodies may not carry NUL (`\u0000`): PostgreSQL text cannot store
 //! it, so it would otherwise surface later as a 500. Rejected up front,
-//! for every JSON endpoint at once.
+//! for every JSON endpoint at once. Only a NUL the JSON text decodes to
+//! counts: `"\\u0000"` (an escaped backslash, then `u0000`) is no NUL.
+//!
+//! Its refusals are answers, not errors: they pass back out through the
+//! request-id, metrics and logging layers like any other response.
 
 use crate::error::{codes, AppError};
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web::BytesMut;
-use actix_web::{Error, HttpMessage};
+use actix_web::{Error, HttpMessage, ResponseError};
 use futures_util::StreamExt;
 
 fn is_json(req: &ServiceRequest) -> bool {
@@ -18,41 +22,70 @@ fn is_json(req: &ServiceRequest) -> bool {
         .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"))
 }
 
-/// `\u0000` in any letter case.
+/// Whether the JSON text holds an escape that decodes to NUL (`\u0000`,
+/// `u` in either case). Every backslash starts a two-character escape, so
+/// the `u0000` after an escaped backslash (`\\u0000`) is plain text.
 pub fn has_nul_escape(body: &[u8]) -> bool {
-    body.windows(6)
-        .any(|w| w[0] == b'\\' && (w[1] == b'u' || w[1] == b'U') && &w[2..] == b"0000")
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] == b'\\' {
+            let rest = &body[i + 1..];
+            if rest.len() >= 5 && (rest[0] == b'u' || rest[0] == b'U') && &rest[1..5] == b"0000" {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+fn refuse<B>(req: ServiceRequest, e: AppError) -> ServiceResponse<EitherBody<B>> {
+    let res = e.error_response();
+    req.into_response(res).map_into_right_body()
 }
 
 pub async fn reject_nul(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
     limit: usize,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     if is_json(&req) {
         let mut payload = req.take_payload();
         let mut buf = BytesMut::new();
         while let Some(chunk) = payload.next().await {
-            let chunk = chunk?;
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    let e = AppError::bad_request(
+                        codes::BAD_BODY,
+                        format!("无法读取请求体 / cannot read body: {e}"),
+                    );
+                    return Ok(refuse(req, e));
+                }
+            };
             if buf.len() + chunk.len() > limit {
-                return Err(AppError::PayloadTooLarge {
+                let e = AppError::PayloadTooLarge {
                     code: codes::BODY_TOO_LARGE,
                     detail: format!("请求体超过{limit}字节 / body larger than {limit} bytes"),
-                }
-                .into());
+                };
+                return Ok(refuse(req, e));
             }
             buf.extend_from_slice(&chunk);
         }
         if has_nul_escape(&buf) {
-            return Err(AppError::field(
+            let e = AppError::field(
                 "body",
                 "文本中不能含有NUL字符（\\u0000） / text may not contain NUL (\\u0000)",
-            )
-            .into());
+            );
+            return Ok(refuse(req, e));
         }
         req.set_payload(Payload::from(buf.freeze()));
     }
-    next.call(req).await
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 #[cfg(test)]
@@ -62,5 +95,9 @@ mod tests {
         assert!(super::has_nul_escape(br#"{"a":"x\u0000y"}"#));
         assert!(super::has_nul_escape(br#"{"a":"\U0000"}"#));
         assert!(!super::has_nul_escape(br#"{"a":"\\u0001"}"#));
+        // An escaped backslash, then the letters u0000: no NUL.
+        assert!(!super::has_nul_escape(br#"{"a":"\\u0000"}"#));
+        assert!(super::has_nul_escape(br#"{"a":"\\\u0000"}"#));
+        assert!(!super::has_nul_escape(br#"{"a":"x\"}"#));
     }
 }

@@ -16,8 +16,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Latest version of every checklist; `industry` gives the base templates plus that industry's add-ons.
-#[utoipa::path(get, path = "/api/v1/checklists", tag = "checklists", security(("bearer" = [])), params(ChecklistQuery), responses(
+#[utoipa::path(get, path = "/api/v1/checklists", operation_id = "list_checklists", tag = "checklists", security(("bearer" = [])), params(ChecklistQuery), responses(
     (status = 200, body = ChecklistList),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::QueryRules,
 ))]
 pub async fn list(
     ctx: web::Data<Ctx>,
@@ -30,9 +31,9 @@ pub async fn list(
 }
 
 /// The latest version of one checklist, with its items.
-#[utoipa::path(get, path = "/api/v1/checklists/{code}", tag = "checklists", security(("bearer" = [])), params(("code" = String, Path)), responses(
+#[utoipa::path(get, path = "/api/v1/checklists/{code}", operation_id = "get_checklist", tag = "checklists", security(("bearer" = [])), params(("code" = String, Path)), responses(
     (status = 200, body = TemplateView),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
 ))]
 pub async fn latest(
     ctx: web::Data<Ctx>,
@@ -45,9 +46,9 @@ pub async fn latest(
 }
 
 /// One published version (what an inspection pinned).
-#[utoipa::path(get, path = "/api/v1/checklists/{code}/versions/{version}", tag = "checklists", security(("bearer" = [])), params(("code" = String, Path), ("version" = i32, Path)), responses(
+#[utoipa::path(get, path = "/api/v1/checklists/{code}/versions/{version}", operation_id = "get_checklist_version", tag = "checklists", security(("bearer" = [])), params(("code" = String, Path), ("version" = i32, Path)), responses(
     (status = 200, body = TemplateView),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
 ))]
 pub async fn version(
     ctx: web::Data<Ctx>,
@@ -59,12 +60,11 @@ pub async fn version(
 }
 
 /// Publish a new checklist version (admin). The same version again is a no-op (200); other content under a published version is 409.
-#[utoipa::path(post, path = "/api/v1/checklists", tag = "checklists", security(("bearer" = [])), request_body = Template, responses(
+#[utoipa::path(post, path = "/api/v1/checklists", operation_id = "publish_checklist", tag = "checklists", security(("bearer" = [])), request_body = Template, responses(
     (status = 201, body = TemplateView),
     (status = 200, body = TemplateView, description = "identical version already published"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "this version was published with other content"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::JsonBody,
 ))]
 pub async fn publish(
     ctx: web::Data<Ctx>,

@@ -21,11 +21,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Register an enterprise (admin, safety_officer).
-#[utoipa::path(post, path = "/api/v1/enterprises", tag = "enterprises", security(("bearer" = [])), request_body = NewEnterprise, responses(
+#[utoipa::path(post, path = "/api/v1/enterprises", operation_id = "create_enterprise", tag = "enterprises", security(("bearer" = [])), request_body = NewEnterprise, responses(
     (status = 201, body = EnterpriseView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json", description = "credit code already registered"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "credit code already registered (`credit_code_taken`)"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::JsonBody,
 ))]
 pub async fn create(
     ctx: web::Data<Ctx>,
@@ -39,8 +38,9 @@ pub async fn create(
 }
 
 /// List the enterprises the caller may see (enterprise users: their own; agencies: assigned ones).
-#[utoipa::path(get, path = "/api/v1/enterprises", tag = "enterprises", security(("bearer" = [])), params(EnterpriseQuery), responses(
+#[utoipa::path(get, path = "/api/v1/enterprises", operation_id = "list_enterprises", tag = "enterprises", security(("bearer" = [])), params(EnterpriseQuery), responses(
     (status = 200, body = Page<EnterpriseView>),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::QueryRules,
 ))]
 pub async fn list(
     ctx: web::Data<Ctx>,
@@ -53,9 +53,9 @@ pub async fn list(
 }
 
 /// Read one enterprise (404 when outside the caller's scope).
-#[utoipa::path(get, path = "/api/v1/enterprises/{id}", tag = "enterprises", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+#[utoipa::path(get, path = "/api/v1/enterprises/{id}", operation_id = "get_enterprise", tag = "enterprises", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
     (status = 200, body = EnterpriseView),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
 ))]
 pub async fn get(
     ctx: web::Data<Ctx>,
@@ -68,12 +68,10 @@ pub async fn get(
 }
 
 /// Change an enterprise (admin, safety_officer).
-#[utoipa::path(patch, path = "/api/v1/enterprises/{id}", tag = "enterprises", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = EnterprisePatch, responses(
+#[utoipa::path(patch, path = "/api/v1/enterprises/{id}", operation_id = "update_enterprise", tag = "enterprises", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = EnterprisePatch, responses(
     (status = 200, body = EnterpriseView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "credit code already registered (`credit_code_taken`)"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound, super::openapi::JsonBody,
 ))]
 pub async fn update(
     ctx: web::Data<Ctx>,

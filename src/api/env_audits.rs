@@ -29,8 +29,9 @@ pub struct AuditList {
 }
 
 /// Register a feedback batch (safety_officer).
-#[utoipa::path(post, path = "/api/v1/env-audits", tag = "env-audits", security(("bearer" = [])), request_body = NewAudit, responses(
-    (status = 201, body = AuditView), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(post, path = "/api/v1/env-audits", operation_id = "create_env_audit", tag = "env-audits", security(("bearer" = [])), request_body = NewAudit, responses(
+    (status = 201, body = AuditView),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::JsonBody,
 ))]
 pub async fn create(
     ctx: web::Data<Ctx>,
@@ -44,7 +45,10 @@ pub async fn create(
 }
 
 /// Batches with their progress figures (park staff).
-#[utoipa::path(get, path = "/api/v1/env-audits", tag = "env-audits", security(("bearer" = [])), responses((status = 200, body = AuditList)))]
+#[utoipa::path(get, path = "/api/v1/env-audits", operation_id = "list_env_audits", tag = "env-audits", security(("bearer" = [])), responses(
+    (status = 200, body = AuditList),
+    super::openapi::Authenticated,
+))]
 pub async fn list(ctx: web::Data<Ctx>, Auth(who): Auth) -> AppResult<web::Json<AuditList>> {
     Ok(web::Json(AuditList {
         items: env_audits::list(&ctx, &who).await?,
@@ -52,7 +56,10 @@ pub async fn list(ctx: web::Data<Ctx>, Auth(who): Auth) -> AppResult<web::Json<A
 }
 
 /// One batch: totals, closed, on schedule, overdue, completion rate, by responsible unit.
-#[utoipa::path(get, path = "/api/v1/env-audits/{id}", tag = "env-audits", security(("bearer" = [])), params(("id" = Uuid, Path)), responses((status = 200, body = AuditView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/env-audits/{id}", operation_id = "get_env_audit", tag = "env-audits", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+    (status = 200, body = AuditView),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
+))]
 pub async fn get(
     ctx: web::Data<Ctx>,
     Auth(who): Auth,
@@ -141,12 +148,18 @@ async fn read_body(req: &HttpRequest, payload: web::Payload) -> AppResult<Vec<u8
 }
 
 /// Import the feedback list (XLSX, or CSV in UTF-8/GB18030) as the raw body or multipart `file`. All or nothing.
-#[utoipa::path(post, path = "/api/v1/env-audits/{id}/import", tag = "env-audits", security(("bearer" = [])), params(("id" = Uuid, Path), ImportQuery),
-    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+#[utoipa::path(post, path = "/api/v1/env-audits/{id}/import", operation_id = "import_env_audit", tag = "env-audits", security(("bearer" = [])), params(("id" = Uuid, Path), ImportQuery),
+    request_body(description = "the feedback list (XLSX, or CSV in UTF-8/GB18030; told apart by its bytes): multipart/form-data with the field `file`, or the file itself as the body",
+        content(
+            (super::openapi::FileForm = "multipart/form-data"),
+            (super::openapi::Binary = "application/octet-stream"),
+        )),
     responses(
         (status = 200, body = ImportReport),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "the file changes imported items (use mode=update)"),
+        (status = 413, body = Problem, content_type = "application/problem+json", description = "the file is larger than 10 MiB, or inflates beyond the import bounds"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "every bad row and column in errors; nothing written"),
+        super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
 ))]
 pub async fn import(
     ctx: web::Data<Ctx>,
@@ -181,9 +194,10 @@ pub struct LedgerQuery {
 }
 
 /// The rectification ledger (整改台账) of a batch.
-#[utoipa::path(get, path = "/api/v1/env-audits/{id}/ledger", tag = "env-audits", security(("bearer" = [])), params(("id" = Uuid, Path), LedgerQuery), responses(
+#[utoipa::path(get, path = "/api/v1/env-audits/{id}/ledger", operation_id = "get_env_audit_ledger", tag = "env-audits", security(("bearer" = [])), params(("id" = Uuid, Path), LedgerQuery), responses(
     (status = 200, description = "XLSX, CSV (UTF-8 with BOM) or JSON"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "unknown format"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
 ))]
 pub async fn ledger(
     ctx: web::Data<Ctx>,

@@ -15,13 +15,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Report an ad-hoc finding under a phone-made id (201), replay it (200), or change it while open (200).
-#[utoipa::path(put, path = "/api/v1/findings/{id}", tag = "findings", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = FindingInput, responses(
+#[utoipa::path(put, path = "/api/v1/findings/{id}", operation_id = "put_finding", tag = "findings", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = FindingInput, responses(
     (status = 201, body = FindingView),
     (status = 200, body = FindingView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound, super::openapi::JsonBody,
 ))]
 pub async fn put(
     ctx: web::Data<Ctx>,
@@ -34,9 +32,9 @@ pub async fn put(
 }
 
 /// One finding.
-#[utoipa::path(get, path = "/api/v1/findings/{id}", tag = "findings", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+#[utoipa::path(get, path = "/api/v1/findings/{id}", operation_id = "get_finding", tag = "findings", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
     (status = 200, body = FindingView),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
 ))]
 pub async fn get(
     ctx: web::Data<Ctx>,
@@ -47,8 +45,9 @@ pub async fn get(
 }
 
 /// Findings the caller may see, newest first, with filters.
-#[utoipa::path(get, path = "/api/v1/findings", tag = "findings", security(("bearer" = [])), params(FindingQuery), responses(
+#[utoipa::path(get, path = "/api/v1/findings", operation_id = "list_findings", tag = "findings", security(("bearer" = [])), params(FindingQuery), responses(
     (status = 200, body = Page<FindingView>),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::QueryRules,
 ))]
 pub async fn list(
     ctx: web::Data<Ctx>,

@@ -16,13 +16,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Create or update a draft inspection under a phone-made id. 201 when new; a replay of the same body answers 200 with the stored record; a different body after submission is 409.
-#[utoipa::path(put, path = "/api/v1/inspections/{id}", tag = "inspections", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = InspectionInput, responses(
+#[utoipa::path(put, path = "/api/v1/inspections/{id}", operation_id = "put_inspection", tag = "inspections", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = InspectionInput, responses(
     (status = 201, body = InspectionView),
     (status = 200, body = InspectionView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "already submitted, or the id belongs to another record"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound, super::openapi::JsonBody,
 ))]
 pub async fn put(
     ctx: web::Data<Ctx>,
@@ -35,10 +33,11 @@ pub async fn put(
 }
 
 /// Submit: every required item answered, photos on failed items that need one; failed items become findings (once).
-#[utoipa::path(post, path = "/api/v1/inspections/{id}/submit", tag = "inspections", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+#[utoipa::path(post, path = "/api/v1/inspections/{id}/submit", operation_id = "submit_inspection", tag = "inspections", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
     (status = 200, body = InspectionView),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "not a draft any more"),
     (status = 422, body = Problem, content_type = "application/problem+json", description = "incomplete: errors list each item code as items.<code>"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
 ))]
 pub async fn submit(
     ctx: web::Data<Ctx>,
@@ -51,9 +50,9 @@ pub async fn submit(
 }
 
 /// One inspection with its answers and findings.
-#[utoipa::path(get, path = "/api/v1/inspections/{id}", tag = "inspections", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+#[utoipa::path(get, path = "/api/v1/inspections/{id}", operation_id = "get_inspection", tag = "inspections", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
     (status = 200, body = InspectionView),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
 ))]
 pub async fn get(
     ctx: web::Data<Ctx>,
@@ -66,8 +65,9 @@ pub async fn get(
 }
 
 /// Inspections the caller may see, newest first.
-#[utoipa::path(get, path = "/api/v1/inspections", tag = "inspections", security(("bearer" = [])), params(InspectionQuery), responses(
+#[utoipa::path(get, path = "/api/v1/inspections", operation_id = "list_inspections", tag = "inspections", security(("bearer" = [])), params(InspectionQuery), responses(
     (status = 200, body = Page<InspectionView>),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::QueryRules,
 ))]
 pub async fn list(
     ctx: web::Data<Ctx>,

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod body_guard;
 pub mod checklists;
+pub mod docs;
 pub mod enterprises;
 pub mod env_audits;
 mod errors;

@@ -12,6 +12,115 @@ use crate::service::{
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+/// The answers an operation behind a bearer token can give whatever it
+/// does: declared once, listed in each such operation's `responses`.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // a description for the spec, never built
+pub enum Authenticated {
+    /// No token, or an unknown, expired or revoked one, or a disabled
+    /// account (`unauthenticated`).
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Problem),
+    /// The caller's role may not do this, or not on this record (`forbidden`).
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// The database is unavailable or overloaded (`service_unavailable`); retry later.
+    #[response(status = 503, content_type = "application/problem+json",
+        headers(("Retry-After" = Option<u32>, description = "seconds to wait")))]
+    Unavailable(Problem),
+}
+
+/// 400: the request cannot be read as it stands.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum Malformed {
+    /// A path id that is no UUID (`invalid_path_parameter`), an unknown or
+    /// mistyped query parameter (`invalid_query`), or a body that cannot be
+    /// read (`malformed_json`, `malformed_multipart`, `bad_body`).
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+}
+
+/// 404: the record named in the path.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum NotFound {
+    /// No such record, or one outside the caller's scope (`not_found`).
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+}
+
+/// 422 for query parameters that parse but break a rule.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum QueryRules {
+    /// A query parameter is out of range (e.g. `limit`), or two disagree
+    /// (`from` after `to`); `errors` names each (`validation_failed`).
+    #[response(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Problem),
+}
+
+/// What a JSON body can be refused for, besides 400.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum JsonBody {
+    /// The body is larger than `max_json_bytes` (`body_too_large`).
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// The body is not `application/json` (`unsupported_content_type`).
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// A field broke a rule (`validation_failed`, `errors` names each
+    /// field), or a rule of the operation.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Problem),
+}
+
+/// 428: an action that closes or ends a case (`verify`, `cancel`) was sent
+/// without `If-Match`.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum IfMatchRequired {
+    /// Send the order's `ETag` as `If-Match`; without it the action is refused.
+    #[response(status = 428, content_type = "application/problem+json")]
+    PreconditionRequired(Problem),
+}
+
+/// The photo upload's multipart form.
+#[derive(utoipa::ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct PhotoForm {
+    /// The image (JPEG, PNG, WebP, or HEIC in builds with it).
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+    /// When the phone took it (RFC 3339), if the image does not say.
+    pub taken_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The phone's position when it was taken.
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// The position's accuracy in metres.
+    pub accuracy_m: Option<f64>,
+    /// The enterprise the photo is evidence about.
+    pub enterprise_id: Option<uuid::Uuid>,
+}
+
+/// A file sent as multipart `file`.
+#[derive(utoipa::ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct FileForm {
+    /// The file.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// Raw bytes as the body.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct Binary(pub Vec<u8>);
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {

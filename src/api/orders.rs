@@ -55,11 +55,10 @@ async fn run(
 }
 
 /// Issue a rectification order (inspector, safety_officer) for open findings of one enterprise.
-#[utoipa::path(post, path = "/api/v1/rectification-orders", tag = "orders", security(("bearer" = [])), request_body = NewOrder, responses(
-    (status = 201, body = OrderView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(post, path = "/api/v1/rectification-orders", operation_id = "create_order", tag = "orders", security(("bearer" = [])), request_body = NewOrder, responses(
+    (status = 201, body = OrderView, headers(("ETag" = String, description = "the order's version, for If-Match"), ("Location" = String))),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "a finding is not open or already on an order"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::JsonBody,
 ))]
 pub async fn create(
     ctx: web::Data<Ctx>,
@@ -78,7 +77,10 @@ pub async fn create(
 }
 
 /// Orders the caller may see, newest first; `overdue` is computed in the park's time zone.
-#[utoipa::path(get, path = "/api/v1/rectification-orders", tag = "orders", security(("bearer" = [])), params(OrderQuery), responses((status = 200, body = Page<OrderView>)))]
+#[utoipa::path(get, path = "/api/v1/rectification-orders", operation_id = "list_orders", tag = "orders", security(("bearer" = [])), params(OrderQuery), responses(
+    (status = 200, body = Page<OrderView>),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::QueryRules,
+))]
 pub async fn list(
     ctx: web::Data<Ctx>,
     Auth(who): Auth,
@@ -88,9 +90,9 @@ pub async fn list(
 }
 
 /// One order with findings, events and extension requests; `ETag` for `If-Match`.
-#[utoipa::path(get, path = "/api/v1/rectification-orders/{id}", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+#[utoipa::path(get, path = "/api/v1/rectification-orders/{id}", operation_id = "get_order", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
     (status = 200, body = OrderView, headers(("ETag" = String))),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
 ))]
 pub async fn get(
     ctx: web::Data<Ctx>,
@@ -101,7 +103,10 @@ pub async fn get(
 }
 
 /// The event history (internal notes hidden from enterprises).
-#[utoipa::path(get, path = "/api/v1/rectification-orders/{id}/events", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path)), responses((status = 200, body = Vec<EventView>)))]
+#[utoipa::path(get, path = "/api/v1/rectification-orders/{id}/events", operation_id = "list_order_events", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+    (status = 200, body = Vec<EventView>),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
+))]
 pub async fn events(
     ctx: web::Data<Ctx>,
     Auth(who): Auth,
@@ -113,7 +118,10 @@ pub async fn events(
 }
 
 /// Recompute the hash chain and say where it breaks.
-#[utoipa::path(get, path = "/api/v1/rectification-orders/{id}/events/verify", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path)), responses((status = 200, body = ChainReport)))]
+#[utoipa::path(get, path = "/api/v1/rectification-orders/{id}/events/verify", operation_id = "verify_order_events", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+    (status = 200, body = ChainReport),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
+))]
 pub async fn verify_chain(
     ctx: web::Data<Ctx>,
     Auth(who): Auth,
@@ -165,8 +173,11 @@ macro_rules! order_actions {
         $(
             $(#[doc = $doc])*
             #[utoipa::path($method, path = $path, context_path = "/api/v1", tag = "orders",
+                operation_id = concat!("order_", stringify!($name)),
                 security(("bearer" = [])), params(("id" = Uuid, Path), IfMatch),
-                request_body = $body, responses(ActionResponses))]
+                request_body = $body, responses(super::openapi::Authenticated,
+                    super::openapi::Malformed, super::openapi::JsonBody,
+                    super::openapi::IfMatchRequired, ActionResponses))]
             pub async fn $name(
                 ctx: web::Data<Ctx>,
                 Auth(who): Auth,
@@ -206,8 +217,9 @@ order_actions! {
 }
 
 /// Approve or deny an extension (safety_officer).
-#[utoipa::path(post, path = "/api/v1/rectification-orders/{id}/extension-requests/{rid}/decision", tag = "orders", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("rid" = Uuid, Path), IfMatch), request_body = ExtensionDecisionBody, responses(ActionResponses))]
+#[utoipa::path(post, path = "/api/v1/rectification-orders/{id}/extension-requests/{rid}/decision", operation_id = "order_decide_extension", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("rid" = Uuid, Path), IfMatch), request_body = ExtensionDecisionBody,
+    responses(super::openapi::Authenticated, super::openapi::Malformed, super::openapi::JsonBody, super::openapi::IfMatchRequired, ActionResponses))]
 pub async fn decide_extension(
     ctx: web::Data<Ctx>,
     Auth(who): Auth,

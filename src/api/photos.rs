@@ -36,15 +36,21 @@ fn meta_field(meta: &mut ClientMeta, name: &str, value: &str) -> AppResult<()> {
 /// `accuracy_m`, `enterprise_id`) or the raw image as the body (the same
 /// fields as query parameters). 201 when new; the same bytes from the same
 /// user answer 200 with the earlier record.
-#[utoipa::path(post, path = "/api/v1/photos", tag = "photos", security(("bearer" = [])), params(ClientMeta),
-    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "the image, or multipart/form-data with field `file`"),
+#[utoipa::path(post, path = "/api/v1/photos", operation_id = "upload_photo", tag = "photos", security(("bearer" = [])), params(ClientMeta),
+    request_body(description = "multipart/form-data with the field `file` and the metadata fields, or the image itself as the body (the metadata then as query parameters)",
+        content(
+            (super::openapi::PhotoForm = "multipart/form-data"),
+            (super::openapi::Binary = "image/*"),
+        )),
     responses(
+        super::openapi::Authenticated, super::openapi::Malformed,
         (status = 201, body = PhotoView),
         (status = 200, body = PhotoView, description = "the same bytes were uploaded before by this user"),
         (status = 413, body = Problem, content_type = "application/problem+json", description = "photo_too_large, image_too_many_pixels, image_dimensions_too_large"),
         (status = 415, body = Problem, content_type = "application/problem+json", description = "unsupported_image_type, heic_not_supported"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "image_corrupt or field errors"),
-        (status = 503, body = Problem, content_type = "application/problem+json", description = "image workers busy; retry after Retry-After"),
+        (status = 503, body = Problem, content_type = "application/problem+json", description = "image workers busy, or the database unavailable; retry after Retry-After",
+            headers(("Retry-After" = Option<u32>, description = "seconds to wait"))),
 ))]
 pub async fn upload(
     ctx: web::Data<Ctx>,
@@ -135,9 +141,9 @@ pub async fn upload(
 }
 
 /// Photo metadata.
-#[utoipa::path(get, path = "/api/v1/photos/{id}", tag = "photos", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+#[utoipa::path(get, path = "/api/v1/photos/{id}", operation_id = "get_photo", tag = "photos", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
     (status = 200, body = PhotoView),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
 ))]
 pub async fn get(
     ctx: web::Data<Ctx>,
@@ -213,12 +219,12 @@ async fn serve(
 }
 
 /// The original bytes, unchanged (Range supported). Not for enterprise users.
-#[utoipa::path(get, path = "/api/v1/photos/{id}/original", tag = "photos", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
-    (status = 200, description = "the original image", content_type = "image/*"),
-    (status = 206, description = "part of it"),
+#[utoipa::path(get, path = "/api/v1/photos/{id}/original", operation_id = "get_photo_original", tag = "photos", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+    (status = 200, description = "the original image", body = super::openapi::Binary, content_type = "image/*"),
+    (status = 206, description = "part of it", body = super::openapi::Binary, content_type = "image/*"),
     (status = 304, description = "not modified"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 416, body = Problem, content_type = "application/problem+json"),
+    (status = 416, body = Problem, content_type = "application/problem+json", description = "the Range lies outside the original"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
 ))]
 pub async fn original(
     ctx: web::Data<Ctx>,
@@ -230,10 +236,10 @@ pub async fn original(
 }
 
 /// Display copy: JPEG, long edge ≤ 2048 px, upright, no metadata.
-#[utoipa::path(get, path = "/api/v1/photos/{id}/display", tag = "photos", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
-    (status = 200, description = "JPEG", content_type = "image/jpeg"),
+#[utoipa::path(get, path = "/api/v1/photos/{id}/display", operation_id = "get_photo_display", tag = "photos", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+    (status = 200, description = "JPEG", body = super::openapi::Binary, content_type = "image/jpeg"),
     (status = 304, description = "not modified"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
 ))]
 pub async fn display(
     ctx: web::Data<Ctx>,
@@ -245,10 +251,10 @@ pub async fn display(
 }
 
 /// Thumbnail: JPEG, long edge ≤ 320 px, upright, no metadata.
-#[utoipa::path(get, path = "/api/v1/photos/{id}/thumbnail", tag = "photos", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
-    (status = 200, description = "JPEG", content_type = "image/jpeg"),
+#[utoipa::path(get, path = "/api/v1/photos/{id}/thumbnail", operation_id = "get_photo_thumbnail", tag = "photos", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+    (status = 200, description = "JPEG", body = super::openapi::Binary, content_type = "image/jpeg"),
     (status = 304, description = "not modified"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
 ))]
 pub async fn thumbnail(
     ctx: web::Data<Ctx>,

@@ -10,7 +10,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Counts by status, level, category and source; overdue; closed in the period; median days to close.
-#[utoipa::path(get, path = "/api/v1/stats/overview", tag = "stats", security(("bearer" = [])), params(StatsQuery), responses((status = 200, body = Overview)))]
+#[utoipa::path(get, path = "/api/v1/stats/overview", operation_id = "get_stats_overview", tag = "stats", security(("bearer" = [])), params(StatsQuery), responses(
+    (status = 200, body = Overview),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::QueryRules,
+))]
 pub async fn overview(
     ctx: web::Data<Ctx>,
     Auth(who): Auth,
@@ -22,7 +25,10 @@ pub async fn overview(
 }
 
 /// Per enterprise: open, overdue, closed, on-time rate.
-#[utoipa::path(get, path = "/api/v1/stats/enterprises", tag = "stats", security(("bearer" = [])), params(StatsQuery), responses((status = 200, body = Vec<EnterpriseStats>)))]
+#[utoipa::path(get, path = "/api/v1/stats/enterprises", operation_id = "get_enterprise_stats", tag = "stats", security(("bearer" = [])), params(StatsQuery), responses(
+    (status = 200, body = Vec<EnterpriseStats>),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::QueryRules,
+))]
 pub async fn enterprises(
     ctx: web::Data<Ctx>,
     Auth(who): Auth,

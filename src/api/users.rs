@@ -19,11 +19,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Create an account (admin).
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = NewUser, responses(
+#[utoipa::path(post, path = "/api/v1/users", operation_id = "create_user", tag = "users", security(("bearer" = [])), request_body = NewUser, responses(
     (status = 201, body = UserView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json", description = "username taken"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "username taken (`username_taken`)"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::JsonBody,
 ))]
 pub async fn create(
     ctx: web::Data<Ctx>,
@@ -37,9 +36,9 @@ pub async fn create(
 }
 
 /// List accounts (admin).
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(UserQuery), responses(
+#[utoipa::path(get, path = "/api/v1/users", operation_id = "list_users", tag = "users", security(("bearer" = [])), params(UserQuery), responses(
     (status = 200, body = Page<UserView>),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::QueryRules,
 ))]
 pub async fn list(
     ctx: web::Data<Ctx>,
@@ -50,9 +49,9 @@ pub async fn list(
 }
 
 /// Read an account (admin, or the account itself).
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+#[utoipa::path(get, path = "/api/v1/users/{id}", operation_id = "get_user", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
     (status = 200, body = UserView),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
 ))]
 pub async fn get(
     ctx: web::Data<Ctx>,
@@ -63,11 +62,10 @@ pub async fn get(
 }
 
 /// Change an account: name, role, enterprise binding, assignments, password, disabled (admin).
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = UserPatch, responses(
+#[utoipa::path(patch, path = "/api/v1/users/{id}", operation_id = "update_user", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = UserPatch, responses(
     (status = 200, body = UserView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "username taken, or the last active admin"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound, super::openapi::JsonBody,
 ))]
 pub async fn update(
     ctx: web::Data<Ctx>,

@@ -122,3 +122,88 @@ async fn enterprise_import_is_all_or_nothing_and_idempotent() {
     assert_eq!(e["contacts"][0]["name"], "钱环保");
     assert!(e["lat"].is_null());
 }
+
+/// Runs the binary against `app` with extra environment; stdout and stderr apart.
+fn run(app: &TestApp, args: &[&str], extra_env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_anhuan"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in app.cli_env() {
+        cmd.env(k, v);
+    }
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run anhuan")
+}
+
+/// `anhuan user list | awk …` reads the list only: logs go to stderr.
+#[actix_web::test]
+async fn command_output_is_stdout_and_logs_are_stderr() {
+    let app = TestApp::spawn().await;
+    let out = run(&app, &["user", "list"], &[("ANHUAN_LOG_LEVEL", "info")]);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stdout.contains("\tadmin\tadmin\t"), "{stdout}");
+    for line in stdout.lines() {
+        assert_eq!(line.split('\t').count(), 5, "not a list line: {line:?}");
+    }
+    // The info-level log lines went to stderr instead.
+    assert!(stderr.contains("opening database"), "{stderr}");
+}
+
+#[actix_web::test]
+async fn role_values_are_listed_in_help() {
+    let app = TestApp::spawn().await;
+    let out = run(&app, &["user", "create", "--help"], &[]);
+    assert!(out.status.success(), "{out:?}");
+    let help = String::from_utf8(out.stdout).unwrap();
+    for role in [
+        "inspector",
+        "third_party",
+        "enterprise",
+        "safety_officer",
+        "admin",
+    ] {
+        assert!(help.contains(role), "{role} missing from:\n{help}");
+    }
+}
+
+/// Bad settings stop the program before it does anything, naming the
+/// variable the README documents.
+#[actix_web::test]
+async fn invalid_settings_are_refused_naming_their_variable() {
+    let app = TestApp::spawn().await;
+    let refused = |env: &[(&str, &str)], var: &str| {
+        let out = run(&app, &["user", "list"], env);
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(!out.status.success(), "{env:?} accepted: {out:?}");
+        assert!(out.stdout.is_empty(), "{env:?}: {out:?}");
+        assert!(stderr.contains(&format!("({var})")), "{env:?}: {stderr}");
+        stderr
+    };
+    let e = refused(&[("DATABASE_URL", "mysql://somewhere/db")], "DATABASE_URL");
+    assert!(!e.contains("ANHUAN_DATABASE_URL"), "{e}");
+    refused(&[("ANHUAN_LOG_LEVEL", "loud")], "ANHUAN_LOG_LEVEL");
+    refused(&[("ANHUAN_LOG_LEVEL", "anhuan=chatty")], "ANHUAN_LOG_LEVEL");
+    refused(
+        &[("ANHUAN_PHOTO_MAX_DISTANCE_M", "-5")],
+        "ANHUAN_PHOTO_MAX_DISTANCE_M",
+    );
+    refused(
+        &[("ANHUAN_EVIDENCE_MAX_DISTANCE_M", "-0.5")],
+        "ANHUAN_EVIDENCE_MAX_DISTANCE_M",
+    );
+    // A sound level and distance are accepted.
+    let out = run(
+        &app,
+        &["user", "list"],
+        &[
+            ("ANHUAN_LOG_LEVEL", "warn,anhuan=info"),
+            ("ANHUAN_PHOTO_MAX_DISTANCE_M", "0"),
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+}

@@ -124,3 +124,195 @@ async fn served_spec_is_the_checked_in_one() {
     let v: Value = serde_json::from_str(&served).unwrap();
     assert!(v["openapi"].as_str().unwrap().starts_with("3.1"));
 }
+
+/// The answers the JSON body guard gives (413 too large, 422 NUL) pass back
+/// out through the request-id and metrics layers like any other answer.
+#[actix_web::test]
+async fn body_guard_answers_carry_the_request_id_and_are_counted() {
+    let app = TestApp::spawn().await;
+    let send = |body: String, id: &'static str| {
+        app.client
+            .post(app.url("/api/v1/enterprises"))
+            .bearer_auth(&app.admin)
+            .header("content-type", "application/json")
+            .header("x-request-id", id)
+            .body(body)
+            .send()
+    };
+    let big = format!(r#"{{"name":"{}"}}"#, "x".repeat(2 << 20));
+    let r = send(big, "guard-413").await.unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(r.headers()["x-request-id"], "guard-413");
+    assert_problem(r, 413, "body_too_large").await;
+    let r = send(r#"{"name":"a\u0000b"}"#.into(), "guard-422")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.headers()["x-request-id"], "guard-422");
+    assert_problem(r, 422, "validation_failed").await;
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for status in ["413", "422"] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("anhuan_http_requests_total")
+                    && l.contains(r#"endpoint="/api/v1/enterprises""#)
+                    && l.contains(&format!(r#"status="{status}""#))),
+            "no {status} counted:\n{text}"
+        );
+    }
+}
+
+/// Only a NUL the JSON decodes to is refused: `"\\u0000"` is a backslash
+/// and the letters `u0000`.
+#[actix_web::test]
+async fn an_escaped_backslash_before_u0000_is_no_nul() {
+    let app = TestApp::spawn().await;
+    let name = r"C:\u0000 厂区";
+    let body = serde_json::to_string(&serde_json::json!({
+        "name": name, "credit_code": credit_code(), "industry": "aluminium",
+        "address": "黔江", "contacts": [],
+    }))
+    .unwrap();
+    assert!(body.contains(r"\\u0000"), "{body}");
+    let r = app
+        .client
+        .post(app.url("/api/v1/enterprises"))
+        .bearer_auth(&app.admin)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["name"], name);
+}
+
+#[actix_web::test]
+async fn swagger_ui_is_served_with_local_assets_only() {
+    let app = TestApp::spawn().await;
+    let r = app.client.get(app.url("/api-docs/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("swagger-ui"), "{html}");
+    // Every asset the page loads comes from this server.
+    let mut assets = Vec::new();
+    for attr in ["src=\"", "href=\""] {
+        for part in html.split(attr).skip(1) {
+            assets.push(part.split('"').next().unwrap().to_string());
+        }
+    }
+    assert!(!assets.is_empty(), "{html}");
+    for a in &assets {
+        assert!(
+            !a.contains("//") && !a.contains(':'),
+            "external asset {a:?} in {html}"
+        );
+        let url = app.url(&format!("/api-docs/{}", a.trim_start_matches("./")));
+        let r = app.client.get(&url).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{url}");
+    }
+    // The initializer points at the spec this server serves, and at no
+    // online validator.
+    let init = app
+        .client
+        .get(app.url("/api-docs/swagger-initializer.js"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains("/api-docs/openapi.json"), "{init}");
+    assert!(!init.contains("validator.swagger.io"), "{init}");
+}
+
+#[actix_web::test]
+async fn problem_type_uris_resolve_to_a_page() {
+    let app = TestApp::spawn().await;
+    // The `type` of a real answer leads to its page.
+    let r = app.get("/api/v1/users/not-a-uuid", &app.admin).await;
+    let p: Value = r.json().await.unwrap();
+    let ty = p["type"].as_str().unwrap().to_string();
+    assert_eq!(ty, "/problems/invalid_path_parameter");
+    let r = app.client.get(app.url(&ty)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("invalid_path_parameter"), "{html}");
+    assert!(html.contains("an id in the path is not a UUID"), "{html}");
+    assert!(html.contains("请求无效"), "{html}");
+    // Every documented code has one.
+    for code in anhuan::error::codes::ALL {
+        let r = app
+            .client
+            .get(app.url(&format!("/problems/{code}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{code}");
+    }
+    let r = app
+        .client
+        .get(app.url("/problems/no_such_code"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 404, "not_found").await;
+}
+
+/// The spec's own consistency, without the Python tools of
+/// scripts/check-spec.sh: unique operationIds, no dangling `$ref`, and
+/// every operation behind a token documents 401 as a problem.
+#[test]
+fn spec_ids_refs_and_auth_answers_are_consistent() {
+    let spec: Value = serde_json::from_str(&anhuan::api::openapi::json()).unwrap();
+    let mut ids = std::collections::BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default();
+            assert!(!id.is_empty(), "{method} {path}: no operationId");
+            assert!(ids.insert(id.to_string()), "operationId {id} twice");
+            if op.get("security").is_some() {
+                let ct = &op["responses"]["401"]["content"]["application/problem+json"];
+                assert!(ct.is_object(), "{method} {path}: 401 undocumented");
+            }
+        }
+    }
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&spec, &mut all);
+    for r in all {
+        let name = r.strip_prefix("#/components/schemas/").expect(&r);
+        assert!(
+            spec["components"]["schemas"][name].is_object(),
+            "dangling $ref {r}"
+        );
+    }
+}
