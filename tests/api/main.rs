@@ -3,6 +3,7 @@
 //! `ANHUAN_TEST_DATABASE_URL=postgres://…` (see scripts/test.sh).
 
 mod auth;
+mod auth_first;
 mod checklists;
 mod cli;
 mod enterprises;
@@ -14,6 +15,7 @@ mod housekeeping;
 mod inspections;
 mod ops;
 mod orders;
+mod photo_access;
 mod photos;
 mod roles;
 mod users;
