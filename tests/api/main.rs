@@ -18,4 +18,5 @@ mod orders;
 mod photo_access;
 mod photos;
 mod roles;
+mod spreadsheet_bombs;
 mod users;
