@@ -46,6 +46,10 @@ pub struct Settings {
     pub login_lockout_secs: u64,
     /// Longest lock-out, so the owner is never locked out for good.
     pub login_lockout_max_secs: u64,
+    /// Peers (IP addresses, comma-separated) whose `X-Forwarded-For` names
+    /// the client for login throttling; from anyone else it is ignored.
+    #[serde(deserialize_with = "scalar_string")]
+    pub trusted_proxies: String,
     /// Seconds in-flight requests get to finish on SIGTERM/SIGINT.
     pub shutdown_timeout_secs: u64,
     /// Photo blobs: `local` (under data_dir/photos) or `s3`.
@@ -145,6 +149,7 @@ impl Default for Settings {
             login_max_failures: 5,
             login_lockout_secs: 30,
             login_lockout_max_secs: 15 * 60,
+            trusted_proxies: String::new(),
             shutdown_timeout_secs: 30,
             storage: StorageKind::Local,
             s3_endpoint: None,
@@ -203,6 +208,16 @@ fn check_log_level(v: &str) -> Result<(), String> {
 const NOT_SETTINGS: &[&str] = &["CONFIG", "NEW_PASSWORD"];
 
 impl Settings {
+    /// The `trusted_proxies` setting as addresses.
+    pub fn trusted_proxy_addrs(&self) -> Result<Vec<std::net::IpAddr>, String> {
+        self.trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(|a| a.parse().map_err(|_| format!("not an IP address: {a:?}")))
+            .collect()
+    }
+
     /// Loads and validates settings. `file` (or `ANHUAN_CONFIG`) names an
     /// optional TOML file; a named file that is missing is an error.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
@@ -257,6 +272,9 @@ impl Settings {
         }
         if self.login_max_failures == 0 {
             return Err(bad("login_max_failures", "must be at least 1".into()));
+        }
+        if let Err(e) = self.trusted_proxy_addrs() {
+            return Err(bad("trusted_proxies", e));
         }
         if self.login_lockout_max_secs < self.login_lockout_secs {
             return Err(bad(

@@ -1,7 +1,32 @@
 use super::extract::Auth;
 use crate::error::{AppResult, Problem};
 use crate::service::{auth, users::UserView, Ctx};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
+use std::net::IpAddr;
+
+/// The client's address: the socket's peer, or, when that peer is a
+/// trusted proxy, the last address in `X-Forwarded-For` that is not one.
+fn client_addr(ctx: &Ctx, req: &HttpRequest) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    let trusted = ctx.settings.trusted_proxy_addrs().unwrap_or_default();
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .collect::<Vec<_>>();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|a| !trusted.contains(a))
+            .unwrap_or(peer),
+    )
+}
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -26,9 +51,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     (status = 503, body = Problem, content_type = "application/problem+json", description = "the database is unavailable or overloaded"),
     super::openapi::Malformed, super::openapi::JsonBody,
 ))]
-pub async fn login(ctx: web::Data<Ctx>, body: web::Json<LoginRequest>) -> AppResult<HttpResponse> {
+pub async fn login(
+    ctx: web::Data<Ctx>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> AppResult<HttpResponse> {
     let b = body.into_inner();
-    let r = auth::login(&ctx, b.username, b.password).await?;
+    let client = client_addr(&ctx, &req);
+    let r = auth::login(&ctx, b.username, b.password, client).await?;
     Ok(HttpResponse::Ok().json(r))
 }
 

@@ -18,24 +18,70 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 const META_FIELD_MAX: usize = 256;
 
+/// Sets `slot` from a form field; a value the query already gave must agree.
+fn merge<T: PartialEq>(slot: &mut Option<T>, v: T, name: &str) -> AppResult<()> {
+    match slot {
+        Some(q) if *q != v => Err(AppError::field(
+            name,
+            "表单字段与同名查询参数不一致 / the form field and the query parameter of that name differ",
+        )),
+        _ => {
+            *slot = Some(v);
+            Ok(())
+        }
+    }
+}
+
 fn meta_field(meta: &mut ClientMeta, name: &str, value: &str) -> AppResult<()> {
     let bad = |m: &str| AppError::field(name, format!("{m} / invalid {name}: {value:?}"));
     let value = value.trim();
     match name {
-        "taken_at" => meta.taken_at = Some(value.parse().map_err(|_| bad("时间格式应为RFC 3339"))?),
-        "lat" => meta.lat = Some(value.parse().map_err(|_| bad("应为数字"))?),
-        "lon" => meta.lon = Some(value.parse().map_err(|_| bad("应为数字"))?),
-        "accuracy_m" => meta.accuracy_m = Some(value.parse().map_err(|_| bad("应为数字"))?),
-        "enterprise_id" => meta.enterprise_id = Some(value.parse().map_err(|_| bad("应为UUID"))?),
-        other => return Err(AppError::field(other, "未知字段 / unknown form field")),
+        "taken_at" => merge(
+            &mut meta.taken_at,
+            value.parse().map_err(|_| bad("时间格式应为RFC 3339"))?,
+            name,
+        ),
+        "lat" => merge(
+            &mut meta.lat,
+            value.parse().map_err(|_| bad("应为数字"))?,
+            name,
+        ),
+        "lon" => merge(
+            &mut meta.lon,
+            value.parse().map_err(|_| bad("应为数字"))?,
+            name,
+        ),
+        "accuracy_m" => merge(
+            &mut meta.accuracy_m,
+            value.parse().map_err(|_| bad("应为数字"))?,
+            name,
+        ),
+        "enterprise_id" => merge(
+            &mut meta.enterprise_id,
+            value.parse().map_err(|_| bad("应为UUID"))?,
+            name,
+        ),
+        other => Err(AppError::field(other, "未知字段 / unknown form field")),
     }
-    Ok(())
+}
+
+fn query_meta(req: &HttpRequest) -> AppResult<ClientMeta> {
+    Ok(web::Query::<ClientMeta>::from_query(req.query_string())
+        .map_err(|e| {
+            AppError::bad_request(
+                codes::INVALID_QUERY,
+                format!("查询参数无效 / invalid query parameters: {e}"),
+            )
+        })?
+        .into_inner())
 }
 
 /// Upload a photo: multipart (`file`, optional `taken_at`, `lat`, `lon`,
-/// `accuracy_m`, `enterprise_id`) or the raw image as the body (the same
-/// fields as query parameters). 201 when new; the same bytes from the same
-/// user answer 200 with the earlier record.
+/// `accuracy_m`, `enterprise_id`) or the raw image as the body. The same
+/// fields are read as query parameters either way; with multipart a field
+/// may be given in both places only with the same value (else 422 naming
+/// it). 201 when new; the same bytes from the same user answer 200 with
+/// the earlier record.
 #[utoipa::path(post, path = "/api/v1/photos", operation_id = "upload_photo", tag = "photos", security(("bearer" = [])), params(ClientMeta),
     request_body(description = "multipart/form-data with the field `file` and the metadata fields, or the image itself as the body (the metadata then as query parameters)",
         content(
@@ -64,14 +110,14 @@ pub async fn upload(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let (spooled, meta) = if ct.starts_with("multipart/form-data") {
+    let mut meta = query_meta(&req)?;
+    let spooled = if ct.starts_with("multipart/form-data") {
         let raw_ct = req
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok());
         let payload = part_names::sanitised(raw_ct.unwrap_or(""), payload);
         let mut form = Multipart::new(req.headers(), payload);
-        let mut meta = ClientMeta::default();
         let mut file = None;
         while let Some(field) = form.next().await {
             let mut field = field.map_err(|e| {
@@ -115,26 +161,14 @@ pub async fn upload(
                 meta_field(&mut meta, &name, &text)?;
             }
         }
-        let file = file.ok_or_else(|| {
+        file.ok_or_else(|| {
             AppError::field(
                 "file",
                 "缺少照片文件字段file / multipart field `file` is missing",
             )
-        })?;
-        (file, meta)
+        })?
     } else {
-        let meta = web::Query::<ClientMeta>::from_query(req.query_string())
-            .map_err(|e| {
-                AppError::bad_request(
-                    codes::INVALID_QUERY,
-                    format!("查询参数无效 / invalid query parameters: {e}"),
-                )
-            })?
-            .into_inner();
-        (
-            photos::spool(&ctx, payload.map_err(|e| e.to_string())).await?,
-            meta,
-        )
+        photos::spool(&ctx, payload.map_err(|e| e.to_string())).await?
     };
     let (created, v) = photos::ingest(&ctx, &who, spooled, meta).await?;
     Ok(super::created_or_ok(created, v))
@@ -153,7 +187,7 @@ pub async fn get(
     Ok(web::Json(photos::get(&ctx, &who, id.into_inner()).await?))
 }
 
-/// `bytes=a-b`, `bytes=a-`, `bytes=-n`; anything else (or several ranges) is ignored.
+/// `bytes=a-b`, `bytes=a-`, `bytes=-n` (`-0` answers 416); anything else (or several ranges) is ignored.
 pub fn parse_range(v: &str) -> Option<ByteRange> {
     let spec = v.trim().strip_prefix("bytes=")?;
     if spec.contains(',') {
@@ -161,7 +195,7 @@ pub fn parse_range(v: &str) -> Option<ByteRange> {
     }
     let (a, b) = spec.split_once('-')?;
     match (a.trim(), b.trim()) {
-        ("", n) => n.parse().ok().filter(|n| *n > 0).map(ByteRange::Suffix),
+        ("", n) => n.parse().ok().map(ByteRange::Suffix), // `-0` is unsatisfiable (416)
         (a, "") => a.parse().ok().map(|a| ByteRange::From(a, None)),
         (a, b) => Some(ByteRange::From(a.parse().ok()?, Some(b.parse().ok()?))),
     }
@@ -277,6 +311,7 @@ mod tests {
         );
         assert_eq!(parse_range("bytes=100-"), Some(ByteRange::From(100, None)));
         assert_eq!(parse_range("bytes=-500"), Some(ByteRange::Suffix(500)));
+        assert_eq!(parse_range("bytes=-0"), Some(ByteRange::Suffix(0)));
         assert_eq!(parse_range("bytes=0-1,5-6"), None);
         assert_eq!(parse_range("items=0-1"), None);
         assert_eq!(parse_range("bytes=x-1"), None);

@@ -3,6 +3,9 @@ use super::{DbConn, QueryResult};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+// `username` holds the throttle key: `addr:IP`, `account:NAME@IP` or
+// `account:NAME` (see `service::auth`).
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = login_throttle)]
 pub struct ThrottleRow {
@@ -40,6 +43,25 @@ pub fn bump(conn: &mut DbConn, username: &str, now: NaiveDateTime) -> QueryResul
             .execute(conn)?;
     }
     find(conn, username)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// Takes back one counted attempt; a row left at zero without a lock goes.
+pub fn unbump(conn: &mut DbConn, username: &str) -> QueryResult<()> {
+    diesel::update(
+        login_throttle::table
+            .find(username)
+            .filter(login_throttle::failures.gt(0)),
+    )
+    .set(login_throttle::failures.eq(login_throttle::failures - 1))
+    .execute(conn)?;
+    diesel::delete(
+        login_throttle::table
+            .find(username)
+            .filter(login_throttle::failures.le(0))
+            .filter(login_throttle::locked_until.is_null()),
+    )
+    .execute(conn)?;
+    Ok(())
 }
 
 pub fn set_lock(

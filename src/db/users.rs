@@ -48,9 +48,16 @@ pub fn find(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<UserRow>> {
         .optional()
 }
 
+diesel::define_sql_function! {
+    /// SQL `lower()`, what the unique index `users_username_lower` is on
+    /// (SQLite folds ASCII letters only; Chinese names have no case).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// Usernames are unique regardless of case; any case logs in.
 pub fn find_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option<UserRow>> {
     users::table
-        .filter(users::username.eq(username))
+        .filter(lower(users::username).eq(lower(username)))
         .select(UserRow::as_select())
         .first(conn)
         .optional()

@@ -94,6 +94,8 @@ pub const FINDING_NOT_EDITABLE: &str = "finding_not_editable";
 pub const ACTION_NOT_ALLOWED: &str = "action_not_allowed";
 /// 412: `If-Match` no longer matches the order.
 pub const ETAG_MISMATCH: &str = "etag_mismatch";
+/// 428: the action (verify, cancel) needs `If-Match` with the order's ETag.
+pub const PRECONDITION_REQUIRED: &str = "precondition_required";
 /// 409: a finding went into another open order meanwhile.
 pub const FINDING_ALREADY_ORDERED: &str = "finding_already_ordered";
 /// 409: a major hazard needs its governance plan before submit.
@@ -168,6 +170,7 @@ pub const ALL: &[&str] = &[
     FINDING_NOT_EDITABLE,
     ACTION_NOT_ALLOWED,
     ETAG_MISMATCH,
+    PRECONDITION_REQUIRED,
     FINDING_ALREADY_ORDERED,
     GOVERNANCE_PLAN_REQUIRED,
     EXTENSION_PENDING,

@@ -44,6 +44,9 @@ pub enum AppError {
     /// `If-Match` no longer matches: someone else changed the record.
     #[error("{detail}")]
     PreconditionFailed { detail: String },
+    /// The action needs `If-Match` and the request had none: 428.
+    #[error("{detail}")]
+    PreconditionRequired { detail: String },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0:#}")]
@@ -143,6 +146,11 @@ const STATUS_TABLE: &[(u16, &str, &str)] = &[
         "请求内容无法处理 / Unprocessable content",
     ),
     (
+        428,
+        codes::REQUEST_ERROR,
+        "须带前提条件 / Precondition required",
+    ),
+    (
         429,
         codes::REQUEST_ERROR,
         "请求过于频繁 / Too many requests",
@@ -234,6 +242,7 @@ impl AppError {
             AppError::Unprocessable { code, .. } => code,
             AppError::RangeNotSatisfiable { .. } => codes::RANGE_NOT_SATISFIABLE,
             AppError::PreconditionFailed { .. } => codes::ETAG_MISMATCH,
+            AppError::PreconditionRequired { .. } => codes::PRECONDITION_REQUIRED,
             AppError::Unavailable(_) => codes::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => codes::INTERNAL_ERROR,
         }
@@ -256,7 +265,8 @@ impl AppError {
             | AppError::UnsupportedMediaType { detail, .. }
             | AppError::Unprocessable { detail, .. }
             | AppError::RangeNotSatisfiable { detail, .. }
-            | AppError::PreconditionFailed { detail } => detail.clone(),
+            | AppError::PreconditionFailed { detail }
+            | AppError::PreconditionRequired { detail } => detail.clone(),
             AppError::NotFound { what } => {
                 // `what` is "中文 english" (e.g. "企业 enterprise").
                 let (zh, en) = what.split_once(' ').unwrap_or((what, what));
@@ -292,6 +302,7 @@ impl ResponseError for AppError {
             AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            AppError::PreconditionRequired { .. } => StatusCode::PRECONDITION_REQUIRED,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -12,6 +12,7 @@ use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -88,42 +89,79 @@ fn locked(until: chrono::NaiveDateTime, now: chrono::NaiveDateTime) -> AppError 
 /// settings (`None`: not locked).
 fn lockout_until(
     s: &crate::config::Settings,
+    max_failures: u32,
     failures: i32,
     now: NaiveDateTime,
 ) -> Option<NaiveDateTime> {
     login_policy::lockout_after(
         failures.max(0) as u32,
-        s.login_max_failures,
+        max_failures,
         Duration::from_secs(s.login_lockout_secs),
         Duration::from_secs(s.login_lockout_max_secs),
     )
     .map(|d| now + chrono::Duration::from_std(d).unwrap_or_default())
 }
 
-/// Counts the attempt before any password work, atomically, so parallel
-/// guesses cannot all slip through before the first failure is written.
-/// Answers the lock in force, if any.
+/// What a login attempt is counted under: the client's address (a
+/// budget for spraying many accounts), the account from that address (the
+/// owner elsewhere is not locked out by an attacker's guesses) and the
+/// account alone (a slower absolute cap). Throttle keys are lower-cased.
+fn throttle_keys(
+    s: &crate::config::Settings,
+    username: &str,
+    client: Option<IpAddr>,
+) -> Vec<(String, u32)> {
+    let account = username.to_lowercase();
+    let addr = client.map_or_else(|| "-".to_string(), |a| a.to_string());
+    let per = s.login_max_failures;
+    vec![
+        (format!("addr:{addr}"), per.saturating_mul(ADDRESS_FACTOR)),
+        (format!("account:{account}@{addr}"), per),
+        (
+            format!("account:{account}"),
+            per.saturating_mul(ACCOUNT_FACTOR),
+        ),
+    ]
+}
+
+/// An address may fail this many times the per-account budget (many
+/// accounts, one address: spraying).
+const ADDRESS_FACTOR: u32 = 4;
+/// An account may fail this many times the budget from all addresses
+/// together before it is slowed down everywhere.
+const ACCOUNT_FACTOR: u32 = 10;
+
+/// Counts the attempt under every key before any password work,
+/// atomically, so parallel guesses cannot all slip through before the
+/// first failure is written. Answers the longest lock in force, if any.
 async fn count_attempt(
     ctx: &Ctx,
-    username: &str,
+    keys: &[(String, u32)],
     now: NaiveDateTime,
 ) -> AppResult<Option<NaiveDateTime>> {
-    let key = username.to_string();
+    let keys = keys.to_vec();
     let settings = ctx.settings.clone();
     super::retry_once_on_duplicate(ctx, move |c| {
-        let row = db::throttle::bump(c, &key, now)?;
-        match row.locked_until {
-            Some(until) if until > now => return Ok(Some(until)),
-            None if row.failures > settings.login_max_failures as i32 => {
-                let until = lockout_until(&settings, row.failures, now);
-                db::throttle::set_lock(c, &key, until)?;
-                return Ok(until);
-            }
-            // The lock ran out: one attempt goes through.
-            Some(_) => db::throttle::set_lock(c, &key, None)?,
-            None => {}
+        let mut lock = None;
+        for (key, max) in &keys {
+            let row = db::throttle::bump(c, key, now)?;
+            let until = match row.locked_until {
+                Some(until) if until > now => Some(until),
+                None if row.failures > *max as i32 => {
+                    let until = lockout_until(&settings, *max, row.failures, now);
+                    db::throttle::set_lock(c, key, until)?;
+                    until
+                }
+                // The lock ran out: one attempt goes through.
+                Some(_) => {
+                    db::throttle::set_lock(c, key, None)?;
+                    None
+                }
+                None => None,
+            };
+            lock = lock.max(until);
         }
-        Ok(None)
+        Ok(lock)
     })
     .await
 }
@@ -144,22 +182,29 @@ async fn check_password(ctx: &Ctx, username: &str, password: String) -> AppResul
     Ok(user.filter(|u| ok && !u.disabled))
 }
 
-/// A failed attempt: lock the account once it has failed too often.
-async fn record_failure(ctx: &Ctx, username: &str, now: NaiveDateTime) -> AppError {
-    let key = username.to_string();
+/// A failed attempt: lock each key that has failed too often.
+async fn record_failure(
+    ctx: &Ctx,
+    username: &str,
+    keys: &[(String, u32)],
+    now: NaiveDateTime,
+) -> AppError {
+    let keys = keys.to_vec();
     let settings = ctx.settings.clone();
     let until = ctx
         .db
         .run(move |c| {
             c.write_tx(|c| {
-                let failures = db::throttle::find(c, &key)?
-                    .map(|r| r.failures)
-                    .unwrap_or(1);
-                let until = lockout_until(&settings, failures, now);
-                if until.is_some() {
-                    db::throttle::set_lock(c, &key, until)?;
+                let mut lock = None;
+                for (key, max) in &keys {
+                    let failures = db::throttle::find(c, key)?.map_or(1, |r| r.failures);
+                    let until = lockout_until(&settings, *max, failures, now);
+                    if until.is_some() {
+                        db::throttle::set_lock(c, key, until)?;
+                    }
+                    lock = lock.max(until);
                 }
-                Ok::<_, AppError>(until)
+                Ok::<_, AppError>(lock)
             })
         })
         .await;
@@ -172,8 +217,13 @@ async fn record_failure(ctx: &Ctx, username: &str, now: NaiveDateTime) -> AppErr
 }
 
 /// A new session for `user`; success resets the failure count.
-async fn open_session(ctx: &Ctx, user: UserRow, now: NaiveDateTime) -> AppResult<LoginResult> {
-    let key = user.username.clone();
+async fn open_session(
+    ctx: &Ctx,
+    user: UserRow,
+    keys: &[(String, u32)],
+    now: NaiveDateTime,
+) -> AppResult<LoginResult> {
+    let keys = keys.to_vec();
     let token = new_token();
     let expires = time::now() + chrono::Duration::hours(i64::from(ctx.settings.token_ttl_hours));
     let row = SessionRow {
@@ -186,7 +236,14 @@ async fn open_session(ctx: &Ctx, user: UserRow, now: NaiveDateTime) -> AppResult
     ctx.db
         .run(move |c| {
             c.write_tx(|c| {
-                db::throttle::clear(c, &key)?;
+                // The account's counts start over; the address keeps its
+                // budget minus this attempt (a valid login of one's own
+                // does not buy more guesses at others).
+                let (address, accounts) = keys.split_first().expect("address key first");
+                db::throttle::unbump(c, &address.0)?;
+                for (key, _) in accounts {
+                    db::throttle::clear(c, key)?;
+                }
                 db::sessions::insert(c, &row)?;
                 Ok::<_, AppError>(())
             })
@@ -205,7 +262,14 @@ async fn open_session(ctx: &Ctx, user: UserRow, now: NaiveDateTime) -> AppResult
     })
 }
 
-pub async fn login(ctx: &Ctx, username: String, password: String) -> AppResult<LoginResult> {
+/// Logs in; `client` is the address the attempt came from (the socket's,
+/// or the forwarded one behind a trusted proxy), for throttling.
+pub async fn login(
+    ctx: &Ctx,
+    username: String,
+    password: String,
+    client: Option<IpAddr>,
+) -> AppResult<LoginResult> {
     // Nothing a real account could have: answer without touching the database.
     if username.is_empty()
         || username.chars().count() > 128
@@ -214,12 +278,13 @@ pub async fn login(ctx: &Ctx, username: String, password: String) -> AppResult<L
         return Err(invalid_credentials());
     }
     let now = time::now().naive_utc();
-    if let Some(until) = count_attempt(ctx, &username, now).await? {
+    let keys = throttle_keys(&ctx.settings, &username, client);
+    if let Some(until) = count_attempt(ctx, &keys, now).await? {
         return Err(locked(until, now));
     }
     match check_password(ctx, &username, password).await? {
-        Some(user) => open_session(ctx, user, now).await,
-        None => Err(record_failure(ctx, &username, now).await),
+        Some(user) => open_session(ctx, user, &keys, now).await,
+        None => Err(record_failure(ctx, &username, &keys, now).await),
     }
 }
 

@@ -3,6 +3,14 @@
 //! column positions are absolute, so errors name the row the office sees
 //! in Excel. XLSX cells are read one by one within fixed bounds: a sheet
 //! that declares a cell at XFD1048576 never makes us allocate its grid.
+//!
+//! An XLSX is a ZIP archive, so a 1 MiB upload may inflate to gigabytes.
+//! Before calamine reads anything, every part is checked twice: its size
+//! as the ZIP directory declares it, and the bytes it really inflates to
+//! (inflated into nothing, stopped one byte past its bound). Shared
+//! strings, styles, each sheet, any other part and the total have their
+//! own bound; then cells, their text and the text of merged regions are
+//! bounded while reading. CSV lines and fields are bounded the same way.
 
 use super::text_file;
 use crate::domain::env_audit::Cell;
@@ -11,6 +19,18 @@ use std::io::Cursor;
 
 pub const MAX_ROWS: usize = 10_000;
 pub const MAX_COLS: usize = 64;
+/// Inflated size bounds per XLSX part, and in all.
+pub const MAX_SHARED_STRINGS_BYTES: u64 = 8 << 20;
+pub const MAX_STYLES_BYTES: u64 = 4 << 20;
+pub const MAX_SHEET_BYTES: u64 = 16 << 20;
+pub const MAX_OTHER_PART_BYTES: u64 = 4 << 20;
+pub const MAX_INFLATED_BYTES: u64 = 32 << 20;
+pub const MAX_PARTS: usize = 512;
+/// Excel's own limit for the text of one cell.
+pub const MAX_CELL_CHARS: usize = 32_767;
+/// Cells with content, and the text of all cells (merged regions included).
+pub const MAX_CELLS: usize = 200_000;
+pub const MAX_TEXT_BYTES: usize = 32 << 20;
 
 /// XLSX files are ZIP archives.
 pub fn is_xlsx(bytes: &[u8]) -> bool {
@@ -29,9 +49,116 @@ fn too_big() -> String {
     format!("表格超过{MAX_ROWS}行或{MAX_COLS}列 / the sheet is larger than {MAX_ROWS} rows or {MAX_COLS} columns")
 }
 
+fn bad(e: &dyn std::fmt::Display) -> String {
+    format!("无法读取XLSX文件 / cannot read the XLSX file: {e}")
+}
+
+fn total_too_big() -> String {
+    format!(
+        "XLSX文件解压后共超过{}MiB / the parts inflate to more than {} MiB in all",
+        MAX_INFLATED_BYTES >> 20,
+        MAX_INFLATED_BYTES >> 20
+    )
+}
+
+fn part_too_big(name: &str, limit: u64) -> String {
+    format!(
+        "XLSX文件的“{name}”解压后超过{}MiB / part {name} inflates to more than {} MiB",
+        limit >> 20,
+        limit >> 20
+    )
+}
+
+/// The inflated bound of one part of the archive.
+fn part_limit(name: &str) -> u64 {
+    match name {
+        "xl/sharedStrings.xml" => MAX_SHARED_STRINGS_BYTES,
+        "xl/styles.xml" => MAX_STYLES_BYTES,
+        n if n.starts_with("xl/worksheets/") => MAX_SHEET_BYTES,
+        _ => MAX_OTHER_PART_BYTES,
+    }
+}
+
+/// Checks every part of the archive against its bound: first the size the
+/// directory declares, then what it really inflates to (read into nothing,
+/// at most one byte past the bound), so a lying directory cannot pass.
+pub fn check_archive(bytes: &[u8]) -> Result<(), String> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| bad(&e))?;
+    if zip.len() > MAX_PARTS {
+        return Err(format!(
+            "XLSX文件的部件超过{MAX_PARTS}个 / more than {MAX_PARTS} parts in the archive"
+        ));
+    }
+    let declared: u64 = (0..zip.len())
+        .map(|i| zip.by_index_raw(i).map(|f| f.size()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(&e))?
+        .into_iter()
+        .fold(0u64, u64::saturating_add);
+    if declared > MAX_INFLATED_BYTES {
+        return Err(total_too_big());
+    }
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|e| bad(&e))?;
+        let name = part.name().map_err(|e| bad(&e))?.into_owned();
+        let limit = part_limit(&name);
+        if part.size() > limit {
+            return Err(part_too_big(&name, limit));
+        }
+        let n = std::io::copy(
+            &mut std::io::Read::take(&mut part, limit + 1),
+            &mut std::io::sink(),
+        )
+        .map_err(|e| bad(&e))?;
+        if n > limit {
+            return Err(part_too_big(&name, limit));
+        }
+        total += n;
+        if total > MAX_INFLATED_BYTES {
+            return Err(total_too_big());
+        }
+    }
+    Ok(())
+}
+
+fn cell_too_long(r: usize, c: usize) -> String {
+    format!(
+        "第{}行第{}列超过{MAX_CELL_CHARS}个字符 / row {}, column {}: more than {MAX_CELL_CHARS} characters",
+        r + 1,
+        c + 1,
+        r + 1,
+        c + 1
+    )
+}
+
+fn too_much_text() -> String {
+    format!("表格内容超过{MAX_CELLS}个单元格或{}MiB文字 / more than {MAX_CELLS} cells or {} MiB of text", MAX_TEXT_BYTES >> 20, MAX_TEXT_BYTES >> 20)
+}
+
+/// What the cells read so far hold; refuses past the bounds.
+#[derive(Default)]
+struct Budget {
+    cells: usize,
+    text: usize,
+}
+
+impl Budget {
+    fn take(&mut self, v: &Cell) -> Result<(), String> {
+        self.cells += 1;
+        if let Cell::Text(s) = v {
+            self.text += s.len();
+        }
+        if self.cells > MAX_CELLS || self.text > MAX_TEXT_BYTES {
+            return Err(too_much_text());
+        }
+        Ok(())
+    }
+}
+
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, String> {
-    let bad =
-        |e: &dyn std::fmt::Display| format!("无法读取XLSX文件 / cannot read the XLSX file: {e}");
+    check_archive(bytes)?;
+    let mut budget = Budget::default();
     let mut book: Xlsx<_> =
         calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).map_err(|e| bad(&e))?;
     let name = book
@@ -53,11 +180,18 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, String> {
         if rows.len() <= r {
             rows.resize(r + 1, Vec::new());
         }
+        let value = cell(c.get_value());
+        if matches!(&value, Cell::Text(s) if s.chars().count() > MAX_CELL_CHARS) {
+            return Err(cell_too_long(r, col));
+        }
+        if value != Cell::Empty {
+            budget.take(&value)?;
+        }
         let row = &mut rows[r];
         if row.len() <= col {
             row.resize(col + 1, Cell::Empty);
         }
-        row[col] = cell(c.get_value());
+        row[col] = value;
     }
     drop(reader);
     // Ledgers merge cells (one 责任单位 or 整改时限 over several items): only
@@ -88,6 +222,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, String> {
                 row.resize(c1 + 1, Cell::Empty);
             }
             for v in row.iter_mut().take(c1 + 1).skip(c0) {
+                budget.take(&value)?;
                 *v = value.clone();
             }
         }
@@ -118,7 +253,7 @@ fn cell(d: &DataRef<'_>) -> Cell {
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, String> {
-    let (text, _) = text_file::decode(bytes)?;
+    let (text, _) = text_file::decode(bytes)?; // lines and fields bounded
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -130,6 +265,9 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, String> {
         let line = rec.position().map_or(rows.len(), |p| p.line() as usize - 1);
         if line >= MAX_ROWS || rec.len() > MAX_COLS {
             return Err(too_big());
+        }
+        if let Some(c) = rec.iter().position(|f| f.chars().count() > MAX_CELL_CHARS) {
+            return Err(cell_too_long(line, c));
         }
         if rows.len() < line {
             rows.resize(line, Vec::new());

@@ -190,3 +190,92 @@ async fn me_shows_role_and_enterprise() {
     assert_eq!(me["enterprise_id"], eid);
     assert!(me.get("password_hash").is_none());
 }
+
+async fn login_from(
+    app: &TestApp,
+    forwarded: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", forwarded)
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn spraying_many_accounts_from_one_address_is_throttled() {
+    let app = TestApp::spawn().await; // login_max_failures 5: the 20th failure of an address locks it
+    let mut answers = Vec::new();
+    for i in 0..30 {
+        let r = app
+            .try_login(&format!("sprayed.user{i}"), "Winter2026!")
+            .await;
+        answers.push(r.status().as_u16());
+    }
+    assert!(answers[..19].iter().all(|s| *s == 401), "{answers:?}");
+    assert!(answers[19..].iter().all(|s| *s == 429), "{answers:?}");
+}
+
+#[actix_web::test]
+async fn an_attacker_elsewhere_does_not_lock_the_owner_out() {
+    let app = TestApp::spawn_with(|s| s.trusted_proxies = "127.0.0.1".into()).await;
+    let attacker = "203.0.113.9";
+    for i in 0..6 {
+        let r = login_from(&app, attacker, "admin", "guess-guess-guess").await;
+        let want = if i < 4 { 401 } else { 429 }; // the 5th failure locks
+        assert_eq!(r.status().as_u16(), want, "attempt {i}");
+    }
+    // Still locked for the attacker, even with the right password…
+    let r = login_from(&app, attacker, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(r.status(), 429);
+    // …while the owner, from another address, logs in.
+    let r = login_from(&app, "198.51.100.7", "admin", ADMIN_PASSWORD).await;
+    assert_eq!(r.status(), 200);
+}
+
+#[actix_web::test]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    let app = TestApp::spawn().await; // no trusted proxies
+    for i in 0..6 {
+        // A spoofed header per attempt changes nothing: the socket's address counts.
+        let r = login_from(
+            &app,
+            &format!("203.0.113.{i}"),
+            "admin",
+            "guess-guess-guess",
+        )
+        .await;
+        let want = if i < 4 { 401 } else { 429 }; // the 5th failure locks
+        assert_eq!(r.status().as_u16(), want, "attempt {i}");
+    }
+}
+
+#[actix_web::test]
+async fn usernames_are_unique_and_log_in_regardless_of_case() {
+    let app = TestApp::spawn().await;
+    let body = |name: &str| serde_json::json!({"username": name, "password": PASSWORD, "role": "inspector", "display_name": "检查员"});
+    let r = app.post("/api/v1/users", &app.admin, body("ADMIN")).await;
+    assert_problem(r, 409, "username_taken").await;
+    let r = app
+        .post("/api/v1/users", &app.admin, body("Li.Jiancha"))
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = app
+        .post("/api/v1/users", &app.admin, body("li.jiancha"))
+        .await;
+    assert_problem(r, 409, "username_taken").await;
+    app.login("LI.JIANCHA", PASSWORD).await;
+    app.login("Admin", ADMIN_PASSWORD).await;
+    // The database refuses a case twin too, whatever the service checks.
+    let dup = app.db().run_blocking(|c| {
+        use diesel::prelude::*;
+        diesel::sql_query("UPDATE users SET username = 'ADMIN' WHERE username = 'Li.Jiancha'")
+            .execute(c)
+            .map_err(anhuan::db::DbError::from)
+    });
+    assert!(dup.is_err(), "unique index on lower(username)");
+}

@@ -7,6 +7,18 @@ use crate::helpers::*;
 use calamine::{Data, Reader};
 use serde_json::{json, Value};
 
+/// `verify` needs `If-Match`; these calls are about the body, so any version.
+async fn post_verify(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("if-match", "*")
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
 struct Setup {
     app: TestApp,
     officer: String,
@@ -596,8 +608,13 @@ async fn an_item_closes_only_with_acceptance_and_disclosure_and_the_ledger_shows
         200
     );
     let p = assert_problem(
-        app.post(&url("verify"), &s.officer, json!({"decision": "accept"}))
-            .await,
+        post_verify(
+            app,
+            &url("verify"),
+            &s.officer,
+            json!({"decision": "accept"}),
+        )
+        .await,
         422,
         "validation_failed",
     )
@@ -611,22 +628,21 @@ async fn an_item_closes_only_with_acceptance_and_disclosure_and_the_ledger_shows
     assert_eq!(fields, ["acceptance", "disclosure"]);
     // Closing a feedback item is the safety office's acceptance, not an inspector's.
     assert_problem(
-        app.post(&url("verify"), &s.insp, json!({"decision": "accept"}))
-            .await,
+        post_verify(app, &url("verify"), &s.insp, json!({"decision": "accept"})).await,
         403,
         "forbidden",
     )
     .await;
     let today = anhuan::domain::time::park_today(chrono::Utc::now()).to_string();
-    let r = app
-        .post(
-            &url("verify"),
-            &s.officer,
-            json!({"decision": "accept", "opinion": "现场验收合格",
+    let r = post_verify(
+        app,
+        &url("verify"),
+        &s.officer,
+        json!({"decision": "accept", "opinion": "现场验收合格",
                    "acceptance": {"date": today, "opinion": "区生态环境局组织现场验收，同意销号"},
                    "disclosure": {"date": today, "place": "黔江区人民政府网站"}}),
-        )
-        .await;
+    )
+    .await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     // The department item: the safety office answers for the department and closes it.
     let all: Value = app

@@ -3,6 +3,7 @@
 //! `ANHUAN_TEST_DATABASE_URL=postgres://…` (see scripts/test.sh).
 
 mod auth;
+mod auth_first;
 mod checklists;
 mod cli;
 mod enterprises;
@@ -15,8 +16,10 @@ mod industries;
 mod inspections;
 mod ops;
 mod orders;
+mod photo_access;
 mod photo_demo;
 mod photo_exif;
 mod photos;
 mod roles;
+mod spreadsheet_bombs;
 mod users;

@@ -86,16 +86,17 @@ impl Park {
         token: &str,
         body: Value,
     ) -> reqwest::Response {
-        self.app
-            .post(
-                &format!(
-                    "/api/v1/rectification-orders/{}/{action}",
-                    order["id"].as_str().unwrap()
-                ),
-                token,
-                body,
-            )
-            .await
+        let path = format!(
+            "/api/v1/rectification-orders/{}/{action}",
+            order["id"].as_str().unwrap()
+        );
+        let req = self.app.client.post(self.app.url(&path)).bearer_auth(token);
+        // verify and cancel require If-Match: the version the caller holds.
+        let req = match action {
+            "verify" | "cancel" => req.header("if-match", etag_of(order)),
+            _ => req,
+        };
+        req.json(&body).send().await.unwrap()
     }
 
     async fn ok(&self, order: &Value, action: &str, token: &str, body: Value) -> Value {
@@ -114,6 +115,14 @@ impl Park {
             .collect();
         json!({"comment": "整改完成，请复查", "items": items})
     }
+}
+
+fn etag_of(order: &Value) -> String {
+    format!(
+        "\"{}-v{}\"",
+        order["id"].as_str().unwrap(),
+        order["version"].as_i64().unwrap()
+    )
 }
 
 fn actions(order: &Value) -> Vec<String> {
@@ -997,7 +1006,9 @@ async fn every_action_by_every_role_in_every_state() {
                     412
                 };
                 let req = req.bearer_auth(token).json(body);
-                let req = if want == 409 {
+                let req = if want == 409 && matches!(*action, "verify" | "cancel") {
+                    req.header("if-match", "*") // required; the state decides
+                } else if want == 409 {
                     req
                 } else {
                     req.header("if-match", "\"stale\"")
@@ -1040,4 +1051,225 @@ async fn every_action_by_every_role_in_every_state() {
             .unwrap()
             .contains(order["id"].as_str().unwrap()));
     }
+}
+
+fn allowed(order: &Value) -> Vec<String> {
+    order["allowed_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn fetch(p: &Park, order: &Value, token: &str) -> Value {
+    let r = p
+        .app
+        .get(
+            &format!(
+                "/api/v1/rectification-orders/{}",
+                order["id"].as_str().unwrap()
+            ),
+            token,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+#[actix_web::test]
+async fn internal_notes_are_for_park_staff_only() {
+    let p = park().await;
+    let o = p.order("general", 7).await;
+    let o = p.ok(&o, "acknowledge", &p.ent_e, json!({})).await;
+    let o = p.ok(&o, "submit", &p.ent_e, p.submit_body(&o).await).await;
+    let note = "企业负责人态度敷衍";
+    p.ok(
+        &o,
+        "verify",
+        &p.insp,
+        json!({"decision": "reject", "opinion": "未完全整改", "internal_note": note}),
+    )
+    .await;
+    let events_path = format!(
+        "/api/v1/rectification-orders/{}/events",
+        o["id"].as_str().unwrap()
+    );
+    for (who, token, sees) in [
+        ("inspector", &p.insp, true),
+        ("safety_officer", &p.officer, true),
+        ("admin", &p.app.admin, true),
+        ("third_party", &p.agency_e, false),
+        ("enterprise", &p.ent_e, false),
+    ] {
+        let full = fetch(&p, &o, token).await;
+        let events: Value = p.app.get(&events_path, token).await.json().await.unwrap();
+        for list in [&full["events"], &events] {
+            let shown = list.to_string().contains(note);
+            assert_eq!(shown, sees, "{who}: {list}");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn verify_and_cancel_without_if_match_answer_428() {
+    let p = park().await;
+    let o = p.order("general", 7).await;
+    let o = p.ok(&o, "acknowledge", &p.ent_e, json!({})).await;
+    let o = p.ok(&o, "submit", &p.ent_e, p.submit_body(&o).await).await;
+    let bare = |action: &str, token: &str, body: Value| {
+        let url = p.app.url(&format!(
+            "/api/v1/rectification-orders/{}/{action}",
+            o["id"].as_str().unwrap()
+        ));
+        p.app.client.post(url).bearer_auth(token).json(&body).send()
+    };
+    for (action, token, body) in [
+        ("verify", &p.insp, json!({"decision": "accept"})),
+        ("cancel", &p.officer, json!({"reason": "误发"})),
+    ] {
+        let r = bare(action, token, body).await.unwrap();
+        assert_problem(r, 428, "precondition_required").await;
+    }
+    // Nothing happened; with the ETag it goes through.
+    let v = fetch(&p, &o, &p.insp).await;
+    assert_eq!(v["status"], "pending_verification");
+    assert_eq!(v["version"], o["version"]);
+    let v = p
+        .ok(&v, "verify", &p.insp, json!({"decision": "accept"}))
+        .await;
+    assert_eq!(v["status"], "closed");
+    // The other actions need no If-Match.
+    let o = p.order("general", 7).await;
+    let r = p.act(&o, "acknowledge", &p.ent_e, json!({})).await;
+    assert_eq!(r.status(), 200);
+}
+
+#[actix_web::test]
+async fn racers_without_if_match_get_409_with_the_allowed_actions() {
+    let p = park().await;
+    for _ in 0..3 {
+        let o = p.order("general", 7).await;
+        let url = p.app.url(&format!(
+            "/api/v1/rectification-orders/{}/acknowledge",
+            o["id"].as_str().unwrap()
+        ));
+        let futs = (0..6).map(|_| {
+            let (client, url, token) = (p.app.client.clone(), url.clone(), p.ent_e.clone());
+            async move {
+                let r = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&json!({"comment": "已签收"}))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = r.status().as_u16();
+                let body: Value = r.json().await.unwrap();
+                (status, body)
+            }
+        });
+        let answers = futures_util::future::join_all(futs).await;
+        let ok = answers.iter().filter(|(s, _)| *s == 200).count();
+        assert_eq!(ok, 1, "{answers:?}");
+        for (status, body) in answers.iter().filter(|(s, _)| *s != 200) {
+            assert_eq!(*status, 409, "{body}");
+            assert_eq!(body["code"], "action_not_allowed", "{body}");
+            assert!(
+                body["detail"].as_str().unwrap().contains("allowed: ["),
+                "{body}"
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn allowed_actions_are_only_those_that_would_succeed() {
+    let p = park().await;
+    let o = p.order("general", 7).await;
+    let o = p.ok(&o, "acknowledge", &p.ent_e, json!({})).await;
+    let v = fetch(&p, &o, &p.officer).await;
+    let officer_sees = allowed(&v);
+    for a in [
+        "supervision_letter",
+        "public_criticism",
+        "approve_extension",
+        "deny_extension",
+    ] {
+        assert!(
+            !officer_sees.contains(&a.to_string()),
+            "{a}: {officer_sees:?}"
+        );
+    }
+    assert!(officer_sees.contains(&"cancel".to_string()));
+    // Every action offered to anyone succeeds (probed: supervision letter).
+    assert_problem(
+        p.act(
+            &v,
+            "supervision-letter",
+            &p.officer,
+            json!({"time_limit": (today() + chrono::Duration::days(5)).to_string()}),
+        )
+        .await,
+        409,
+        "not_overdue",
+    )
+    .await;
+    // A pending extension request: the office may decide, the enterprise may not ask again.
+    assert!(allowed(&fetch(&p, &o, &p.ent_e).await).contains(&"request_extension".to_string()));
+    let later = (today() + chrono::Duration::days(30)).to_string();
+    let v = p
+        .ok(
+            &o,
+            "extension-requests",
+            &p.ent_e,
+            json!({"requested_deadline": later, "reason": "设备到货延迟"}),
+        )
+        .await;
+    let officer_sees = allowed(&fetch(&p, &v, &p.officer).await);
+    assert!(
+        officer_sees.contains(&"approve_extension".to_string()),
+        "{officer_sees:?}"
+    );
+    assert!(officer_sees.contains(&"deny_extension".to_string()));
+    assert!(
+        !allowed(&v).contains(&"request_extension".to_string()),
+        "{:?}",
+        allowed(&v)
+    );
+    // Overdue: the letter is offered; criticism only after its time limit.
+    let yesterday = (today() - chrono::Duration::days(1)).to_string();
+    p.app.sql(&format!(
+        "UPDATE rectification_orders SET effective_deadline = '{yesterday}'"
+    ));
+    let v = fetch(&p, &o, &p.officer).await;
+    assert!(
+        allowed(&v).contains(&"supervision_letter".to_string()),
+        "{:?}",
+        allowed(&v)
+    );
+    assert!(!allowed(&v).contains(&"public_criticism".to_string()));
+    let v = p
+        .ok(
+            &v,
+            "supervision-letter",
+            &p.officer,
+            json!({"time_limit": (today() + chrono::Duration::days(5)).to_string()}),
+        )
+        .await;
+    assert!(
+        !allowed(&v).contains(&"supervision_letter".to_string()),
+        "{:?}",
+        allowed(&v)
+    );
+    assert!(!allowed(&v).contains(&"public_criticism".to_string()));
+    p.app.sql(&format!(
+        "UPDATE rectification_orders SET supervision_letter_time_limit = '{yesterday}'"
+    ));
+    let v = fetch(&p, &o, &p.officer).await;
+    assert!(
+        allowed(&v).contains(&"public_criticism".to_string()),
+        "{:?}",
+        allowed(&v)
+    );
 }

@@ -8,7 +8,7 @@ use super::chain::{append, EventBody};
 use super::decisions::{
     self, CancelBody, Decision, ExtensionDecisionBody, SupervisionBody, VerifyBody,
 };
-use super::view::{allowed_for, etag, view, Plan};
+use super::view::{allowed_for, etag, extension_pending, view, Plan};
 use super::{scoped, OrderView};
 use crate::config::Settings;
 use crate::db::{self, orders::OrderRow, DbConn, DbUuid};
@@ -53,6 +53,12 @@ impl Command {
             Command::PublicCriticism(_) => Action::PublicCriticism,
         }
     }
+
+    /// The commands that close or end a case must name the version they
+    /// were decided on (`If-Match`): 428 without it.
+    pub fn requires_if_match(&self) -> bool {
+        matches!(self, Command::Verify(_) | Command::Cancel(_))
+    }
 }
 
 /// What a command works with: the transaction, the caller, the order as
@@ -90,10 +96,19 @@ fn forbidden(action: Action, level: HazardLevel) -> AppError {
     AppError::forbidden(format!("{why} ({})", action.as_str()))
 }
 
-fn not_allowed(who: &Principal, row: &OrderRow, action: Action) -> AppError {
-    let allowed: Vec<&str> = allowed_for(who, row).iter().map(|a| a.as_str()).collect();
+fn not_allowed(
+    c: &mut DbConn,
+    who: &Principal,
+    row: &OrderRow,
+    action: Action,
+) -> AppResult<AppError> {
+    let pending = extension_pending(c, row)?;
+    let allowed: Vec<&str> = allowed_for(who, row, pending)
+        .iter()
+        .map(|a| a.as_str())
+        .collect();
     let list = allowed.join(", ");
-    AppError::conflict(
+    Ok(AppError::conflict(
         codes::ACTION_NOT_ALLOWED,
         format!(
             "当前状态“{}”不能执行{}；可执行：{list} / not allowed in state {}; allowed: [{list}]",
@@ -101,13 +116,40 @@ fn not_allowed(who: &Principal, row: &OrderRow, action: Action) -> AppError {
             action.as_str(),
             row.status.as_str(),
         ),
-    )
+    ))
+}
+
+fn precondition_required(action: Action) -> AppError {
+    AppError::PreconditionRequired {
+        detail: format!(
+            "此操作须带 If-Match（整改通知书的 ETag）/ {} needs If-Match with the order's ETag",
+            action.as_str()
+        ),
+    }
 }
 
 fn stale(version: i32) -> AppError {
     AppError::PreconditionFailed {
         detail: format!("整改通知书已被他人更新（当前版本{version}），请刷新后重试 / the order changed (now version {version}); reload and retry"),
     }
+}
+
+/// Someone else saved the order between our read and our write. A client
+/// that sent `If-Match` named a version that is now stale: 412. One that
+/// did not gets what it would have got had it come second: 409 with the
+/// actions allowed now.
+fn lost_race(
+    c: &mut DbConn,
+    who: &Principal,
+    id: DbUuid,
+    action: Action,
+    sent_tag: bool,
+) -> AppResult<AppError> {
+    let current = scoped(who, db::orders::find(c, id)?)?;
+    if sent_tag {
+        return Ok(stale(current.version));
+    }
+    not_allowed(c, who, &current, action)
 }
 
 /// Runs the command's own work; answers the event it records.
@@ -141,13 +183,15 @@ fn act_in_tx(
     }
     // Preconditions come before the state rules (RFC 9110 §13.2.2): a
     // client holding a stale copy learns that first.
-    if let Some(tag) = if_match.map(str::trim) {
-        if tag != "*" && tag != etag(row.id.0, row.version) {
+    match if_match.map(str::trim) {
+        None if cmd.requires_if_match() => return Err(precondition_required(action)),
+        Some(tag) if tag != "*" && tag != etag(row.id.0, row.version) => {
             return Err(stale(row.version));
         }
+        _ => {}
     }
     let Some(next) = rules::next(row.status, action) else {
-        return Err(not_allowed(who, &row, action));
+        return Err(not_allowed(c, who, &row, action)?);
     };
     let now = time::now();
     let mut a = Act {
@@ -163,9 +207,7 @@ fn act_in_tx(
     row.version += 1;
     row.updated_at = now.naive_utc();
     if db::orders::save_if_version(c, &row, old_version)? == 0 {
-        return Err(AppError::PreconditionFailed {
-            detail: "整改通知书已被他人同时更新，请刷新后重试 / the order changed at the same time; reload and retry".into(),
-        });
+        return Err(lost_race(c, who, row.id, action, if_match.is_some())?);
     }
     append(c, row.id, action, Some(who), body)?;
     Ok(())

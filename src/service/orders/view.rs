@@ -118,12 +118,41 @@ pub fn etag(id: Uuid, version: i32) -> String {
     format!("\"{id}-v{version}\"")
 }
 
-/// The user actions `who` may take on `row` now (state and role).
-pub(super) fn allowed_for(who: &Principal, row: &OrderRow) -> Vec<Action> {
+/// Is an extension request of this order waiting for a decision?
+pub(super) fn extension_pending(c: &mut DbConn, row: &OrderRow) -> AppResult<bool> {
+    Ok(db::orders::extensions_of(c, row.id)?
+        .iter()
+        .any(|x| x.status == ExtensionStatus::Pending))
+}
+
+/// Would `action` pass the rules that depend on more than the state (the
+/// deadline, the escalation steps, a pending extension, the plan) now?
+fn rules_allow(action: Action, row: &OrderRow, pending: bool, now: DateTime<Utc>) -> bool {
+    match action {
+        Action::SupervisionLetter => escalation_of(row)
+            .check_letter(rules::is_overdue(row.status, row.effective_deadline, now))
+            .is_ok(),
+        Action::PublicCriticism => escalation_of(row)
+            .check_criticism(rules::park_today(now))
+            .is_ok(),
+        Action::ApproveExtension | Action::DenyExtension => pending,
+        Action::RequestExtension => !pending,
+        Action::Submit => row.level != HazardLevel::Major || row.plan.is_some(),
+        _ => true,
+    }
+}
+
+/// The user actions `who` may take on `row` now: the state, the role, and
+/// the rules of each action (a not-overdue order offers no supervision
+/// letter, an order without a pending request no extension decision).
+/// `pending` says whether an extension request waits for a decision.
+pub(super) fn allowed_for(who: &Principal, row: &OrderRow, pending: bool) -> Vec<Action> {
     let department = row.enterprise_id.is_none();
+    let now = time::now();
     rules::allowed(row.status)
         .into_iter()
         .filter(|a| rules::may_on(who.role, *a, row.level, department))
+        .filter(|a| rules_allow(*a, row, pending, now))
         .collect()
 }
 
@@ -156,8 +185,9 @@ pub(super) fn event_view(e: EventRow, who: &Principal) -> EventView {
     // A tampered row must still be readable (verification reports it).
     let mut data: Value =
         serde_json::from_str(&e.data).unwrap_or_else(|_| Value::String(e.data.clone()));
-    if who.role == crate::domain::Role::Enterprise {
-        // Internal notes of park staff are not for the enterprise.
+    if !who.role.is_park_staff() {
+        // Internal notes of park staff are not for the enterprise, nor for
+        // a third-party agency.
         if let Some(m) = data.as_object_mut() {
             m.remove("internal_note");
         }
@@ -217,7 +247,8 @@ pub(super) fn view(
     full: bool,
 ) -> AppResult<OrderView> {
     let now = time::now();
-    let allowed = allowed_for(who, &row);
+    let pending = row.status.is_open() && extension_pending(c, &row)?;
+    let allowed = allowed_for(who, &row, pending);
     let escalation = Some(escalation_of(&row)).filter(|e| !e.is_empty());
     let (findings, events, extensions) = match full {
         true => {

@@ -50,6 +50,8 @@ pub struct PhotoView {
     /// `park_zone` (camera time read in the park's zone, UTC+8) or
     /// `client` (the phone's own time).
     pub taken_at_basis: Option<String>,
+    /// `lat`, `lon`, `altitude_m`, `make` and `model` are null for an
+    /// enterprise user looking at a photo someone else uploaded.
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub altitude_m: Option<f64>,
@@ -70,6 +72,10 @@ fn view(r: PhotoRow, who: &Principal) -> AppResult<PhotoView> {
     let taken_at_basis = ingest::taken_at_basis(&r).map(str::to_string);
     let base = format!("/api/v1/photos/{}", r.id.0);
     let enterprise_user = who.role == Role::Enterprise;
+    // An enterprise sees where and with what park staff took a photo of it
+    // no more than it gets the original: its own uploads stay whole.
+    let private = enterprise_user && r.uploaded_by.0 != who.user_id;
+    let withhold = |v: Option<f64>| v.filter(|_| !private);
     Ok(PhotoView {
         id: r.id.0,
         sha256: r.sha256,
@@ -81,13 +87,13 @@ fn view(r: PhotoRow, who: &Principal) -> AppResult<PhotoView> {
         taken_at: r.taken_at.map(|t| t.and_utc()),
         taken_at_source: r.taken_at_source,
         taken_at_basis,
-        lat: r.lat,
-        lon: r.lon,
-        altitude_m: r.altitude_m,
+        lat: withhold(r.lat),
+        lon: withhold(r.lon),
+        altitude_m: withhold(r.altitude_m),
         accuracy_m: r.accuracy_m,
         location_source: r.location_source,
-        make: r.make,
-        model: r.model,
+        make: r.make.filter(|_| !private),
+        model: r.model.filter(|_| !private),
         flags: serde_json::from_str(&r.flags).map_err(AppError::internal)?,
         urls: PhotoUrls {
             original: (!enterprise_user).then(|| format!("{base}/original")),
