@@ -137,6 +137,7 @@ impl Application {
                 .wrap(from_fn(move |req, next| {
                     api::body_guard::reject_nul(req, next, json_limit)
                 }))
+                .wrap(from_fn(api::extract::authenticate_first))
                 .wrap(ErrorHandlers::new().default_handler(api::problemize))
                 .wrap(prom.clone())
                 .wrap(TracingLogger::<api::request_id::RootSpan>::new())

@@ -1,25 +1,17 @@
-//! The `Auth` extractor: a valid bearer token or 401.
-//!
-//! Authentication comes before the body is looked at: actix polls a
-//! handler's extractors together, so a `Json` body that fails to parse
-//! would answer 422 while the token is still being checked. `Auth` holds
-//! the request body back (the extractors after it read a gated stream)
-//! until the token is known good; an unknown token answers 401 whatever
-//! the body. (Handlers take `Auth` before any body extractor.)
+//! Authentication first: the `authenticate_first` middleware resolves the
+//! bearer token of every request to a protected route before anything
+//! else looks at the request — the body guard, the path, the query, the
+//! body — so an unknown token answers 401 whatever the rest says. The
+//! `Auth` extractor then hands the handler the principal it found.
 
 use crate::error::{codes, AppError};
 use crate::service::{auth, Ctx, Principal};
-use actix_web::dev::Payload;
-use actix_web::error::PayloadError;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
-use bytes::Bytes;
+use actix_web::middleware::Next;
+use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest, ResponseError};
 use futures_util::future::LocalBoxFuture;
-use futures_util::Stream;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-use tokio::sync::oneshot;
 
 pub struct Auth(pub Principal);
 
@@ -32,68 +24,70 @@ fn bearer(req: &HttpRequest) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+fn missing_token() -> AppError {
+    AppError::Unauthenticated {
+        code: codes::UNAUTHENTICATED,
+        detail:
+            "需要登录：请提供 Authorization: Bearer <token> / send Authorization: Bearer <token>"
+                .into(),
+    }
+}
+
+async fn principal_of(req: &HttpRequest) -> Result<Principal, AppError> {
+    let ctx = req
+        .app_data::<web::Data<Ctx>>()
+        .cloned()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("Ctx not registered")))?;
+    let token = bearer(req).ok_or_else(missing_token)?;
+    let p = auth::authenticate(&ctx, &token).await?;
+    tracing::Span::current().record("user", tracing::field::display(&p.username));
+    Ok(p)
+}
+
+/// Routes of the API that answer without a token.
+const PUBLIC: &[&str] = &["/api/v1/auth/login"];
+
+/// A request to an existing API route other than the public ones. Unknown
+/// paths are left to answer 404.
+fn protected(req: &ServiceRequest) -> bool {
+    let path = req.path();
+    path.starts_with("/api/v1/")
+        && !PUBLIC.contains(&path)
+        && req.request().match_pattern().is_some()
+}
+
+pub async fn authenticate_first(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    if protected(&req) {
+        match principal_of(req.request()).await {
+            Ok(p) => {
+                req.extensions_mut().insert(p);
+            }
+            Err(e) => {
+                let res = e.error_response();
+                return Ok(req.into_response(res).map_into_right_body());
+            }
+        }
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
 impl FromRequest for Auth {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let ctx = req.app_data::<web::Data<Ctx>>().cloned();
-        let token = bearer(req);
-        let open = gate(payload);
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let found = req.extensions().get::<Principal>().cloned();
+        let req = req.clone();
         Box::pin(async move {
-            let ctx =
-                ctx.ok_or_else(|| AppError::internal(anyhow::anyhow!("Ctx not registered")))?;
-            let token = token.ok_or(AppError::Unauthenticated {
-                code: codes::UNAUTHENTICATED,
-                detail: "需要登录：请提供 Authorization: Bearer <token> / send Authorization: Bearer <token>".into(),
-            })?;
-            let p = auth::authenticate(&ctx, &token).await?;
-            tracing::Span::current().record("user", tracing::field::display(&p.username));
-            if let Some(open) = open {
-                let _ = open.send(()); // the body may be read now
+            match found {
+                Some(p) => Ok(Auth(p)),
+                None => principal_of(&req).await.map(Auth),
             }
-            Ok(Auth(p))
         })
-    }
-}
-
-/// Puts the request body behind a gate; sending on the answer opens it,
-/// dropping it (authentication failed) ends the body with an error.
-fn gate(payload: &mut Payload) -> Option<oneshot::Sender<()>> {
-    if matches!(payload, Payload::None) {
-        return None;
-    }
-    let (tx, rx) = oneshot::channel();
-    let inner = payload.take();
-    *payload = Payload::Stream {
-        payload: Box::pin(Gated {
-            open: Some(rx),
-            inner,
-        }),
-    };
-    Some(tx)
-}
-
-struct Gated {
-    open: Option<oneshot::Receiver<()>>,
-    inner: Payload,
-}
-
-impl Stream for Gated {
-    type Item = Result<Bytes, PayloadError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if let Some(open) = self.open.as_mut() {
-            match Pin::new(open).poll(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok(())) => self.open = None,
-                Poll::Ready(Err(_)) => {
-                    return Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::other(
-                        "not authenticated",
-                    )))))
-                }
-            }
-        }
-        Pin::new(&mut self.inner).poll_next(cx)
     }
 }
