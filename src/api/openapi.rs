@@ -80,8 +80,9 @@ pub enum JsonBody {
 /// without `If-Match`.
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
-pub enum IfMatchRequired {
-    /// Send the order's `ETag` as `If-Match`; without it the action is refused.
+pub enum PreconditionRequired {
+    /// No `If-Match` (`precondition_required`): closing or ending a case
+    /// must name the version it was decided on.
     #[response(status = 428, content_type = "application/problem+json")]
     PreconditionRequired(Problem),
 }

@@ -165,36 +165,6 @@ pub enum ActionResponses {
 #[allow(dead_code)]
 pub struct IfMatch(Option<String>);
 
-/// What `verify` and `cancel` answer: as every action, and 428 without `If-Match`.
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code, clippy::large_enum_variant)] // a description for the spec, never built
-pub enum ClosingResponses {
-    /// The order after the action, with its new `ETag`.
-    #[response(status = 200, headers(("ETag" = String, description = "the order's new version, for the next If-Match")))]
-    Done(#[to_schema] OrderView),
-    /// Not this role's action, or not on this order.
-    #[response(status = 403, content_type = "application/problem+json")]
-    Forbidden(#[to_schema] Problem),
-    /// No such order in the caller's scope.
-    #[response(status = 404, content_type = "application/problem+json")]
-    NotFound(#[to_schema] Problem),
-    /// Not allowed in the order's state (`action_not_allowed`, the detail
-    /// lists the allowed actions) or a rule of the action (e.g.
-    /// `governance_plan_required`, `extension_pending`).
-    #[response(status = 409, content_type = "application/problem+json")]
-    Conflict(#[to_schema] Problem),
-    /// `If-Match` names an older version (`etag_mismatch`): someone acted first.
-    #[response(status = 412, content_type = "application/problem+json")]
-    PreconditionFailed(#[to_schema] Problem),
-    /// No `If-Match` (`precondition_required`): closing or ending a case
-    /// must name the version it was decided on.
-    #[response(status = 428, content_type = "application/problem+json")]
-    PreconditionRequired(#[to_schema] Problem),
-    /// The body is invalid; `errors` names each field.
-    #[response(status = 422, content_type = "application/problem+json")]
-    Unprocessable(#[to_schema] Problem),
-}
-
 /// The `If-Match` `verify` and `cancel` require: the order's `ETag` as
 /// last seen (or `*`); 428 without it, 412 when stale.
 #[derive(utoipa::IntoParams)]
@@ -205,16 +175,16 @@ pub struct IfMatchRequired(String);
 /// The order actions, declared once: handler, method, path, body, and the
 /// command it becomes. Each is documented with the same `If-Match`
 /// parameter and the same answers ([`ActionResponses`]); those that close
-/// or end a case name [`IfMatchRequired`] and [`ClosingResponses`] (428).
+/// or end a case name [`IfMatchRequired`] and add the 428 answer.
 macro_rules! order_actions {
-    ($( $(#[doc = $doc:literal])* $name:ident: $method:ident $path:literal, $body:ty => $cmd:path, $if_match:ident, $answers:ident; )*) => {
+    ($( $(#[doc = $doc:literal])* $name:ident: $method:ident $path:literal, $body:ty => $cmd:path, $if_match:ident, [$($answers:path),+]; )*) => {
         $(
             $(#[doc = $doc])*
             #[utoipa::path($method, path = $path, context_path = "/api/v1", tag = "orders",
                 operation_id = concat!("order_", stringify!($name)),
                 security(("bearer" = [])), params(("id" = Uuid, Path), $if_match),
                 request_body = $body, responses(super::openapi::Authenticated,
-                    super::openapi::Malformed, super::openapi::JsonBody, $answers))]
+                    super::openapi::Malformed, super::openapi::JsonBody, $($answers),+))]
             pub async fn $name(
                 ctx: web::Data<Ctx>,
                 Auth(who): Auth,
@@ -234,23 +204,23 @@ macro_rules! order_actions {
 
 order_actions! {
     /// 签收 (enterprise).
-    acknowledge: post "/rectification-orders/{id}/acknowledge", CommentBody => Command::Acknowledge, IfMatch, ActionResponses;
+    acknowledge: post "/rectification-orders/{id}/acknowledge", CommentBody => Command::Acknowledge, IfMatch, [ActionResponses];
     /// Progress report with photos (enterprise, while rectifying).
-    progress: post "/rectification-orders/{id}/progress", ProgressBody => Command::Progress, IfMatch, ActionResponses;
+    progress: post "/rectification-orders/{id}/progress", ProgressBody => Command::Progress, IfMatch, [ActionResponses];
     /// Governance plan (治理方案) for a major hazard (enterprise or safety_officer).
-    plan: put "/rectification-orders/{id}/plan", Plan => Command::SavePlan, IfMatch, ActionResponses;
+    plan: put "/rectification-orders/{id}/plan", Plan => Command::SavePlan, IfMatch, [ActionResponses];
     /// 整改完成: what was done per finding, with evidence photos (enterprise).
-    submit: post "/rectification-orders/{id}/submit", SubmitBody => Command::Submit, IfMatch, ActionResponses;
+    submit: post "/rectification-orders/{id}/submit", SubmitBody => Command::Submit, IfMatch, [ActionResponses];
     /// 复查: accept (销号) or reject (inspector for general hazards, safety_officer for major ones); needs `If-Match`.
-    verify: post "/rectification-orders/{id}/verify", VerifyBody => Command::Verify, IfMatchRequired, ClosingResponses;
+    verify: post "/rectification-orders/{id}/verify", VerifyBody => Command::Verify, IfMatchRequired, [ActionResponses, super::openapi::PreconditionRequired];
     /// Ask for a later deadline (enterprise).
-    request_extension: post "/rectification-orders/{id}/extension-requests", ExtensionBody => Command::RequestExtension, IfMatch, ActionResponses;
+    request_extension: post "/rectification-orders/{id}/extension-requests", ExtensionBody => Command::RequestExtension, IfMatch, [ActionResponses];
     /// Cancel with a reason (safety_officer); the findings return to open; needs `If-Match`.
-    cancel: post "/rectification-orders/{id}/cancel", CancelBody => Command::Cancel, IfMatchRequired, ClosingResponses;
+    cancel: post "/rectification-orders/{id}/cancel", CancelBody => Command::Cancel, IfMatchRequired, [ActionResponses, super::openapi::PreconditionRequired];
     /// 督办函 for an overdue order, with a new time limit (safety_officer).
-    supervision_letter: post "/rectification-orders/{id}/supervision-letter", SupervisionBody => Command::SupervisionLetter, IfMatch, ActionResponses;
+    supervision_letter: post "/rectification-orders/{id}/supervision-letter", SupervisionBody => Command::SupervisionLetter, IfMatch, [ActionResponses];
     /// 通报批评 after the supervision letter's time limit passed (safety_officer).
-    public_criticism: post "/rectification-orders/{id}/public-criticism", CommentBody => Command::PublicCriticism, IfMatch, ActionResponses;
+    public_criticism: post "/rectification-orders/{id}/public-criticism", CommentBody => Command::PublicCriticism, IfMatch, [ActionResponses];
 }
 
 /// Approve or deny an extension (safety_officer).
