@@ -19,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(get, path = "/api/v1/checklists", operation_id = "list_checklists", tag = "checklists", security(("bearer" = [])), params(ChecklistQuery), responses(
     (status = 200, body = ChecklistList),
     super::openapi::Authenticated, super::openapi::Malformed, super::openapi::QueryRules,
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "`enterprise_id` names no enterprise the caller may see"),
 ))]
 pub async fn list(
     ctx: web::Data<Ctx>,
