@@ -38,19 +38,9 @@ async fn setup() -> Setup {
     let (_, ent_alu) = app
         .user("enterprise", Some(alu["id"].as_str().unwrap()), &[])
         .await;
-    let r = app
-        .post(
-            "/api/v1/env-audits",
-            &officer,
-            json!({"level": "central", "name": "第二轮中央生态环境保护督察", "document_number": "渝督改〔2026〕3号",
-                   "received_date": "2026-03-15", "default_deadline": "2027-06-30"}),
-        )
+    let batch = app
+        .env_audit_batch(&officer, "第二轮中央生态环境保护督察", "渝督改〔2026〕3号")
         .await;
-    assert_eq!(r.status(), 201);
-    let batch = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
     Setup {
         app,
         officer,

@@ -346,6 +346,28 @@ impl TestApp {
         v["token"].as_str().unwrap().to_string()
     }
 
+    /// A central-inspection feedback batch made by `officer`; answers its id.
+    pub async fn env_audit_batch(
+        &self,
+        officer: &str,
+        name: &str,
+        document_number: &str,
+    ) -> String {
+        let r = self
+            .post(
+                "/api/v1/env-audits",
+                officer,
+                json!({"level": "central", "name": name, "document_number": document_number,
+                       "received_date": "2026-03-15", "default_deadline": "2027-06-30"}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        r.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     pub async fn create_enterprise(&self, name: &str) -> Value {
         let r = self
             .post(

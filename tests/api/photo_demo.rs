@@ -36,19 +36,9 @@ async fn demo_files_upload_and_import_as_the_readme_says() {
     // (by name), one for a park department.
     app.create_enterprise("重庆黔江示例铝业有限公司").await;
     let (_, officer) = app.user("safety_officer", None, &[]).await;
-    let r = app
-        .post(
-            "/api/v1/env-audits",
-            &officer,
-            json!({"level": "central", "name": "第二轮中央生态环境保护督察", "document_number": "渝督改〔2026〕3号",
-                   "received_date": "2026-03-15", "default_deadline": "2027-06-30"}),
-        )
+    let batch = app
+        .env_audit_batch(&officer, "第二轮中央生态环境保护督察", "渝督改〔2026〕3号")
         .await;
-    assert_eq!(r.status(), 201);
-    let batch = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(xlsx).file_name("反馈问题清单.xlsx"),

@@ -5,7 +5,7 @@
 
 use crate::helpers::*;
 use flate2::{Compress, Compression, FlushCompress};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::time::{Duration, Instant};
 
 const GIB: usize = 1 << 30;
@@ -132,19 +132,9 @@ fn bomb(lying_directory: bool) -> Vec<u8> {
 async fn xlsx_bombs_answer_quickly_and_the_server_keeps_serving() {
     let app = TestApp::spawn().await;
     let (_, officer) = app.user("safety_officer", None, &[]).await;
-    let r = app
-        .post(
-            "/api/v1/env-audits",
-            &officer,
-            json!({"level": "central", "name": "督察", "document_number": "渝督改〔2026〕9号",
-                   "received_date": "2026-03-15", "default_deadline": "2027-06-30"}),
-        )
+    let batch = app
+        .env_audit_batch(&officer, "督察", "渝督改〔2026〕9号")
         .await;
-    assert_eq!(r.status(), 201);
-    let batch = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
     for lying in [false, true] {
         let bytes = bomb(lying);
         assert!(
