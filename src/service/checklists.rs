@@ -77,6 +77,14 @@ pub fn gas2023_table() -> anyhow::Result<StandardTable> {
     ))?)
 }
 
+/// 国家能源局《重大电力安全隐患判定标准（试行）》 (2022): its scope
+/// article rules it out for this park; tabled so the decision is data.
+pub fn power2022_table() -> anyhow::Result<StandardTable> {
+    Ok(toml::from_str(include_str!(
+        "../../checklists/standards/power2022.toml"
+    ))?)
+}
+
 #[derive(Debug, Deserialize)]
 pub struct SeedClause {
     pub id: String,
@@ -439,8 +447,16 @@ mod tests {
             .count();
         assert_eq!(cases, 64);
         let gas = gas2023_table().unwrap();
+        let power = power2022_table().unwrap();
         let c10 = coverage(&order10, &templates);
         let cgas = coverage(&gas, &templates);
+        // The power standard's scope article was read and rules the park
+        // out; nothing of it is relevant, so nothing may cite it.
+        assert!(power
+            .clauses
+            .iter()
+            .any(|c| c.clause == "第三条" && c.text_checked && !c.relevant));
+        assert!(coverage(&power, &templates).is_empty());
         assert!(
             c10["第十四条"].len() >= 2,
             "the failed-device clause is used"
