@@ -29,6 +29,10 @@ pub struct Settings {
     /// Password of the first `admin` account, created when there are no users.
     #[serde(default, deserialize_with = "opt_scalar_string")]
     pub bootstrap_password: Option<String>,
+    /// The address users open (e.g. `https://anhuan.example.cn`): console
+    /// cookies are `Secure` when it is https.
+    #[serde(default, deserialize_with = "opt_scalar_string")]
+    pub public_url: Option<String>,
     pub log_format: LogFormat,
     /// tracing filter (overridden by RUST_LOG).
     pub log_level: String,
@@ -139,6 +143,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("./data"),
             database_url: None,
             bootstrap_password: None,
+            public_url: None,
             log_format: LogFormat::Human,
             log_level: "info".into(),
             token_ttl_hours: 72,

@@ -142,6 +142,7 @@ impl Application {
                 .wrap(prom.clone())
                 .wrap(TracingLogger::<api::request_id::RootSpan>::new())
                 .wrap(from_fn(api::request_id::middleware))
+                .wrap(from_fn(crate::console::security_headers))
                 .configure(api::health::routes)
                 .service(web::resource("/api-docs/openapi.json").route(web::get().to(openapi_json)))
                 .service(api::docs::swagger_ui())
@@ -149,6 +150,7 @@ impl Application {
                     web::resource("/problems/{code}").route(web::get().to(api::docs::problem_page)),
                 )
                 .configure(api::v1)
+                .configure(crate::console::routes)
                 .default_service(web::to(api::not_found_route))
         })
         .listen(listener)?

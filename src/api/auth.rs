@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 /// The client's address: the socket's peer, or, when that peer is a
 /// trusted proxy, the last address in `X-Forwarded-For` that is not one.
-fn client_addr(ctx: &Ctx, req: &HttpRequest) -> Option<IpAddr> {
+pub fn client_addr(ctx: &Ctx, req: &HttpRequest) -> Option<IpAddr> {
     let peer = req.peer_addr()?.ip();
     let trusted = ctx.settings.trusted_proxy_addrs().unwrap_or_default();
     if !trusted.contains(&peer) {

@@ -78,7 +78,9 @@ pub async fn not_found_route(req: HttpRequest) -> HttpResponse {
 pub fn problemize<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let is_json = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
         let v = v.as_bytes();
-        v.starts_with(PROBLEM_JSON.as_bytes()) || v.starts_with(b"application/json")
+        v.starts_with(PROBLEM_JSON.as_bytes())
+            || v.starts_with(b"application/json")
+            || v.starts_with(b"text/html") // the console's own error pages
     });
     if is_json {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));

@@ -1,0 +1,255 @@
+//! What every page shares: the language, the label table, dates, the header.
+
+use actix_web::HttpRequest;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Chinese unless the `lang` cookie says `en`.
+    pub fn of(req: &HttpRequest) -> Lang {
+        match req.cookie("lang").as_ref().map(|c| c.value()) {
+            Some("en") => Lang::En,
+            _ => Lang::Zh,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The label `key` in this language; the key itself if missing (a test
+    /// checks every key used exists).
+    pub fn t(&self, key: &str) -> &'static str {
+        LABELS
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, zh, en)| if *self == Lang::Zh { *zh } else { *en })
+            .unwrap_or("?")
+    }
+
+    /// 2026年12月1日 / 1 Dec 2026.
+    pub fn date(self, d: NaiveDate) -> String {
+        match self {
+            Lang::Zh => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+            Lang::En => d.format("%-d %b %Y").to_string(),
+        }
+    }
+
+    /// A moment as the park's calendar day plus the time (UTC+8).
+    pub fn datetime(self, t: DateTime<Utc>) -> String {
+        let local = t + chrono::Duration::hours(8);
+        format!(
+            "{} {}",
+            self.date(local.date_naive()),
+            local.format("%H:%M")
+        )
+    }
+}
+
+/// Every label of the console: key, Chinese, English.
+pub const LABELS: &[(&str, &str, &str)] = &[
+    ("app", "安环 · 园区安全环保", "Anhuan · park safety"),
+    ("login", "登录", "Log in"),
+    ("logout", "退出登录", "Log out"),
+    ("username", "用户名", "Username"),
+    ("password", "密码", "Password"),
+    (
+        "expired",
+        "会话已过期，请重新登录",
+        "Your session has expired, please log in again",
+    ),
+    ("logged_out", "已退出登录", "You have logged out"),
+    ("login_required", "请先登录", "Please log in"),
+    ("other_lang", "English", "中文"),
+    ("my_orders", "我的整改通知", "My rectification orders"),
+    ("orders", "整改通知", "Rectification orders"),
+    ("workbench", "工作台", "Workbench"),
+    ("new_order", "下达整改通知", "Issue an order"),
+    ("number", "编号", "Number"),
+    ("status", "状态", "Status"),
+    ("level", "等级", "Level"),
+    ("deadline", "整改期限", "Deadline"),
+    ("days_left", "剩余天数", "Days left"),
+    ("overdue", "已逾期", "Overdue"),
+    ("all", "全部", "All"),
+    ("search", "搜索", "Search"),
+    ("filter", "筛选", "Filter"),
+    ("none", "暂无", "None"),
+    ("major", "重大", "Major"),
+    ("general", "一般", "General"),
+    ("issued_at", "下达日期", "Issued on"),
+    ("issuer", "下达单位", "Issued by"),
+    (
+        "issuer_name",
+        "园区安全生产委员会办公室",
+        "Park work-safety office",
+    ),
+    ("findings", "隐患", "Findings"),
+    ("location", "位置", "Location"),
+    ("basis", "依据", "Legal basis"),
+    ("requirements", "整改要求", "Requirements"),
+    ("timeline", "办理记录", "Timeline"),
+    ("actions", "可办理事项", "What you can do"),
+    ("comment", "说明", "Comment"),
+    ("acknowledge", "签收", "Acknowledge"),
+    ("progress", "进度报告", "Progress report"),
+    ("submit", "提交整改", "Submit rectification"),
+    ("extension", "申请延期", "Ask for more time"),
+    ("plan", "治理方案", "Governance plan"),
+    ("verify", "复查", "Verify"),
+    ("accept", "复查通过（销号）", "Accept (close)"),
+    ("reject", "复查不通过", "Reject"),
+    ("opinion", "复查意见", "Opinion"),
+    ("cancel", "撤销", "Cancel order"),
+    ("reason", "理由", "Reason"),
+    ("photos", "照片", "Photos"),
+    ("evidence", "整改证据", "Evidence"),
+    ("done", "整改情况", "What was done"),
+    ("requested_deadline", "申请延至", "New deadline"),
+    ("approve", "同意延期", "Approve"),
+    ("deny", "不同意延期", "Deny"),
+    ("pending_ext", "延期申请", "Extension requests"),
+    ("pending_verification", "待复查", "Awaiting verification"),
+    ("verify_clock", "复查时限", "Verification clock"),
+    ("days_waiting", "已等待天数", "Days waiting"),
+    ("late", "超过10日", "over 10 days"),
+    ("this_month", "本月", "This month"),
+    ("issued_month", "本月下达", "Issued this month"),
+    ("closed_month", "本月销号", "Closed this month"),
+    (
+        "issued_vs_closed",
+        "每月下达与销号",
+        "Issued vs closed per month",
+    ),
+    ("open_by_level", "未销号按等级", "Open by level"),
+    ("issued_n", "下达", "issued"),
+    ("closed_n", "销号", "closed"),
+    ("enterprise", "企业", "Enterprise"),
+    ("choose", "选择", "Choose"),
+    ("open_findings", "未下达的隐患", "Open findings"),
+    ("major_reason", "重大隐患判定理由", "Why major"),
+    (
+        "stop_production",
+        "需停产停业整改治理",
+        "Needs stopping production",
+    ),
+    (
+        "external_causes",
+        "外部因素致企业难以排除",
+        "External causes",
+    ),
+    (
+        "stale",
+        "已被他人更新：页面已过期，请刷新后重试",
+        "Updated by someone else: reload the page and try again",
+    ),
+    (
+        "csrf",
+        "表单已失效（缺少或错误的安全令牌），请返回并刷新页面后重试",
+        "The form has expired (missing or wrong security token); go back, reload and retry",
+    ),
+    ("forbidden", "无权访问", "Forbidden"),
+    ("not_found", "页面不存在", "Not found"),
+    ("error", "出错了", "Something went wrong"),
+    ("back", "返回", "Back"),
+    ("home", "首页", "Home"),
+    ("flags", "照片提示", "Photo flags"),
+    (
+        "flag_taken_before_order",
+        "拍摄时间早于通知下达",
+        "Taken before the order",
+    ),
+    (
+        "flag_far_from_finding",
+        "拍摄地点远离隐患位置",
+        "Taken far from the finding",
+    ),
+    ("flag_no_camera_time", "无相机拍摄时间", "No camera time"),
+    ("before", "整改前", "Before"),
+    ("after", "整改后", "After"),
+    ("goal", "治理目标和任务", "Goal and tasks"),
+    ("measures", "方法和措施", "Methods and measures"),
+    ("funds", "经费和物资", "Funds and materials"),
+    ("responsible_people", "负责机构和人员", "Responsible people"),
+    ("time_limit", "治理时限", "Time limit"),
+    ("safety_measures", "安全措施", "Safety measures"),
+    ("contingency_plan", "应急预案", "Contingency plan"),
+    ("save", "保存", "Save"),
+    ("no_actions", "当前无需办理", "Nothing to do now"),
+    ("total", "合计", "Total"),
+    ("open", "未销号", "Open"),
+];
+
+/// The page header: who is logged in, the CSRF token for its forms, the
+/// language switch.
+pub struct Chrome {
+    pub lang: Lang,
+    pub user: Option<String>,
+    pub role: String,
+    pub office: bool,
+    pub csrf: String,
+    pub back: String,
+    pub asset: &'static str,
+}
+
+impl Chrome {
+    pub fn new(req: &HttpRequest, s: Option<&super::Session>) -> Chrome {
+        let lang = Lang::of(req);
+        let back = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        Chrome {
+            lang,
+            user: s.map(|s| s.who.username.clone()),
+            role: s
+                .map(|s| match lang {
+                    Lang::Zh => s.who.role.label_zh().to_string(),
+                    Lang::En => s.who.role.as_str().to_string(),
+                })
+                .unwrap_or_default(),
+            office: s.is_some_and(|s| s.who.role.is_park_staff()),
+            csrf: s.map(|s| s.csrf.clone()).unwrap_or_default(),
+            back: url_encode(&back),
+            asset: super::ASSET_VERSION,
+        }
+    }
+
+    /// For pages made without the request at hand (error pages).
+    pub fn bare(lang: Lang) -> Chrome {
+        Chrome {
+            lang,
+            user: None,
+            role: String::new(),
+            office: false,
+            csrf: String::new(),
+            back: "/".into(),
+            asset: super::ASSET_VERSION,
+        }
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+}
+
+/// Percent-encoding for a query value (the language switch's way back).
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
