@@ -6,6 +6,7 @@ mod auth;
 mod auth_first;
 mod checklists;
 mod cli;
+mod console;
 mod enterprises;
 mod env_audits;
 mod errors;

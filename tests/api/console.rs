@@ -1,0 +1,686 @@
+//! The web console over HTTP: cookie sessions, CSRF on every form, security
+//! headers, scope (an enterprise never sees another's orders, findings or
+//! photos), roles, the whole case through the forms, and page weights.
+
+use crate::helpers::*;
+use reqwest::{redirect::Policy, Client, Response, StatusCode};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// A browser without a browser: a cookie jar of one session.
+struct Web {
+    base: String,
+    client: Client,
+    cookie: String,
+}
+
+fn set_cookie(r: &Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap().to_string())
+}
+
+fn csrf_in(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    html[at..at + html[at..].find('"').unwrap()].to_string()
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap()
+}
+
+impl Web {
+    fn new(app: &TestApp) -> Web {
+        Web {
+            base: app.base.clone(),
+            client: Client::builder().redirect(Policy::none()).build().unwrap(),
+            cookie: String::new(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn page(&self, path: &str) -> String {
+        let r = self.get(path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        let body = r.text().await.unwrap();
+        assert!(body.len() < 100 * 1024, "{path} is {} bytes", body.len());
+        body
+    }
+
+    async fn post(&self, path: &str, body: String) -> Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn try_login(&mut self, user: &str, password: &str) -> Response {
+        let r = self.get("/login").await;
+        let pre = set_cookie(&r, "ah_login_csrf").expect("login csrf cookie");
+        let csrf = csrf_in(&r.text().await.unwrap());
+        self.cookie = pre;
+        self.post(
+            "/login",
+            form(&[("csrf", &csrf), ("username", user), ("password", password)]),
+        )
+        .await
+    }
+
+    async fn login(app: &TestApp, user: &str) -> Web {
+        let mut w = Web::new(app);
+        let r = w.try_login(user, PASSWORD).await;
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+        w.cookie = set_cookie(&r, "ah_session").expect("session cookie");
+        w
+    }
+
+    async fn csrf(&self) -> String {
+        csrf_in(&self.page("/orders").await)
+    }
+}
+
+fn today() -> chrono::NaiveDate {
+    anhuan::domain::time::park_today(chrono::Utc::now())
+}
+
+struct Case {
+    app: TestApp,
+    e: String,
+    officer: String,
+    officer_name: String,
+    ent_name: String,
+    other_name: String,
+    /// An order of enterprise f, with its finding text and photo.
+    f_order: Value,
+    f_photo: String,
+}
+
+const F_TEXT: &str = "冷库氨制冷机房未设置氨气浓度报警装置";
+
+async fn case() -> Case {
+    let app = TestApp::spawn().await;
+    let e = app.create_enterprise("黔江铝业有限公司").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let f = app.create_enterprise("黔江冷链有限公司").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (insp_u, insp) = app.user("inspector", None, &[]).await;
+    let _ = insp_u;
+    let (off_u, officer) = app.user("safety_officer", None, &[]).await;
+    let (ent_u, _) = app.user("enterprise", Some(&e), &[]).await;
+    let (other_u, _) = app.user("enterprise", Some(&f), &[]).await;
+    let f_photo = app.photo(&insp).await;
+    let fid = Uuid::new_v4();
+    let r = app
+        .put(
+            &format!("/api/v1/findings/{fid}"),
+            &insp,
+            &json!({"enterprise_id": f, "category": "safety", "level": "general", "description": F_TEXT, "photo_ids": [f_photo]}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let r = app
+        .post(
+            "/api/v1/rectification-orders",
+            &officer,
+            json!({"enterprise_id": f, "finding_ids": [fid], "requirements": "加装氨气浓度报警并联锁排风",
+                   "deadline": (today() + chrono::Duration::days(10)).to_string()}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let f_order = r.json().await.unwrap();
+    // A finding of e for the console to issue.
+    let eid = Uuid::new_v4();
+    let r = app
+        .put(
+            &format!("/api/v1/findings/{eid}"),
+            &insp,
+            &json!({"enterprise_id": e, "category": "safety", "level": "general", "description": "熔铸车间铝灰堆放区未设防雨防潮设施"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let name = |u: &Value| u["username"].as_str().unwrap().to_string();
+    Case {
+        e,
+        officer,
+        officer_name: name(&off_u),
+        ent_name: name(&ent_u),
+        other_name: name(&other_u),
+        f_order,
+        f_photo,
+        app,
+    }
+}
+
+async fn open_findings(c: &Case) -> Vec<String> {
+    let r = c
+        .app
+        .get(
+            &format!("/api/v1/findings?enterprise_id={}&status=open", c.e),
+            &c.officer,
+        )
+        .await;
+    let v: Value = r.json().await.unwrap();
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The office issues an order through the console's form; answers its id.
+async fn issue(c: &Case, office: &Web) -> String {
+    let page = office
+        .page(&format!("/orders/new?enterprise_id={}", c.e))
+        .await;
+    assert!(page.contains("熔铸车间铝灰堆放区"));
+    let csrf = csrf_in(&page);
+    let fids = open_findings(c).await;
+    let deadline = (today() + chrono::Duration::days(7)).to_string();
+    let mut pairs = vec![
+        ("csrf", csrf.as_str()),
+        ("enterprise_id", c.e.as_str()),
+        ("requirements", "立即清理并设置防雨防潮铝灰暂存间"),
+        ("deadline", deadline.as_str()),
+        ("major_reason", ""),
+    ];
+    for f in &fids {
+        pairs.push(("finding_id", f));
+    }
+    let r = office.post("/orders/new", form(&pairs)).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    to.trim_start_matches("/orders/").to_string()
+}
+
+async fn submit(web: &Web, id: &str, photo: Option<Vec<u8>>) -> Response {
+    let page = web.page(&format!("/orders/{id}")).await;
+    let csrf = csrf_in(&page);
+    let at = page.find("name=\"done_").unwrap() + 11;
+    let fid = &page[at..at + 36];
+    let mut f = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text(format!("done_{fid}"), "已建成封闭式铝灰暂存间并加装防雨棚");
+    if let Some(bytes) = photo {
+        f = f.part(
+            format!("photos_{fid}"),
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name("after.jpg")
+                .mime_str("image/jpeg")
+                .unwrap(),
+        );
+    }
+    web.client
+        .post(format!("{}/orders/{id}/submit", web.base))
+        .header("cookie", &web.cookie)
+        .multipart(f.text("comment", "整改完成"))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn version_in(page: &str) -> String {
+    let at = page.find("name=\"version\" value=\"").unwrap() + 22;
+    page[at..at + page[at..].find('"').unwrap()].to_string()
+}
+
+#[actix_web::test]
+async fn login_logout_expiry_headers_and_language() {
+    let c = case().await;
+    let mut w = Web::new(&c.app);
+    let r = w.get("/login").await;
+    assert_eq!(r.status(), 200);
+    let h = r.headers();
+    assert!(h["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("script-src 'self'"));
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["referrer-policy"], "same-origin");
+    let body = r.text().await.unwrap();
+    assert!(body.contains("<label for=\"username\">用户名</label>"));
+    assert!(!body.contains("<script>"), "no inline script");
+    // No login without the form's token.
+    let r = w
+        .post(
+            "/login",
+            form(&[
+                ("csrf", "x"),
+                ("username", &c.ent_name),
+                ("password", PASSWORD),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("安全令牌"));
+    // A wrong password: the page again, the error next to the field.
+    let r = w.try_login(&c.ent_name, "wrong-password-1").await;
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("id=\"login-error\""));
+    // Logged in: the cookie is HttpOnly and SameSite=Lax.
+    let r = w.try_login(&c.ent_name, PASSWORD).await;
+    assert_eq!(r.status(), 303);
+    let raw = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("ah_session="))
+        .unwrap();
+    assert!(
+        raw.contains("HttpOnly") && raw.contains("SameSite=Lax"),
+        "{raw}"
+    );
+    assert!(!raw.contains("Secure"), "plain http: {raw}");
+    w.cookie = set_cookie(&r, "ah_session").unwrap();
+    assert_eq!(r.headers()["location"], "/");
+    let r = w.get("/").await;
+    assert_eq!(r.headers()["location"], "/orders");
+    let page = w.page("/orders").await;
+    assert!(page.contains("我的整改通知"));
+    // English by the switch, from one table.
+    let r = w.get("/lang/en?back=/orders").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/orders");
+    let lang = set_cookie(&r, "lang").unwrap();
+    let en = Web {
+        cookie: format!("{}; {lang}", w.cookie),
+        base: w.base.clone(),
+        client: w.client.clone(),
+    };
+    assert!(en.page("/orders").await.contains("My rectification orders"));
+    // Elsewhere than this site the switch goes home.
+    let r = w.get("/lang/en?back=//evil.example").await;
+    assert_eq!(r.headers()["location"], "/");
+    // Logout needs the token too.
+    let r = w.post("/logout", form(&[("csrf", "nope")])).await;
+    assert_eq!(r.status(), 403);
+    let csrf = w.csrf().await;
+    let r = w.post("/logout", form(&[("csrf", &csrf)])).await;
+    assert_eq!(r.status(), 303);
+    // The old cookie is dead: back to the login page, told why.
+    let r = w.get("/orders").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?expired=1");
+    let page = Web::new(&c.app).page("/login?expired=1").await;
+    assert!(page.contains("会话已过期，请重新登录"));
+    // Never logged in: the login page without the expiry note.
+    let r = Web::new(&c.app).get("/workbench").await;
+    assert_eq!(r.headers()["location"], "/login");
+    // Static files: long cache; unknown ones 404.
+    let r = w
+        .get(&format!(
+            "/static/{}/htmx.min.js",
+            anhuan::console::ASSET_VERSION
+        ))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("max-age=31536000"));
+    assert_eq!(w.get("/static/1/nope.js").await.status(), 404);
+}
+
+#[actix_web::test]
+async fn an_expired_session_sends_to_the_login_page() {
+    let c = case().await;
+    let w = Web::login(&c.app, &c.ent_name).await;
+    assert_eq!(w.get("/orders").await.status(), 200);
+    c.app
+        .sql("UPDATE sessions SET expires_at = '2000-01-01 00:00:00'");
+    let r = w.get("/orders").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?expired=1");
+}
+
+#[actix_web::test]
+async fn console_logins_are_throttled_like_the_api() {
+    let c = case().await;
+    let mut w = Web::new(&c.app);
+    let max = c.app.settings.login_max_failures;
+    // As in the API, the failure that reaches the limit is itself refused.
+    for _ in 0..max - 1 {
+        let r = w.try_login(&c.ent_name, "wrong-password-1").await;
+        assert_eq!(r.status(), 401);
+    }
+    let r = w.try_login(&c.ent_name, "wrong-password-1").await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    assert!(r.text().await.unwrap().contains("登录失败次数过多"));
+    // The API counts the same attempts.
+    assert_eq!(c.app.try_login(&c.ent_name, PASSWORD).await.status(), 429);
+}
+
+#[actix_web::test]
+async fn roles_and_scope_of_every_page() {
+    let c = case().await;
+    let ent = Web::login(&c.app, &c.ent_name).await;
+    let office = Web::login(&c.app, &c.officer_name).await;
+    let other = Web::login(&c.app, &c.other_name).await;
+    let id = issue(&c, &office).await;
+    let number = c.f_order["number"].as_str().unwrap();
+    let fo = c.f_order["id"].as_str().unwrap();
+    // The office sees every page.
+    for p in [
+        "/workbench",
+        "/orders",
+        "/orders/new",
+        &format!("/orders/{id}"),
+        &format!("/orders/{fo}"),
+    ] {
+        office.page(p).await;
+    }
+    let wb = office.page("/workbench").await;
+    assert!(wb.contains("<svg") && wb.contains("每月下达与销号"));
+    // The enterprise: its own order only, nothing of f anywhere.
+    let mut seen = String::new();
+    for p in [
+        "/orders",
+        &format!("/orders/{id}"),
+        "/orders?status=issued",
+        "/orders?q=整改",
+    ] {
+        seen.push_str(&ent.page(p).await);
+    }
+    assert!(seen.contains("熔铸车间铝灰堆放区"));
+    assert!(!seen.contains(number), "another enterprise's order number");
+    assert!(!seen.contains(F_TEXT), "another enterprise's finding");
+    assert!(!seen.contains(&c.f_photo), "another enterprise's photo");
+    for p in [
+        format!("/orders/{fo}"),
+        format!("/c/photos/{}/thumbnail", c.f_photo),
+        format!("/c/photos/{}/display", c.f_photo),
+    ] {
+        let r = ent.get(&p).await;
+        assert_eq!(r.status(), 404, "{p}");
+        let body = r.text().await.unwrap();
+        assert!(!body.contains(number) && !body.contains(F_TEXT));
+    }
+    // Park pages are not for enterprises.
+    assert_eq!(ent.get("/workbench").await.status(), 403);
+    assert_eq!(ent.get("/orders/new").await.status(), 403);
+    // Its own enterprise sees f's order and photo.
+    assert!(other.page(&format!("/orders/{fo}")).await.contains(F_TEXT));
+    let r = other
+        .get(&format!("/c/photos/{}/thumbnail", c.f_photo))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    // An enterprise cannot act on another's order (404, before any CSRF).
+    let csrf = ent.csrf().await;
+    let r = ent
+        .post(
+            &format!("/orders/{fo}/acknowledge"),
+            form(&[("csrf", &csrf)]),
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    // Unknown ids and actions.
+    assert_eq!(ent.get("/orders/not-a-uuid").await.status(), 404);
+    assert_eq!(
+        ent.get(&format!("/orders/{}", Uuid::new_v4()))
+            .await
+            .status(),
+        404
+    );
+}
+
+#[actix_web::test]
+async fn every_form_refuses_without_a_valid_csrf_token() {
+    let c = case().await;
+    let ent = Web::login(&c.app, &c.ent_name).await;
+    let office = Web::login(&c.app, &c.officer_name).await;
+    let id = issue(&c, &office).await;
+    let before = ent.page(&format!("/orders/{id}")).await;
+    for action in [
+        "acknowledge",
+        "progress",
+        "submit",
+        "extension",
+        "plan",
+        "verify",
+        "decide-extension",
+        "cancel",
+    ] {
+        for token in [None, Some("0123456789abcdef0123456789abcdef")] {
+            let body = match token {
+                Some(t) => form(&[("csrf", t), ("comment", "x"), ("reason", "x")]),
+                None => form(&[("comment", "x"), ("reason", "x")]),
+            };
+            for who in [&ent, &office] {
+                let r = who
+                    .post(&format!("/orders/{id}/{action}"), body.clone())
+                    .await;
+                assert_eq!(r.status(), 403, "{action} {token:?}");
+            }
+        }
+        // multipart without the token: no file is stored either.
+        let f = reqwest::multipart::Form::new().part(
+            "photos",
+            reqwest::multipart::Part::bytes(small_jpeg(7))
+                .file_name("a.jpg")
+                .mime_str("image/jpeg")
+                .unwrap(),
+        );
+        let r = ent
+            .client
+            .post(format!("{}/orders/{id}/{action}", ent.base))
+            .header("cookie", &ent.cookie)
+            .multipart(f)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "multipart {action}");
+    }
+    // The other session's token is no good either.
+    let office_csrf = office.csrf().await;
+    let r = ent
+        .post(
+            &format!("/orders/{id}/acknowledge"),
+            form(&[("csrf", &office_csrf)]),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = office
+        .post("/orders/new", form(&[("enterprise_id", &c.e)]))
+        .await;
+    assert_eq!(r.status(), 403);
+    // Nothing happened.
+    assert_eq!(ent.page(&format!("/orders/{id}")).await, before);
+}
+
+#[actix_web::test]
+async fn the_whole_case_through_the_forms() {
+    let c = case().await;
+    let ent = Web::login(&c.app, &c.ent_name).await;
+    let office = Web::login(&c.app, &c.officer_name).await;
+    let id = issue(&c, &office).await;
+    let page = ent.page(&format!("/orders/{id}")).await;
+    assert!(page.contains("已下达") && page.contains("园区安全生产委员会办公室"));
+    assert!(page.contains("id=\"btn-acknowledge\""));
+    assert!(!page.contains("id=\"btn-submit\""), "not before 签收");
+    assert!(!page.contains("id=\"form-verify\""));
+    let y = today();
+    assert!(page.contains(&format!(
+        "{}年{}月",
+        chrono::Datelike::year(&y),
+        chrono::Datelike::month(&y)
+    )));
+    let csrf = csrf_in(&page);
+    let r = ent
+        .post(
+            &format!("/orders/{id}/acknowledge"),
+            form(&[
+                ("csrf", &csrf),
+                ("version", &version_in(&page)),
+                ("comment", "已收到"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    // A submission without what was done: the field named in the answer.
+    let page = ent.page(&format!("/orders/{id}")).await;
+    assert!(page.contains("整改中"));
+    let r = ent
+        .client
+        .post(format!("{}/orders/{id}/submit", ent.base))
+        .header("cookie", &ent.cookie)
+        .multipart(reqwest::multipart::Form::new().text("csrf", csrf_in(&page)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("items"));
+    let r = submit(&ent, &id, Some(small_jpeg(42))).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    // The office sees the evidence beside the finding, and its flags.
+    let page = office.page(&format!("/orders/{id}")).await;
+    assert!(page.contains("待复查") && page.contains("已建成封闭式铝灰暂存间"));
+    assert!(
+        page.contains("无相机拍摄时间"),
+        "the evidence flag is shown"
+    );
+    let stale = version_in(&page);
+    let r = office
+        .post(
+            &format!("/orders/{id}/verify"),
+            form(&[
+                ("csrf", &csrf_in(&page)),
+                ("version", &stale),
+                ("decision", "reject"),
+                ("opinion", "暂存间未设防渗地面"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let wb = office.page("/workbench").await;
+    assert!(!wb.contains(&id));
+    let r = submit(&ent, &id, Some(small_jpeg(43))).await;
+    assert_eq!(r.status(), 303);
+    // A page from before the rejection: 已被他人更新, nothing overwritten.
+    let r = office
+        .post(
+            &format!("/orders/{id}/verify"),
+            form(&[
+                ("csrf", &office.csrf().await),
+                ("version", &stale),
+                ("decision", "accept"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("已被他人更新"));
+    let wb = office.page("/workbench").await;
+    assert!(wb.contains(&id), "waiting for verification");
+    let page = office.page(&format!("/orders/{id}")).await;
+    let r = office
+        .post(
+            &format!("/orders/{id}/verify"),
+            form(&[
+                ("csrf", &csrf_in(&page)),
+                ("version", &version_in(&page)),
+                ("decision", "accept"),
+                ("opinion", "符合要求"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = ent.page(&format!("/orders/{id}")).await;
+    assert!(page.contains("已销号"));
+    assert!(page.contains("复查不通过") && page.contains("暂存间未设防渗地面"));
+    let list = ent.page("/orders?status=closed").await;
+    assert!(list.contains("已销号"));
+    // The enterprise's evidence photo is served to it through the console.
+    let at = page.find("/c/photos/").unwrap();
+    let src = &page[at..at + page[at..].find('"').unwrap()];
+    assert_eq!(ent.get(src).await.status(), 200);
+}
+
+#[actix_web::test]
+async fn extension_and_plan_forms() {
+    let c = case().await;
+    let ent = Web::login(&c.app, &c.ent_name).await;
+    let office = Web::login(&c.app, &c.officer_name).await;
+    let id = issue(&c, &office).await;
+    let page = ent.page(&format!("/orders/{id}")).await;
+    let later = (today() + chrono::Duration::days(30)).to_string();
+    let r = ent
+        .post(
+            &format!("/orders/{id}/extension"),
+            form(&[
+                ("csrf", &csrf_in(&page)),
+                ("requested_deadline", &later),
+                ("reason", "防渗材料到货延迟"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let wb = office.page("/workbench").await;
+    assert!(wb.contains(&id), "listed under 延期申请");
+    let page = office.page(&format!("/orders/{id}")).await;
+    assert!(page.contains("防渗材料到货延迟"));
+    let marker = "name=\"extension_id\" value=\"";
+    let at = page.find(marker).unwrap() + marker.len();
+    let ext = &page[at..at + 36];
+    let r = office
+        .post(
+            &format!("/orders/{id}/decide-extension"),
+            form(&[
+                ("csrf", &csrf_in(&page)),
+                ("extension_id", ext),
+                ("approve", "true"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let page = ent.page(&format!("/orders/{id}")).await;
+    assert!(page.contains("同意延期"));
+    // A general hazard has no plan form; the plan action is refused.
+    assert!(!page.contains("id=\"form-plan\""));
+    let r = ent
+        .post(
+            &format!("/orders/{id}/plan"),
+            form(&[
+                ("csrf", &csrf_in(&page)),
+                ("goal", "x"),
+                ("time_limit", &later),
+            ]),
+        )
+        .await;
+    assert!(r.status().is_client_error());
+    // Cancel with a reason, by the office.
+    let page = office.page(&format!("/orders/{id}")).await;
+    let r = office
+        .post(
+            &format!("/orders/{id}/cancel"),
+            form(&[
+                ("csrf", &csrf_in(&page)),
+                ("version", &version_in(&page)),
+                ("reason", "重复下达"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(ent.page(&format!("/orders/{id}")).await.contains("已撤销"));
+    let _ = StatusCode::OK;
+}
