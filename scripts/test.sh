@@ -12,6 +12,8 @@
 #   REQUIRE_PHOTO_FIXTURES=1  fail instead of skipping the team's real-camera
 #       photos (../shared/fixtures/photos, or ANHUAN_FIXTURES); the rest of
 #       the suite makes its own photos and needs nothing outside the clone
+#   REQUIRE_BROWSER=1  fail instead of skipping the console's browser test
+#       (tests/browser.rs: Debian chromium + chromium-driver)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -89,6 +91,25 @@ elif [[ "${REQUIRE_S3:-0}" == "1" ]]; then
   exit 1
 else
   echo "note: S3 photo-store tests skipped (set ANHUAN_TEST_S3_ENDPOINT, e.g. a local moto or s3s-fs server)" >&2
+fi
+# The browser walk (tests/browser.rs) needs Debian's chromium and
+# chromium-driver; without them it passes after a banner (captured by cargo,
+# so it is repeated here). REQUIRE_BROWSER=1 makes it fail instead.
+if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+  if [[ "${REQUIRE_BROWSER:-0}" == "1" ]]; then
+    echo "ERROR: chromium/chromedriver not installed and REQUIRE_BROWSER=1" >&2
+    exit 1
+  fi
+  cat >&2 <<MSG
+
+################################################################
+##  WARNING: BROWSER TESTS SKIPPED                             ##
+##  chromium / chromedriver not found: the console was not     ##
+##  tested in a real browser. apt-get install chromium         ##
+##  chromium-driver; REQUIRE_BROWSER=1 fails.                  ##
+################################################################
+
+MSG
 fi
 photo_banner
 echo "=== anhuan tests: done ==="
