@@ -48,8 +48,8 @@ struct ErrorPage {
 
 pub fn error_page(lang: Lang, status: StatusCode, message: String) -> HttpResponse {
     let key = match status {
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "page_not_found",
+        StatusCode::FORBIDDEN => "page_forbidden",
         _ => "error",
     };
     let p = ErrorPage {
@@ -66,7 +66,7 @@ pub fn not_found_page() -> HttpResponse {
     error_page(
         Lang::Zh,
         StatusCode::NOT_FOUND,
-        Lang::Zh.t("not_found").into(),
+        Lang::Zh.t("page_not_found").into(),
     )
 }
 
@@ -78,15 +78,15 @@ pub fn app_error_page(lang: Lang, e: &AppError) -> HttpResponse {
     let problem = e.to_problem();
     let message = match e {
         AppError::PreconditionFailed { .. } => lang.t("stale").to_string(),
-        AppError::NotFound { .. } => lang.t("not_found").to_string(),
+        AppError::NotFound { .. } => lang.t("page_not_found").to_string(),
         _ => problem.detail.clone(),
     };
     let p = ErrorPage {
         c: Chrome::bare(lang),
         title: lang
             .t(match status {
-                StatusCode::NOT_FOUND => "not_found",
-                StatusCode::FORBIDDEN => "forbidden",
+                StatusCode::NOT_FOUND => "page_not_found",
+                StatusCode::FORBIDDEN => "page_forbidden",
                 _ => "error",
             })
             .into(),
