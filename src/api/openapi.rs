@@ -186,6 +186,8 @@ impl Modify for BearerAuth {
         super::orders::cancel,
         super::orders::supervision_letter,
         super::orders::public_criticism,
+        super::orders::notice_pdf,
+        super::orders::supervision_letter_pdf,
         super::stats::overview,
         super::stats::enterprises,
         super::env_audits::create,

@@ -27,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(decide_extension)),
     );
     action_routes(cfg);
+    pdf_routes(cfg);
 }
 
 fn with_etag(v: OrderView) -> HttpResponse {
@@ -237,4 +238,65 @@ pub async fn decide_extension(
     let (id, rid) = path.into_inner();
     let cmd = Command::DecideExtension(rid, body.into_inner());
     run(&ctx, &who, &req, id, cmd).await
+}
+
+fn pdf_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/rectification-orders/{id}/notice.pdf").route(web::get().to(notice_pdf)),
+    )
+    .service(
+        web::resource("/rectification-orders/{id}/supervision-letter.pdf")
+            .route(web::get().to(supervision_letter_pdf)),
+    );
+}
+
+/// RFC 5987 `filename*`: everything but the unreserved characters percent-encoded.
+fn attachment(name: &str) -> String {
+    let mut out = String::from("attachment; filename*=UTF-8''");
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A document sent for download; the console sends its PDFs the same way.
+pub(crate) fn pdf_response(pdf: crate::service::notice_pdf::Pdf) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((header::CONTENT_DISPOSITION, attachment(&pdf.file_name)))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(pdf.bytes)
+}
+
+/// 下载整改通知书: the notice as a PDF (Chinese text, the findings' photos, and the event-chain head to check against `events/verify`).
+#[utoipa::path(get, path = "/api/v1/rectification-orders/{id}/notice.pdf", operation_id = "order_notice_pdf", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+    (status = 200, description = "the 整改通知书 as PDF (sent as an attachment)", body = super::openapi::Binary, content_type = "application/pdf"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
+))]
+pub async fn notice_pdf(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    let pdf = crate::service::notice_pdf::notice_pdf(&ctx, &who, id.into_inner()).await?;
+    Ok(pdf_response(pdf))
+}
+
+/// 督办函 as a PDF; 404 when the order has none.
+#[utoipa::path(get, path = "/api/v1/rectification-orders/{id}/supervision-letter.pdf", operation_id = "order_supervision_letter_pdf", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+    (status = 200, description = "the 督办函 as PDF (sent as an attachment)", body = super::openapi::Binary, content_type = "application/pdf"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
+))]
+pub async fn supervision_letter_pdf(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    let pdf =
+        crate::service::notice_pdf::supervision_letter_pdf(&ctx, &who, id.into_inner()).await?;
+    Ok(pdf_response(pdf))
 }

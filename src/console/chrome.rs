@@ -96,6 +96,16 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("location", "位置", "Location"),
     ("basis", "依据", "Legal basis"),
     ("requirements", "整改要求", "Requirements"),
+    (
+        "download_notice",
+        "下载整改通知书（PDF）",
+        "Download the notice (PDF)",
+    ),
+    (
+        "download_letter",
+        "下载督办函（PDF）",
+        "Download the supervision letter (PDF)",
+    ),
     ("timeline", "办理记录", "Timeline"),
     ("actions", "可办理事项", "What you can do"),
     ("comment", "说明", "Comment"),

@@ -10,7 +10,7 @@ use crate::domain::order::{Action, MajorReason, OrderStatus};
 use crate::error::AppError;
 use crate::service::findings::{self, FindingQuery};
 use crate::service::orders::{self as svc, Command, OrderQuery, OrderView};
-use crate::service::{enterprises, photos, Ctx};
+use crate::service::{enterprises, notice_pdf, photos, Ctx};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -154,6 +154,8 @@ struct OrderPage {
     extensions: Vec<ExtCell>,
     can: Vec<&'static str>,
     is_major: bool,
+    /// A 督办函 was issued, so it can be downloaded.
+    has_letter: bool,
     today: String,
 }
 
@@ -180,6 +182,24 @@ pub async fn page(
     let id = parse_id(&req, &path)?;
     let o = svc::get(&ctx, &s.who, id).await.page(&req)?;
     Ok(html(StatusCode::OK, &order_page(&req, &s, &o)))
+}
+
+/// 下载整改通知书 / 督办函: the same PDFs as the API, for the page's reader.
+pub async fn download(
+    ctx: web::Data<Ctx>,
+    req: HttpRequest,
+    s: Session,
+    path: web::Path<(String, String)>,
+) -> PageResult {
+    let (id, kind) = path.into_inner();
+    let id = parse_id(&req, &id)?;
+    let pdf = match kind.as_str() {
+        "notice" => notice_pdf::notice_pdf(&ctx, &s.who, id).await,
+        "supervision-letter" => notice_pdf::supervision_letter_pdf(&ctx, &s.who, id).await,
+        _ => Err(AppError::not_found("文书 document")),
+    }
+    .page(&req)?;
+    Ok(crate::api::orders::pdf_response(pdf))
 }
 
 fn order_page(req: &HttpRequest, s: &Session, o: &OrderView) -> OrderPage {
@@ -285,6 +305,10 @@ fn order_page(req: &HttpRequest, s: &Session, o: &OrderView) -> OrderPage {
         extensions,
         can: o.allowed_actions.iter().map(|a| a.as_str()).collect(),
         is_major: o.level == HazardLevel::Major,
+        has_letter: o
+            .escalation
+            .as_ref()
+            .is_some_and(|e| e.supervision_letter.is_some()),
         today: crate::domain::time::park_today(chrono::Utc::now()).to_string(),
     }
 }

@@ -13,6 +13,7 @@ mod evidence;
 pub mod findings;
 pub mod health;
 pub mod inspections;
+pub mod notice_pdf;
 pub mod orders;
 pub mod pagination;
 pub mod password_hash;

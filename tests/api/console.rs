@@ -435,6 +435,34 @@ async fn roles_and_scope_of_every_page() {
         )
         .await;
     assert_eq!(r.status(), 404);
+    // 下载整改通知书: linked from the page, a PDF for its enterprise, 404 for another;
+    // no 督办函 link or file before one is issued.
+    let own = ent.page(&format!("/orders/{id}")).await;
+    assert!(own.contains(&format!("/orders/{id}/pdf/notice")), "{own}");
+    assert!(!own.contains("/pdf/supervision-letter"));
+    let r = ent.get(&format!("/orders/{id}/pdf/notice")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename*=UTF-8''%E6%95%B4%E6%94%B9"));
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+    for p in [
+        format!("/orders/{fo}/pdf/notice"),
+        format!("/orders/{id}/pdf/supervision-letter"),
+        format!("/orders/{id}/pdf/other"),
+    ] {
+        assert_eq!(ent.get(&p).await.status(), 404, "{p}");
+    }
+    assert_eq!(
+        Web::new(&c.app)
+            .get(&format!("/orders/{id}/pdf/notice"))
+            .await
+            .status(),
+        303,
+        "no session: to the login page"
+    );
     // Unknown ids and actions.
     assert_eq!(ent.get("/orders/not-a-uuid").await.status(), 404);
     assert_eq!(

@@ -15,6 +15,7 @@ mod helpers;
 mod housekeeping;
 mod industries;
 mod inspections;
+mod notice_pdf;
 mod ops;
 mod orders;
 mod photo_access;
