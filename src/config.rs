@@ -77,6 +77,11 @@ pub struct Settings {
     pub s3_prefix: Option<String>,
     /// Largest photo upload; 413 as soon as it is passed.
     pub photo_max_bytes: u64,
+    /// Largest document upload (PDF, DOCX, XLSX, OFD); 413 as soon as passed.
+    pub max_document_bytes: u64,
+    /// A one-person safety office may verify its own work; each such step
+    /// is then marked on its event and counted.
+    pub allow_self_verification: bool,
     /// Largest decoded image (width × height).
     pub photo_max_pixels: u64,
     /// Longest image side in pixels.
@@ -166,6 +171,8 @@ impl Default for Settings {
             s3_allow_http: false,
             s3_prefix: None,
             photo_max_bytes: 25 * 1024 * 1024,
+            max_document_bytes: 20 * 1024 * 1024,
+            allow_self_verification: false,
             photo_max_pixels: 100_000_000,
             photo_max_side: 20_000,
             image_workers: None,
@@ -292,6 +299,9 @@ impl Settings {
         }
         if self.photo_max_bytes < 1024 {
             return Err(bad("photo_max_bytes", "must be at least 1024".into()));
+        }
+        if self.max_document_bytes < 1024 {
+            return Err(bad("max_document_bytes", "must be at least 1024".into()));
         }
         if self.photo_max_pixels == 0 || self.photo_max_side == 0 {
             return Err(bad("photo_max_pixels", "limits must be above 0".into()));

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod body_guard;
 pub mod checklists;
 pub mod docs;
+pub mod documents;
 pub mod enterprises;
 pub mod env_audits;
 mod errors;
@@ -45,6 +46,7 @@ pub fn v1(cfg: &mut web::ServiceConfig) {
             .configure(inspections::routes)
             .configure(findings::routes)
             .configure(photos::routes)
+            .configure(documents::routes)
             .configure(orders::routes)
             .configure(stats::routes)
             .configure(env_audits::routes),

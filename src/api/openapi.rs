@@ -7,7 +7,8 @@ use crate::domain::{checklist, env_audit, finding, hash_chain, inspection, order
 use crate::domain::{FieldError, Industry, Label, Role};
 use crate::error::Problem;
 use crate::service::{
-    auth, checklists, enterprises, env_audits, findings, health, inspections, orders, photos, users,
+    auth, checklists, documents, enterprises, env_audits, findings, health, inspections, orders,
+    photos, users,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -91,6 +92,15 @@ pub enum PreconditionRequired {
 #[derive(utoipa::ToSchema, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
+pub struct DocumentForm {
+    /// The document: PDF, DOCX, XLSX or OFD (judged from the bytes).
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+#[derive(utoipa::ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 pub struct PhotoForm {
     /// The image (JPEG, PNG, WebP, or HEIC in builds with it).
     #[schema(value_type = String, format = Binary)]
@@ -171,6 +181,9 @@ impl Modify for BearerAuth {
         super::photos::original,
         super::photos::display,
         super::photos::thumbnail,
+        super::documents::upload,
+        super::documents::get,
+        super::documents::content,
         super::orders::create,
         super::orders::list,
         super::orders::get,
@@ -208,7 +221,7 @@ impl Modify for BearerAuth {
         inspections::InspectionInput, inspections::InspectionView, inspections::AnswerView, inspections::ChecklistRef, crate::domain::inspection::InspectionKind, crate::domain::inspection::InspectionState,
         finding::Source, finding::FindingStatus,
         findings::FindingInput, findings::FindingView, findings::PhotoLinks,
-        photos::PhotoView, photos::PhotoUrls,
+        photos::PhotoView, photos::PhotoUrls, documents::DocumentView, DocumentForm,
         orders::NewOrder, orders::OrderView, orders::EventView, orders::ExtensionView, orders::Plan, orders::ChainReport,
         orders::CommentBody, orders::ProgressBody, orders::SubmitBody, orders::SubmitItem, orders::VerifyBody, orders::Decision,
         orders::ExtensionBody, orders::ExtensionDecisionBody, orders::CancelBody, orders::SupervisionBody,
@@ -227,6 +240,7 @@ impl Modify for BearerAuth {
         (name = "inspections", description = "检查记录 / inspections"),
         (name = "findings", description = "隐患 / findings"),
         (name = "photos", description = "照片证据 / photo evidence"),
+        (name = "documents", description = "文件证据（检测报告、验收意见、评估报告、公示截图）/ document evidence"),
         (name = "orders", description = "整改通知书 / rectification orders"),
         (name = "stats", description = "统计 / statistics"),
         (name = "env-audits", description = "督察反馈问题整改台账 / environmental inspection feedback ledger"),

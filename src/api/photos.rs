@@ -324,7 +324,7 @@ mod tests {
 /// which would refuse a valid photo over its name; so inside quoted
 /// strings of part headers they become `_` before parsing, and the name
 /// is only ever used (logged) after [`clean`].
-mod part_names {
+pub(super) mod part_names {
     use bytes::{Bytes, BytesMut};
     use futures_util::{Stream, StreamExt};
 

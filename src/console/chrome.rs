@@ -97,6 +97,17 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("basis", "依据", "Legal basis"),
     ("requirements", "整改要求", "Requirements"),
     (
+        "documents",
+        "文件（检测报告、验收意见等）",
+        "Documents (test reports, acceptance opinions …)",
+    ),
+    (
+        "documents_hint",
+        "PDF、DOCX、XLSX或OFD，每份不超过20 MB",
+        "PDF, DOCX, XLSX or OFD, up to 20 MB each",
+    ),
+    ("pages_unit", "页", " pages"),
+    (
         "download_notice",
         "下载整改通知书（PDF）",
         "Download the notice (PDF)",
@@ -262,4 +273,29 @@ pub fn url_encode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `t("…")` in the templates and the console's code names a row
+    /// of the label table (a missing one would print "?").
+    #[test]
+    fn every_label_used_is_in_the_table() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut missing = Vec::new();
+        for dir in ["templates", "src/console"] {
+            for entry in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
+                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+                for part in text.split(".t(\"").skip(1) {
+                    let key = &part[..part.find('"').unwrap()];
+                    if !LABELS.iter().any(|(k, _, _)| *k == key) {
+                        missing.push(key.to_string());
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "labels missing: {missing:?}");
+    }
 }

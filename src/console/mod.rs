@@ -98,5 +98,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/orders/{id}").route(web::get().to(orders::page)))
         .service(web::resource("/orders/{id}/pdf/{kind}").route(web::get().to(orders::download)))
         .service(web::resource("/orders/{id}/{action}").route(web::post().to(orders::act)))
-        .service(web::resource("/c/photos/{id}/{variant}").route(web::get().to(pages::photo)));
+        .service(web::resource("/c/photos/{id}/{variant}").route(web::get().to(pages::photo)))
+        .service(web::resource("/c/documents/{id}").route(web::get().to(pages::document)));
 }

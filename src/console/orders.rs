@@ -10,7 +10,7 @@ use crate::domain::order::{Action, MajorReason, OrderStatus};
 use crate::error::AppError;
 use crate::service::findings::{self, FindingQuery};
 use crate::service::orders::{self as svc, Command, OrderQuery, OrderView};
-use crate::service::{enterprises, notice_pdf, photos, Ctx};
+use crate::service::{documents, enterprises, notice_pdf, photos, Ctx};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -141,6 +141,23 @@ pub struct ExtCell {
     pub pending: bool,
 }
 
+struct DocCell {
+    id: Uuid,
+    /// PDF · 3页 · 120 KB · 2026年12月1日
+    label: String,
+}
+
+fn doc_cell(lang: Lang, d: &documents::DocumentView) -> DocCell {
+    let mut label = d.kind.to_ascii_uppercase();
+    if let Some(pages) = d.page_count {
+        label.push_str(&format!(" · {pages}{}", lang.t("pages_unit")));
+    }
+    label.push_str(&format!(" · {} KB", (d.byte_size + 1023) / 1024));
+    let day = crate::domain::time::park_today(d.created_at);
+    label.push_str(&format!(" · {}", lang.date(day)));
+    DocCell { id: d.id, label }
+}
+
 #[derive(Template)]
 #[template(path = "order.html")]
 struct OrderPage {
@@ -156,6 +173,8 @@ struct OrderPage {
     is_major: bool,
     /// A 督办函 was issued, so it can be downloaded.
     has_letter: bool,
+    /// Documents attached through the order's events, oldest first.
+    documents: Vec<DocCell>,
     today: String,
 }
 
@@ -305,6 +324,13 @@ fn order_page(req: &HttpRequest, s: &Session, o: &OrderView) -> OrderPage {
         extensions,
         can: o.allowed_actions.iter().map(|a| a.as_str()).collect(),
         is_major: o.level == HazardLevel::Major,
+        documents: o
+            .documents
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .map(|d| doc_cell(lang, d))
+            .collect(),
         has_letter: o
             .escalation
             .as_ref()
@@ -323,9 +349,19 @@ fn parse_id(req: &HttpRequest, s: &str) -> Result<Uuid, ConsoleError> {
 struct Form {
     text: HashMap<String, String>,
     photos: HashMap<String, Vec<Uuid>>,
+    /// Files from inputs named `documents…` (检测报告, 验收意见 …).
+    docs: HashMap<String, Vec<Uuid>>,
 }
 
 impl Form {
+    fn photos(&self, k: &str) -> Vec<Uuid> {
+        self.photos.get(k).cloned().unwrap_or_default()
+    }
+
+    fn docs(&self, k: &str) -> Vec<Uuid> {
+        self.docs.get(k).cloned().unwrap_or_default()
+    }
+
     fn get(&self, k: &str) -> String {
         self.text.get(k).cloned().unwrap_or_default()
     }
@@ -351,6 +387,7 @@ async fn read_form(
     let mut form = Form {
         text: HashMap::new(),
         photos: HashMap::new(),
+        docs: HashMap::new(),
     };
     if !ct.starts_with("multipart/form-data") {
         let mut body = web::BytesMut::new();
@@ -391,13 +428,18 @@ async fn read_form(
                     while field.next().await.is_some() {}
                     continue;
                 }
-                let spooled = photos::spool(ctx, field.map(|r| r.map_err(|e| e.to_string())))
-                    .await
-                    .page(req)?;
-                let (_, v) = photos::ingest(ctx, &s.who, spooled, Default::default())
-                    .await
-                    .page(req)?;
-                form.photos.entry(name).or_default().push(v.id);
+                let body = field.map(|r| r.map_err(|e| e.to_string()));
+                if name.starts_with("documents") {
+                    let spooled = documents::spool(ctx, body).await.page(req)?;
+                    let (_, v) = documents::upload(ctx, &s.who, spooled).await.page(req)?;
+                    form.docs.entry(name).or_default().push(v.id);
+                } else {
+                    let spooled = photos::spool(ctx, body).await.page(req)?;
+                    let (_, v) = photos::ingest(ctx, &s.who, spooled, Default::default())
+                        .await
+                        .page(req)?;
+                    form.photos.entry(name).or_default().push(v.id);
+                }
             }
             None => {
                 let mut text = Vec::new();
@@ -451,7 +493,8 @@ fn command(action: &str, o: &OrderView, f: &Form) -> Result<Command, AppError> {
         }),
         "progress" => Command::Progress(svc::ProgressBody {
             comment: f.get("comment"),
-            photo_ids: f.photos.get("photos").cloned().unwrap_or_default(),
+            photo_ids: f.photos("photos"),
+            document_ids: f.docs("documents"),
         }),
         "submit" => Command::Submit(svc::SubmitBody {
             comment: f.get("comment"),
@@ -463,11 +506,8 @@ fn command(action: &str, o: &OrderView, f: &Form) -> Result<Command, AppError> {
                 .map(|fi| svc::SubmitItem {
                     finding_id: fi.id,
                     description: f.get(&format!("done_{}", fi.id)),
-                    photo_ids: f
-                        .photos
-                        .get(&format!("photos_{}", fi.id))
-                        .cloned()
-                        .unwrap_or_default(),
+                    photo_ids: f.photos(&format!("photos_{}", fi.id)),
+                    document_ids: f.docs(&format!("documents_{}", fi.id)),
                 })
                 .collect(),
         }),
@@ -491,7 +531,8 @@ fn command(action: &str, o: &OrderView, f: &Form) -> Result<Command, AppError> {
                 svc::Decision::Reject
             },
             opinion: f.get("opinion"),
-            photo_ids: f.photos.get("photos").cloned().unwrap_or_default(),
+            photo_ids: f.photos("photos"),
+            document_ids: f.docs("documents"),
             internal_note: None,
             acceptance: None,
             disclosure: None,

@@ -3,7 +3,7 @@
 use super::chrome::{Chrome, Lang};
 use super::session::{self, ConsoleError, OrPage, Session};
 use crate::error::AppError;
-use crate::service::{auth, photos, Ctx};
+use crate::service::{auth, documents, photos, Ctx};
 use crate::storage::Variant;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -300,4 +300,18 @@ pub async fn photo(
             "private, max-age=31536000, immutable",
         ))
         .body(blob.bytes))
+}
+
+/// A document of an order the reader may see, as an attachment.
+pub async fn document(
+    ctx: web::Data<Ctx>,
+    req: HttpRequest,
+    s: Session,
+    path: web::Path<String>,
+) -> PageResult {
+    let Ok(id) = path.parse::<Uuid>() else {
+        return Ok(not_found_page());
+    };
+    let doc = documents::content(&ctx, &s.who, id).await.page(&req)?;
+    crate::api::documents::content_response(&req, doc).page(&req)
 }

@@ -3,6 +3,7 @@
 //! by the `DATABASE_URL` scheme.
 
 pub mod checklists;
+pub mod documents;
 pub mod enterprises;
 pub mod env_audits;
 pub mod findings;

@@ -599,3 +599,28 @@ pub fn count_escalations(
         .get_result(conn)?;
     Ok((letters, criticisms))
 }
+
+/// Verifications let through by `allow_self_verification` (marked in the
+/// event data) on orders issued in the period.
+pub fn count_self_verified(
+    conn: &mut DbConn,
+    only: Option<&[DbUuid]>,
+    from: Option<NaiveDateTime>,
+    to: Option<NaiveDateTime>,
+) -> QueryResult<i64> {
+    let mut q = o::table.into_boxed().filter(diesel::dsl::exists(
+        ev::table
+            .filter(ev::order_id.eq(o::id))
+            .filter(ev::data.like("%\"self_verification\"%")),
+    ));
+    if let Some(only) = only {
+        q = q.filter(o::enterprise_id.eq_any(only.to_vec()));
+    }
+    if let Some(t) = from {
+        q = q.filter(o::issued_at.ge(t));
+    }
+    if let Some(t) = to {
+        q = q.filter(o::issued_at.lt(t));
+    }
+    q.count().get_result(conn)
+}

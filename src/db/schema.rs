@@ -309,9 +309,44 @@ table! {
     }
 }
 
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    documents (id) {
+        id -> Uuid,
+        sha256 -> Text,
+        uploaded_by -> Uuid,
+        kind -> Text,
+        byte_size -> BigInt,
+        page_count -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    document_links (document_id, enterprise_id) {
+        document_id -> Uuid,
+        enterprise_id -> Uuid,
+    }
+}
+
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    order_documents (order_id, document_id) {
+        order_id -> Uuid,
+        document_id -> Uuid,
+        added_at -> Timestamp,
+    }
+}
+
 joinable!(order_findings -> rectification_orders (order_id));
 joinable!(order_findings -> findings (finding_id));
 joinable!(photo_links -> photos (photo_id));
+joinable!(document_links -> documents (document_id));
+joinable!(order_documents -> documents (document_id));
 joinable!(sessions -> users (user_id));
 joinable!(inspections -> checklist_templates (template_id));
 joinable!(user_enterprises -> users (user_id));
@@ -333,5 +368,8 @@ allow_tables_to_appear_in_same_query!(
     extension_requests,
     order_events,
     env_audits,
-    env_audit_items
+    env_audit_items,
+    documents,
+    document_links,
+    order_documents
 );

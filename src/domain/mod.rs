@@ -3,6 +3,7 @@
 
 pub mod checklist;
 pub mod credit_code;
+pub mod duties;
 pub mod enterprise;
 pub mod env_audit;
 pub mod finding;

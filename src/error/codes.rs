@@ -54,6 +54,19 @@ pub const IMAGE_CORRUPT: &str = "image_corrupt";
 /// 416: the `Range` lies outside the original.
 pub const RANGE_NOT_SATISFIABLE: &str = "range_not_satisfiable";
 
+// --- Documents ---
+
+/// 413: the document is larger than `max_document_bytes`, or its archive inflates past the bounds.
+pub const DOCUMENT_TOO_LARGE: &str = "document_too_large";
+/// 415: not PDF, DOCX, XLSX or OFD, judged from the bytes.
+pub const UNSUPPORTED_DOCUMENT_TYPE: &str = "unsupported_document_type";
+/// 422: a broken PDF (header, trailer, xref) or archive.
+pub const DOCUMENT_MALFORMED: &str = "document_malformed";
+/// 422: an encrypted PDF.
+pub const DOCUMENT_ENCRYPTED: &str = "document_encrypted";
+/// 422: a PDF with JavaScript or a launch action.
+pub const DOCUMENT_ACTIVE_CONTENT: &str = "document_active_content";
+
 // --- Authentication and authorization ---
 
 /// 401: no token, or an unknown, expired or revoked one, or a disabled account.
@@ -64,6 +77,8 @@ pub const INVALID_CREDENTIALS: &str = "invalid_credentials";
 pub const TOO_MANY_REQUESTS: &str = "too_many_requests";
 /// 403: the caller's role may not do this.
 pub const FORBIDDEN: &str = "forbidden";
+/// 403: the same person may not do both steps (separation of duties).
+pub const SEPARATION_OF_DUTIES: &str = "separation_of_duties";
 
 // --- Missing things ---
 
@@ -100,6 +115,8 @@ pub const PRECONDITION_REQUIRED: &str = "precondition_required";
 pub const FINDING_ALREADY_ORDERED: &str = "finding_already_ordered";
 /// 409: a major hazard needs its governance plan before submit.
 pub const GOVERNANCE_PLAN_REQUIRED: &str = "governance_plan_required";
+/// 422: a submitted finding has no photo or document as evidence.
+pub const EVIDENCE_REQUIRED: &str = "evidence_required";
 /// 409: an extension request is already waiting for a decision.
 pub const EXTENSION_PENDING: &str = "extension_pending";
 /// 409: the extension request was already decided.
@@ -154,10 +171,16 @@ pub const ALL: &[&str] = &[
     HEIC_NOT_SUPPORTED,
     IMAGE_CORRUPT,
     RANGE_NOT_SATISFIABLE,
+    DOCUMENT_TOO_LARGE,
+    UNSUPPORTED_DOCUMENT_TYPE,
+    DOCUMENT_MALFORMED,
+    DOCUMENT_ENCRYPTED,
+    DOCUMENT_ACTIVE_CONTENT,
     UNAUTHENTICATED,
     INVALID_CREDENTIALS,
     TOO_MANY_REQUESTS,
     FORBIDDEN,
+    SEPARATION_OF_DUTIES,
     NOT_FOUND,
     ROUTE_NOT_FOUND,
     METHOD_NOT_ALLOWED,
@@ -173,6 +196,7 @@ pub const ALL: &[&str] = &[
     PRECONDITION_REQUIRED,
     FINDING_ALREADY_ORDERED,
     GOVERNANCE_PLAN_REQUIRED,
+    EVIDENCE_REQUIRED,
     EXTENSION_PENDING,
     EXTENSION_DECIDED,
     NOT_OVERDUE,

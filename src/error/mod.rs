@@ -22,7 +22,7 @@ pub enum AppError {
     #[error("authentication required")]
     Unauthenticated { code: &'static str, detail: String },
     #[error("forbidden")]
-    Forbidden { detail: String },
+    Forbidden { code: &'static str, detail: String },
     #[error("not found")]
     NotFound { what: &'static str },
     #[error("{detail}")]
@@ -216,6 +216,15 @@ impl AppError {
 
     pub fn forbidden(detail: impl Into<String>) -> AppError {
         AppError::Forbidden {
+            code: codes::FORBIDDEN,
+            detail: detail.into(),
+        }
+    }
+
+    /// 403 with a code of its own (e.g. separation of duties).
+    pub fn forbidden_because(code: &'static str, detail: impl Into<String>) -> AppError {
+        AppError::Forbidden {
+            code,
             detail: detail.into(),
         }
     }
@@ -233,7 +242,7 @@ impl AppError {
             AppError::Validation(_) => codes::VALIDATION_FAILED,
             AppError::BadRequest { code, .. } => code,
             AppError::Unauthenticated { code, .. } => code,
-            AppError::Forbidden { .. } => codes::FORBIDDEN,
+            AppError::Forbidden { code, .. } => code,
             AppError::NotFound { .. } => codes::NOT_FOUND,
             AppError::Conflict { code, .. } => code,
             AppError::TooManyRequests { .. } => codes::TOO_MANY_REQUESTS,
@@ -258,7 +267,7 @@ impl AppError {
             ),
             AppError::BadRequest { detail, .. }
             | AppError::Unauthenticated { detail, .. }
-            | AppError::Forbidden { detail }
+            | AppError::Forbidden { detail, .. }
             | AppError::Conflict { detail, .. }
             | AppError::TooManyRequests { detail, .. }
             | AppError::PayloadTooLarge { detail, .. }

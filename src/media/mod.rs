@@ -16,6 +16,7 @@
 
 mod decode;
 mod derive;
+pub mod documents;
 mod exif;
 mod header;
 pub mod sample;

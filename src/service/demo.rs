@@ -13,6 +13,8 @@ pub const ENTERPRISE_LON: f64 = 108.771;
 /// The sample photo's name: a phone's portrait shot (EXIF orientation 6,
 /// time with +08:00, GPS a few metres from the enterprise).
 pub const PHOTO: &str = "demo_orient6.jpg";
+/// The enterprise's evidence photo of the fix (taken later, a few metres on).
+pub const AFTER_PHOTO: &str = "demo_after.jpg";
 /// The sample feedback list, in the import format.
 pub const FEEDBACK: &str = "反馈问题清单.xlsx";
 
@@ -83,13 +85,28 @@ pub fn photo() -> Vec<u8> {
     sample::demo_photo(&taken, ENTERPRISE_LAT + 0.0002, ENTERPRISE_LON - 0.0001)
 }
 
+/// The evidence photo: stamped five minutes after the files are written
+/// (inside the upload's ten-minute clock tolerance), beside the enterprise,
+/// so an order issued soon after the files were made precedes it and the
+/// evidence carries no 拍摄早于下达 flag.
+pub fn after_photo() -> Vec<u8> {
+    use crate::domain::time;
+    let taken = (time::now() + chrono::Duration::minutes(5))
+        .with_timezone(&time::park_offset())
+        .format("%Y:%m:%d %H:%M:%S")
+        .to_string();
+    sample::demo_photo(&taken, ENTERPRISE_LAT + 0.0001, ENTERPRISE_LON + 0.0001)
+}
+
 /// Writes the sample photo and feedback list into `dir` (created if
 /// needed); answers the paths written.
 pub fn write_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let photo_path = dir.join(PHOTO);
     std::fs::write(&photo_path, photo())?;
+    let after_path = dir.join(AFTER_PHOTO);
+    std::fs::write(&after_path, after_photo())?;
     let xlsx_path = dir.join(FEEDBACK);
     std::fs::write(&xlsx_path, feedback_xlsx()?)?;
-    Ok(vec![photo_path, xlsx_path])
+    Ok(vec![photo_path, after_path, xlsx_path])
 }

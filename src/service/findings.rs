@@ -12,7 +12,7 @@ use crate::domain::checklist::{Category, HazardLevel};
 use crate::domain::finding::{self as rules, FindingStatus, Source};
 use crate::domain::{time, Label, Role};
 use crate::error::{codes, AppError, AppResult};
-use crate::service::evidence::{attach_photos, PhotoRefs};
+use crate::service::evidence::{self, Evidence};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -325,8 +325,8 @@ pub async fn put(
         }
         errs.clone().finish().map_err(AppError::validation)?;
         check_previous(c, &input)?;
-        let photos = PhotoRefs::of("photo_ids", &input.photo_ids);
-        attach_photos(c, &who, &photos, Some(input.enterprise_id))?;
+        let photos = Evidence::photos("photo_ids", &input.photo_ids);
+        evidence::attach(c, &who, &photos, Some(input.enterprise_id))?;
         let row = ad_hoc(id, &who, &input, hash.clone()).into_row(time::now().naive_utc())?;
         let created = existing.is_none();
         if created {

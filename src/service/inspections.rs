@@ -3,7 +3,7 @@
 //! every failed item into a finding, exactly once.
 
 use super::checklists::parse_row;
-use super::evidence::{attach_photos, PhotoRefs};
+use super::evidence::{self, Evidence};
 use super::findings::{body_hash, record, FindingView, NewFinding};
 use super::pagination::{self, Page};
 use super::{Ctx, Principal};
@@ -224,11 +224,11 @@ fn check_draft(c: &mut DbConn, who: &Principal, input: &InspectionInput) -> AppR
     check_input(input, &t)
         .finish()
         .map_err(AppError::validation)?;
-    let mut photos = PhotoRefs::new();
+    let mut photos = Evidence::new();
     for (i, a) in input.answers.iter().enumerate() {
-        photos.add(format!("answers[{i}].photo_ids"), &a.photo_ids);
+        photos.add_photos(format!("answers[{i}].photo_ids"), &a.photo_ids);
     }
-    attach_photos(c, who, &photos, Some(input.enterprise_id))?;
+    evidence::attach(c, who, &photos, Some(input.enterprise_id))?;
     Ok(trow)
 }
 

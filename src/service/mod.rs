@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod checklists;
 pub mod demo;
+pub mod documents;
 pub mod enterprise_import;
 pub mod enterprises;
 pub mod env_audits;

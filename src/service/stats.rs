@@ -34,6 +34,9 @@ pub struct Overview {
     /// Orders that needed a 督办函 / a 通报批评.
     pub supervision_letters: i64,
     pub public_criticisms: i64,
+    /// Orders with a verification that broke a separation-of-duties rule,
+    /// let through by `allow_self_verification` (one-person office).
+    pub self_verified_orders: i64,
     #[schema(value_type = Object)]
     pub findings_by_status: Value,
     #[schema(value_type = Object)]
@@ -90,6 +93,7 @@ pub async fn overview(ctx: &Ctx, who: &Principal, q: StatsQuery) -> AppResult<Ov
                 median_days_to_close: median,
                 supervision_letters: letters,
                 public_criticisms: criticisms,
+                self_verified_orders: db::orders::count_self_verified(c, only, from, to)?,
                 findings_by_status: to_map(db::findings::count_by(
                     c,
                     db::findings::GroupBy::Status,

@@ -60,6 +60,17 @@ pub fn key(sha256: &str, v: Variant) -> ObjPath {
     ))
 }
 
+/// `document/ab/cd/<sha256>`: a document's bytes as uploaded. Not a photo
+/// variant, so the photo gc (which only reads photo keys) leaves it alone.
+pub fn document_key(sha256: &str) -> ObjPath {
+    ObjPath::from(format!(
+        "document/{}/{}/{}",
+        &sha256[..2],
+        &sha256[2..4],
+        sha256
+    ))
+}
+
 /// The sha256 and variant a key belongs to, if it is one of ours.
 pub fn parse_key(k: &ObjPath) -> Option<(String, Variant)> {
     let parts: Vec<&str> = k.as_ref().split('/').collect();

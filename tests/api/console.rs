@@ -213,6 +213,12 @@ async fn issue(c: &Case, office: &Web) -> String {
 }
 
 async fn submit(web: &Web, id: &str, photo: Option<Vec<u8>>) -> Response {
+    let file = photo.map(|bytes| ("photos", bytes, "after.jpg", "image/jpeg"));
+    submit_file(web, id, file).await
+}
+
+/// 提交整改 with at most one file: (input prefix, bytes, file name, type).
+async fn submit_file(web: &Web, id: &str, file: Option<(&str, Vec<u8>, &str, &str)>) -> Response {
     let page = web.page(&format!("/orders/{id}")).await;
     let csrf = csrf_in(&page);
     let at = page.find("name=\"done_").unwrap() + 11;
@@ -220,12 +226,12 @@ async fn submit(web: &Web, id: &str, photo: Option<Vec<u8>>) -> Response {
     let mut f = reqwest::multipart::Form::new()
         .text("csrf", csrf)
         .text(format!("done_{fid}"), "已建成封闭式铝灰暂存间并加装防雨棚");
-    if let Some(bytes) = photo {
+    if let Some((prefix, bytes, name, mime)) = file {
         f = f.part(
-            format!("photos_{fid}"),
+            format!("{prefix}_{fid}"),
             reqwest::multipart::Part::bytes(bytes)
-                .file_name("after.jpg")
-                .mime_str("image/jpeg")
+                .file_name(name.to_string())
+                .mime_str(mime)
                 .unwrap(),
         );
     }
@@ -603,8 +609,34 @@ async fn the_whole_case_through_the_forms() {
     assert_eq!(r.status(), 303);
     let wb = office.page("/workbench").await;
     assert!(!wb.contains(&id));
-    let r = submit(&ent, &id, Some(small_jpeg(43))).await;
-    assert_eq!(r.status(), 303);
+    // What was done but no photo or document: refused, said next to the form.
+    let r = submit(&ent, &id, None).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("至少一张照片或一份文件"));
+    // The second submission's evidence is a 检测报告 (PDF) instead of a photo.
+    let report = crate::documents::pdf(2, &["(防渗地面检测报告)"], "");
+    let file = (
+        "documents",
+        report.clone(),
+        "检测报告.pdf",
+        "application/pdf",
+    );
+    let r = submit_file(&ent, &id, Some(file)).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let page = office.page(&format!("/orders/{id}")).await;
+    let at = page.find("/c/documents/").expect("the report is listed");
+    let link = page[at..at + page[at..].find('"').unwrap()].to_string();
+    assert!(
+        page.contains("PDF · 2页"),
+        "kind and pages shown: {}",
+        &page[at..]
+    );
+    let r = ent.get(&link).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), report, "byte for byte");
+    let other = Web::login(&c.app, &c.other_name).await;
+    assert_eq!(other.get(&link).await.status(), 404);
     // A page from before the rejection: 已被他人更新, nothing overwritten.
     let r = office
         .post(

@@ -581,11 +581,12 @@ async fn an_item_closes_only_with_acceptance_and_disclosure_and_the_ledger_shows
         .json()
         .await
         .unwrap();
+    let photo = app.photo(&s.ent_alu).await;
     let items: Vec<Value> = o["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| json!({"finding_id": f["id"], "description": "已建成并投用，铝灰渣委托处置"}))
+        .map(|f| json!({"finding_id": f["id"], "description": "已建成并投用，铝灰渣委托处置", "photo_ids": [photo]}))
         .collect();
     assert_eq!(
         app.post(
@@ -670,11 +671,12 @@ async fn an_item_closes_only_with_acceptance_and_disclosure_and_the_ledger_shows
         "{dv}"
     );
     let fid = dv["findings"][0]["id"].clone();
+    let photo = app.photo(&s.officer).await;
     assert_eq!(
         app.post(
             &d("submit"),
             &s.officer,
-            json!({"items": [{"finding_id": fid, "description": "雨污分流改造完成"}]})
+            json!({"items": [{"finding_id": fid, "description": "雨污分流改造完成", "photo_ids": [photo]}]})
         )
         .await
         .status(),

@@ -4,9 +4,11 @@
 
 mod auth;
 mod auth_first;
+mod casefile;
 mod checklists;
 mod cli;
 mod console;
+mod documents;
 mod enterprises;
 mod env_audits;
 mod errors;

@@ -14,6 +14,8 @@ async fn demo_files_upload_and_import_as_the_readme_says() {
     let photo = std::fs::read(out.join("demo_orient6.jpg")).unwrap();
     let xlsx = std::fs::read(out.join("反馈问题清单.xlsx")).unwrap();
     assert!(printed.contains("demo_orient6.jpg") && printed.contains("反馈问题清单.xlsx"));
+    assert!(printed.contains("demo_after.jpg"));
+    let after = std::fs::read(out.join("demo_after.jpg")).unwrap();
 
     // The photo: upright 1200x1600 from orientation 6, time with its
     // offset, GPS beside the README's enterprise, nothing flagged.
@@ -31,6 +33,17 @@ async fn demo_files_upload_and_import_as_the_readme_says() {
     assert!((p["lat"].as_f64().unwrap() - 29.533).abs() < 0.001, "{p}");
     assert!((p["lon"].as_f64().unwrap() - 108.771).abs() < 0.001, "{p}");
     assert_eq!(p["flags"], json!([]), "{p}");
+    // The evidence photo the enterprise uploads in the walkthrough: its own, unflagged.
+    let e = app.create_enterprise("黔江示例二厂").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, ent) = app.user("enterprise", Some(&e), &[]).await;
+    let r = app.upload(&ent, after, "").await;
+    assert_eq!(r.status(), 201);
+    let a: Value = r.json().await.unwrap();
+    assert_eq!(a["flags"], json!([]), "{a}");
+    assert_ne!(a["sha256"], p["sha256"]);
 
     // The feedback list imports into a batch: one item for the enterprise
     // (by name), one for a park department.

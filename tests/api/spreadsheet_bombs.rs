@@ -13,7 +13,7 @@ const CHUNK: usize = 1 << 20;
 
 /// Raw deflate of `data` from an empty window, ending on a byte boundary
 /// without a final block: such pieces can be concatenated.
-fn deflate_piece(data: &[u8], finish: bool) -> Vec<u8> {
+pub(crate) fn deflate_piece(data: &[u8], finish: bool) -> Vec<u8> {
     let mut c = Compress::new(Compression::best(), false);
     let mut out = Vec::with_capacity(data.len() + 1024);
     let flush = if finish {
@@ -26,15 +26,15 @@ fn deflate_piece(data: &[u8], finish: bool) -> Vec<u8> {
     out
 }
 
-struct Part {
-    name: String,
-    method: u16,
-    crc: u32,
-    declared: u32,
-    data: Vec<u8>,
+pub(crate) struct Part {
+    pub name: String,
+    pub method: u16,
+    pub crc: u32,
+    pub declared: u32,
+    pub data: Vec<u8>,
 }
 
-fn stored(name: &str, data: Vec<u8>) -> Part {
+pub(crate) fn stored(name: &str, data: Vec<u8>) -> Part {
     Part {
         name: name.into(),
         method: 0,
@@ -45,7 +45,7 @@ fn stored(name: &str, data: Vec<u8>) -> Part {
 }
 
 /// A ZIP archive written by hand (so a part may carry a lying size).
-fn zip_of(parts: &[Part]) -> Vec<u8> {
+pub(crate) fn zip_of(parts: &[Part]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut central = Vec::new();
     for p in parts {
@@ -69,7 +69,7 @@ fn zip_of(parts: &[Part]) -> Vec<u8> {
         central.extend_from_slice(&0x02014b50u32.to_le_bytes());
         central.extend_from_slice(&20u16.to_le_bytes()); // made by
         common(&mut central);
-        central.extend_from_slice(&[0; 8]); // comment, disk, internal attrs
+        central.extend_from_slice(&[0; 6]); // comment length, disk, internal attrs
         central.extend_from_slice(&0u32.to_le_bytes()); // external attrs
         central.extend_from_slice(&offset.to_le_bytes());
         central.extend_from_slice(p.name.as_bytes());

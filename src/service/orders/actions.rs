@@ -16,7 +16,7 @@ use crate::domain::checklist::HazardLevel;
 use crate::domain::order::{self as rules, Action};
 use crate::domain::time;
 use crate::error::{codes, AppError, AppResult};
-use crate::service::evidence::{attach_photos, PhotoRefs};
+use crate::service::evidence::{self, Evidence};
 use crate::service::{Ctx, Principal};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -80,10 +80,14 @@ impl Act<'_> {
         self.row.enterprise_id.map(|e| e.0)
     }
 
-    /// Evidence photos of this order: checked, then linked to its enterprise.
-    pub fn attach(&mut self, photos: &PhotoRefs) -> AppResult<()> {
+    /// Evidence of this order: checked, then linked to its enterprise;
+    /// documents also join the order's file.
+    pub fn attach(&mut self, refs: &Evidence) -> AppResult<()> {
         let enterprise = self.enterprise();
-        attach_photos(self.c, self.who, photos, enterprise)
+        evidence::attach(self.c, self.who, refs, enterprise)?;
+        let docs: Vec<DbUuid> = refs.document_ids().into_iter().map(DbUuid).collect();
+        db::documents::add_to_order(self.c, self.row.id, &docs, self.now.naive_utc())?;
+        Ok(())
     }
 }
 

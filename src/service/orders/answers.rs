@@ -17,7 +17,7 @@ use crate::domain::checklist::HazardLevel;
 use crate::domain::order::{self as rules, ExtensionRefusal, ExtensionStatus};
 use crate::domain::{geo, FieldErrors};
 use crate::error::{codes, AppError, AppResult};
-use crate::service::evidence::PhotoRefs;
+use crate::service::evidence::Evidence;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -36,6 +36,9 @@ pub struct ProgressBody {
     pub comment: String,
     #[serde(default)]
     pub photo_ids: Vec<Uuid>,
+    /// Documents (检测报告 …) uploaded through `POST /documents`.
+    #[serde(default)]
+    pub document_ids: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -44,8 +47,11 @@ pub struct SubmitItem {
     pub finding_id: Uuid,
     /// What was done (整改情况).
     pub description: String,
+    /// At least one photo or document per item.
     #[serde(default)]
     pub photo_ids: Vec<Uuid>,
+    #[serde(default)]
+    pub document_ids: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -70,8 +76,9 @@ pub(super) fn acknowledge(b: &CommentBody) -> AppResult<EventBody> {
 
 pub(super) fn progress(a: &mut Act, b: &ProgressBody) -> AppResult<EventBody> {
     require_text("comment", &b.comment, 4000)?;
-    a.attach(&PhotoRefs::of("photo_ids", &b.photo_ids))?;
-    Ok(EventBody::new(&b.comment, json!({})).with_photos(b.photo_ids.clone()))
+    a.attach(&Evidence::of("", &b.photo_ids, &b.document_ids))?;
+    let data = with_documents(json!({}), &b.document_ids);
+    Ok(EventBody::new(&b.comment, data).with_photos(b.photo_ids.clone()))
 }
 
 pub(super) fn save_plan(a: &mut Act, p: &Plan) -> AppResult<EventBody> {
@@ -167,6 +174,32 @@ fn evidence_flags(
     Ok(Value::Object(out))
 }
 
+/// `document_ids` kept in an event's data (when there are any).
+pub(super) fn with_documents(mut data: Value, ids: &[Uuid]) -> Value {
+    if !ids.is_empty() {
+        data["document_ids"] = json!(ids);
+    }
+    data
+}
+
+/// Each submitted finding shows its rectification with at least one photo
+/// or document (Work Safety Law art. 41: 如实记录; a closed case needs its proof).
+fn require_evidence(items: &[SubmitItem]) -> AppResult<()> {
+    let bare: Vec<String> = items
+        .iter()
+        .filter(|it| it.photo_ids.is_empty() && it.document_ids.is_empty())
+        .map(|it| it.finding_id.to_string())
+        .collect();
+    if bare.is_empty() {
+        return Ok(());
+    }
+    let list = bare.join(", ");
+    Err(AppError::Unprocessable {
+        code: codes::EVIDENCE_REQUIRED,
+        detail: format!("隐患{list}的整改情况须附至少一张照片或一份文件 / finding {list} needs at least one photo or document as evidence"),
+    })
+}
+
 pub(super) fn submit(a: &mut Act, b: &SubmitBody) -> AppResult<EventBody> {
     optional_text("comment", &b.comment, 4000)?;
     if a.row.level == HazardLevel::Major && a.row.plan.is_none() {
@@ -174,9 +207,10 @@ pub(super) fn submit(a: &mut Act, b: &SubmitBody) -> AppResult<EventBody> {
     }
     let findings = db::orders::findings_of(a.c, a.row.id)?;
     check_items(&findings, &b.items)?;
-    let mut refs = PhotoRefs::new();
+    require_evidence(&b.items)?;
+    let mut refs = Evidence::new();
     for (i, it) in b.items.iter().enumerate() {
-        refs.add(format!("items[{i}].photo_ids"), &it.photo_ids);
+        refs.add(&format!("items[{i}]."), &it.photo_ids, &it.document_ids);
     }
     a.attach(&refs)?;
     let mut items = Vec::new();
@@ -189,7 +223,7 @@ pub(super) fn submit(a: &mut Act, b: &SubmitBody) -> AppResult<EventBody> {
     }) {
         let max = a.settings.evidence_max_distance_m;
         let flags = evidence_flags(a.c, a.row, f, &it.photo_ids, max)?;
-        items.push(json!({"finding_id": it.finding_id, "description": it.description.trim(), "photo_ids": it.photo_ids, "photo_flags": flags}));
+        items.push(json!({"finding_id": it.finding_id, "description": it.description.trim(), "photo_ids": it.photo_ids, "document_ids": it.document_ids, "photo_flags": flags}));
         all_photos.extend(it.photo_ids.iter().copied());
     }
     a.row.submitted_at = Some(a.now.naive_utc());

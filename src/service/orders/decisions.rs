@@ -8,12 +8,14 @@ use super::chain::EventBody;
 use super::view::escalation_of;
 use super::{future_date, optional_text, require_text};
 use crate::db::{self, DbUuid};
+use crate::domain::checklist::HazardLevel;
+use crate::domain::duties::{self, DutyRule, VerifyCase};
 use crate::domain::env_audit::{self, Acceptance, Disclosure};
 use crate::domain::finding::{FindingStatus, Source};
 use crate::domain::order::{self as rules, EscalationRefusal, ExtensionStatus, NumberKind};
 use crate::domain::Role;
 use crate::error::{codes, AppError, AppResult};
-use crate::service::evidence::PhotoRefs;
+use crate::service::evidence::Evidence;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -35,6 +37,9 @@ pub struct VerifyBody {
     pub opinion: String,
     #[serde(default)]
     pub photo_ids: Vec<Uuid>,
+    /// Documents: 验收意见, 公示截图, 检测报告 …
+    #[serde(default)]
+    pub document_ids: Vec<Uuid>,
     /// Seen by park staff only, never by the enterprise.
     #[serde(default)]
     pub internal_note: Option<String>,
@@ -104,8 +109,40 @@ fn close_env_audit_items(a: &mut Act, b: &VerifyBody) -> AppResult<Option<Value>
     Ok(Some(json!({"acceptance": acc, "disclosure": dis})))
 }
 
+/// The separation-of-duties rules this verification breaks: 403 naming
+/// the first, unless `allow_self_verification` (a one-person office) lets
+/// it through; then they are answered, to be marked on the event.
+fn check_duties(a: &mut Act) -> AppResult<Vec<DutyRule>> {
+    let submitter = db::orders::events_of(a.c, a.row.id)?
+        .into_iter()
+        .rev()
+        .find(|e| e.action == rules::Action::Submit)
+        .and_then(|e| e.actor_id)
+        .map(|u| u.0);
+    let reporters: Vec<Uuid> = db::orders::findings_of(a.c, a.row.id)?
+        .iter()
+        .map(|f| f.reported_by.0)
+        .collect();
+    let broken = duties::broken(&VerifyCase {
+        verifier: a.who.user_id,
+        submitter,
+        issuer: a.row.issued_by.0,
+        reporters: &reporters,
+        major: a.row.level == HazardLevel::Major,
+        department_owned: a.row.enterprise_id.is_none(),
+    });
+    match broken.first() {
+        Some(rule) if !a.settings.allow_self_verification => Err(AppError::forbidden_because(
+            codes::SEPARATION_OF_DUTIES,
+            format!("{} ({})", rule.message(), rule.as_str()),
+        )),
+        _ => Ok(broken),
+    }
+}
+
 pub(super) fn verify(a: &mut Act, b: &VerifyBody) -> AppResult<EventBody> {
     let accept = b.decision == Decision::Accept;
+    let waived = check_duties(a)?;
     if !accept {
         require_text("opinion", &b.opinion, 4000)?;
     }
@@ -115,8 +152,9 @@ pub(super) fn verify(a: &mut Act, b: &VerifyBody) -> AppResult<EventBody> {
         b.internal_note.as_deref().unwrap_or(""),
         4000,
     )?;
-    a.attach(&PhotoRefs::of("photo_ids", &b.photo_ids))?;
-    let mut data = json!({"decision": if accept { "accept" } else { "reject" }});
+    a.attach(&Evidence::of("", &b.photo_ids, &b.document_ids))?;
+    let decision = json!({"decision": if accept { "accept" } else { "reject" }});
+    let mut data = super::answers::with_documents(decision, &b.document_ids);
     if accept {
         if let Some(Value::Object(closing)) = close_env_audit_items(a, b)? {
             for (k, v) in closing {
@@ -128,6 +166,11 @@ pub(super) fn verify(a: &mut Act, b: &VerifyBody) -> AppResult<EventBody> {
         a.row.closed_at = Some(at);
         a.row.days_to_close = Some((a.today() - issued_day).num_days() as i32);
         db::orders::set_findings_status(a.c, a.row.id, FindingStatus::Closed, at)?;
+    }
+    if !waived.is_empty() {
+        // Allowed by `allow_self_verification`: marked, and counted in stats.
+        let names: Vec<&str> = waived.iter().map(|r| r.as_str()).collect();
+        data["self_verification"] = json!(names);
     }
     let data = with_internal_note(data, b.internal_note.as_deref());
     Ok(EventBody::new(&b.opinion, data).with_photos(b.photo_ids.clone()))

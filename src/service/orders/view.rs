@@ -111,6 +111,9 @@ pub struct OrderView {
     pub events: Option<Vec<EventView>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extension_requests: Option<Vec<ExtensionView>>,
+    /// Documents attached through its events, oldest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documents: Option<Vec<crate::service::documents::DocumentView>>,
 }
 
 /// The entity tag of an order's current version (for `If-Match`).
@@ -257,6 +260,15 @@ pub(super) fn view(
         }
         false => (None, None, None),
     };
+    let documents = match full {
+        true => Some(
+            db::documents::of_order(c, row.id)?
+                .into_iter()
+                .map(crate::service::documents::view)
+                .collect(),
+        ),
+        false => None,
+    };
     let status = row.status;
     Ok(OrderView {
         id: row.id.0,
@@ -294,6 +306,7 @@ pub(super) fn view(
         findings,
         events,
         extension_requests: extensions,
+        documents,
     })
 }
 

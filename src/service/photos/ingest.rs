@@ -28,12 +28,34 @@ pub struct Spooled {
 
 /// Streams a body to a temporary file while hashing; stops with 413 as
 /// soon as `limit` is passed, without reading the rest.
-pub async fn spool<S, E>(ctx: &Ctx, mut body: S) -> AppResult<Spooled>
+pub async fn spool<S, E>(ctx: &Ctx, body: S) -> AppResult<Spooled>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
     let limit = ctx.settings.photo_max_bytes;
+    spool_limited(ctx, body, limit, || AppError::PayloadTooLarge {
+        code: codes::PHOTO_TOO_LARGE,
+        detail: format!(
+            "照片超过{}MiB / photo larger than {} bytes",
+            limit / (1024 * 1024),
+            limit
+        ),
+    })
+    .await
+}
+
+/// [`spool`] with its own limit and refusal (documents use it too).
+pub async fn spool_limited<S, E>(
+    ctx: &Ctx,
+    mut body: S,
+    limit: u64,
+    too_large: impl Fn() -> AppError,
+) -> AppResult<Spooled>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
     let tmp = tempfile::NamedTempFile::new_in(ctx.settings.upload_tmp_dir())
         .map_err(AppError::internal)?;
     let (file, path) = tmp.into_parts();
@@ -49,14 +71,7 @@ where
         })?;
         size += chunk.len() as u64;
         if size > limit {
-            return Err(AppError::PayloadTooLarge {
-                code: codes::PHOTO_TOO_LARGE,
-                detail: format!(
-                    "照片超过{}MiB / photo larger than {} bytes",
-                    limit / (1024 * 1024),
-                    limit
-                ),
-            });
+            return Err(too_large());
         }
         hasher.update(&chunk);
         file.write_all(&chunk).await.map_err(AppError::internal)?;
@@ -65,7 +80,7 @@ where
     if size == 0 {
         return Err(AppError::field(
             "file",
-            "没有收到照片内容 / the upload is empty",
+            "没有收到文件内容 / the upload is empty",
         ));
     }
     Ok(Spooled {

@@ -1,0 +1,3 @@
+DROP TABLE order_documents;
+DROP TABLE document_links;
+DROP TABLE documents;
