@@ -36,8 +36,18 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// tracing filter (overridden by RUST_LOG).
     pub log_level: String,
-    /// Bearer token lifetime.
+    /// Access (bearer) token lifetime.
     pub token_ttl_hours: u32,
+    /// Console (browser) session lifetime: a working day at a desk.
+    pub console_session_hours: u32,
+    /// Refresh token lifetime: how long a phone may stay offline and
+    /// still renew its access token.
+    pub refresh_ttl_days: u32,
+    /// How long the answer under an `Idempotency-Key` is kept for replay.
+    pub idempotency_ttl_hours: u32,
+    /// How long a request holds its key before a retry may take it over
+    /// (a request that crashed releases nothing).
+    pub idempotency_lease_secs: u64,
     /// Largest JSON body accepted.
     pub max_json_bytes: usize,
     pub db_pool_size: u32,
@@ -151,7 +161,11 @@ impl Default for Settings {
             public_url: None,
             log_format: LogFormat::Human,
             log_level: "info".into(),
-            token_ttl_hours: 72,
+            token_ttl_hours: 4,
+            console_session_hours: 12,
+            refresh_ttl_days: 30,
+            idempotency_ttl_hours: 24,
+            idempotency_lease_secs: 120,
             max_json_bytes: 1024 * 1024,
             db_pool_size: 8,
             db_timeout_secs: 10,
@@ -272,6 +286,18 @@ impl Settings {
         self.db_url().map_err(|e| bad("database_url", e))?;
         if self.token_ttl_hours == 0 {
             return Err(bad("token_ttl_hours", "must be at least 1".into()));
+        }
+        if self.console_session_hours == 0 {
+            return Err(bad("console_session_hours", "must be at least 1".into()));
+        }
+        if self.refresh_ttl_days == 0 {
+            return Err(bad("refresh_ttl_days", "must be at least 1".into()));
+        }
+        if self.idempotency_ttl_hours == 0 {
+            return Err(bad("idempotency_ttl_hours", "must be at least 1".into()));
+        }
+        if self.idempotency_lease_secs == 0 {
+            return Err(bad("idempotency_lease_secs", "must be at least 1".into()));
         }
         if self.db_pool_size == 0 {
             return Err(bad("db_pool_size", "must be at least 1".into()));

@@ -137,6 +137,7 @@ impl Application {
                 .wrap(from_fn(move |req, next| {
                     api::body_guard::reject_nul(req, next, json_limit)
                 }))
+                .wrap(from_fn(api::idempotency::middleware))
                 .wrap(from_fn(api::extract::authenticate_first))
                 .wrap(ErrorHandlers::new().default_handler(api::problemize))
                 .wrap(prom.clone())
@@ -192,9 +193,13 @@ fn deadline_job(ctx: &Ctx) {
                 Err(e) => tracing::warn!(error = %e, "deadline job failed"),
             }
             match auth::housekeeping(&ctx).await {
-                Ok((sessions, throttle)) if sessions + throttle > 0 => {
-                    tracing::info!(sessions, throttle, "housekeeping: purged stale rows")
-                }
+                Ok(p) if p.total() > 0 => tracing::info!(
+                    sessions = p.sessions,
+                    throttle = p.throttle,
+                    idempotency_keys = p.idempotency_keys,
+                    refresh_tokens = p.refresh_tokens,
+                    "housekeeping: purged stale rows"
+                ),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
             }

@@ -36,8 +36,15 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/auth/login").route(web::post().to(login)))
+        .service(web::resource("/auth/refresh").route(web::post().to(refresh)))
         .service(web::resource("/auth/logout").route(web::post().to(logout)))
         .service(web::resource("/me").route(web::get().to(me)));
 }
@@ -62,7 +69,25 @@ pub async fn login(
     Ok(HttpResponse::Ok().json(r))
 }
 
-/// Revoke the token used for this request.
+/// Exchange a refresh token for a new access token and refresh token.
+/// Each refresh token works once: presenting one that was already
+/// exchanged revokes every token of that login.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", operation_id = "refresh", tag = "auth", request_body = RefreshRequest, responses(
+    (status = 200, body = auth::LoginResult),
+    (status = 401, body = Problem, content_type = "application/problem+json", description = "unknown, expired, revoked or already used refresh token (a reused one revokes its whole family), or account disabled (`unauthenticated`)"),
+    (status = 503, body = Problem, content_type = "application/problem+json", description = "the database is unavailable or overloaded"),
+    super::openapi::Malformed, super::openapi::JsonBody,
+))]
+pub async fn refresh(
+    ctx: web::Data<Ctx>,
+    body: web::Json<RefreshRequest>,
+) -> AppResult<HttpResponse> {
+    let r = auth::refresh(&ctx, body.into_inner().refresh_token).await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+/// Revoke the token used for this request, and every token of its login
+/// (its refresh token family).
 #[utoipa::path(post, path = "/api/v1/auth/logout", operation_id = "logout", tag = "auth", security(("bearer" = [])), responses(
     (status = 204, description = "logged out"),
     super::openapi::Authenticated,

@@ -45,7 +45,7 @@ async fn principal_of(req: &HttpRequest) -> Result<Principal, AppError> {
 }
 
 /// Routes of the API that answer without a token.
-const PUBLIC: &[&str] = &["/api/v1/auth/login"];
+const PUBLIC: &[&str] = &["/api/v1/auth/login", "/api/v1/auth/refresh"];
 
 /// A request to an existing API route other than the public ones. Unknown
 /// paths are left to answer 404.

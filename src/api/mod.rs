@@ -13,6 +13,7 @@ mod errors;
 pub mod extract;
 pub mod findings;
 pub mod health;
+pub mod idempotency;
 pub mod inspections;
 pub mod openapi;
 pub mod orders;

@@ -144,6 +144,44 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Every POST that changes something takes `Idempotency-Key`
+/// (`api::idempotency`); logging in does not.
+struct IdempotencyKey;
+
+impl Modify for IdempotencyKey {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{ObjectBuilder, Required, Type};
+        for (path, item) in api.paths.paths.iter_mut() {
+            let Some(op) = item.post.as_mut() else {
+                continue;
+            };
+            if path.starts_with("/api/v1/auth/") && !path.ends_with("/logout") {
+                continue;
+            }
+            let param = ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "Makes a retry safe: the same key with the same request (method, path, body) \
+                     within `idempotency_ttl_hours` replays the first answer with \
+                     `Idempotent-Replayed: true`; with another request 422 \
+                     `idempotency_key_reused`; while the first still runs 409 \
+                     `idempotency_key_in_flight`. Keys are per user.",
+                ))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(crate::service::idempotency::MAX_KEY_LEN)),
+                ))
+                .build();
+            op.parameters.get_or_insert_with(Vec::new).push(param);
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -155,6 +193,7 @@ impl Modify for BearerAuth {
         super::health::healthz,
         super::health::readyz,
         super::auth::login,
+        super::auth::refresh,
         super::auth::logout,
         super::auth::me,
         super::users::create,
@@ -211,7 +250,7 @@ impl Modify for BearerAuth {
     ),
     components(schemas(
         Problem, FieldError, Role, Industry, Contact,
-        super::auth::LoginRequest, auth::LoginResult, auth::LoginUser,
+        super::auth::LoginRequest, super::auth::RefreshRequest, auth::LoginResult, auth::LoginUser,
         users::UserView, users::NewUser, users::UserPatch,
         enterprises::EnterpriseView, enterprises::NewEnterprise, enterprises::EnterprisePatch, Label,
         health::Readiness, health::Check,
@@ -231,7 +270,7 @@ impl Modify for BearerAuth {
         env_audit::AuditLevel, env_audits::NewAudit, env_audits::AuditView, env_audits::Figures, env_audits::UnitFigures,
         env_audits::LedgerRow, env_audits::ImportReport, env_audits::ItemChange, super::env_audits::AuditList,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &IdempotencyKey),
     tags(
         (name = "auth", description = "登录与会话 / login and sessions"),
         (name = "users", description = "账号管理 / accounts"),

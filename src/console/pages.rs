@@ -197,7 +197,7 @@ pub async fn login_submit(
         return Err(ConsoleError::Csrf(Lang::of(&req)));
     }
     let client = crate::api::auth::client_addr(&ctx, &req);
-    match auth::login(&ctx, f.username.clone(), f.password, client).await {
+    match auth::console_login(&ctx, f.username.clone(), f.password, client).await {
         Ok(r) => {
             let mut res = see_other("/");
             let _ = res.add_cookie(&session::cookie(&ctx, session::COOKIE, r.token, true));

@@ -31,6 +31,8 @@ pub struct FindingRow {
     pub previous_finding_id: Option<DbUuid>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The phone's draft revision (0: sent without one).
+    pub revision: i64,
 }
 
 pub fn insert(conn: &mut DbConn, row: &FindingRow) -> QueryResult<()> {
@@ -55,11 +57,17 @@ pub fn of_inspection(conn: &mut DbConn, inspection: DbUuid) -> QueryResult<Vec<F
 }
 
 /// Rewrites an open ad-hoc finding's reported content.
-pub fn update_content(conn: &mut DbConn, row: &FindingRow) -> QueryResult<usize> {
+/// With `newer`, only while the stored revision is below it.
+pub fn update_content(
+    conn: &mut DbConn,
+    row: &FindingRow,
+    newer: Option<i64>,
+) -> QueryResult<usize> {
     diesel::update(
         f::table
             .find(row.id)
-            .filter(f::status.eq(FindingStatus::Open)),
+            .filter(f::status.eq(FindingStatus::Open))
+            .filter(f::revision.lt(newer.unwrap_or(i64::MAX))),
     )
     .set((
         f::enterprise_id.eq(row.enterprise_id),
@@ -72,6 +80,7 @@ pub fn update_content(conn: &mut DbConn, row: &FindingRow) -> QueryResult<usize>
         f::photo_ids.eq(&row.photo_ids),
         f::body_hash.eq(&row.body_hash),
         f::updated_at.eq(row.updated_at),
+        f::revision.eq(row.revision),
     ))
     .execute(conn)
 }

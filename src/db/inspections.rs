@@ -23,6 +23,8 @@ pub struct InspectionRow {
     pub received_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub submitted_at: Option<NaiveDateTime>,
+    /// The phone's draft revision (0: sent without one).
+    pub revision: i64,
 }
 
 pub fn insert(conn: &mut DbConn, row: &InspectionRow) -> QueryResult<()> {
@@ -38,12 +40,19 @@ pub fn find(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<InspectionRow>>
         .optional()
 }
 
-/// Replaces a draft's content (keeps id, owner and first receipt time).
-pub fn update_draft(conn: &mut DbConn, row: &InspectionRow) -> QueryResult<usize> {
+/// Replaces a draft's content (keeps id, owner and first receipt time);
+/// with `newer`, only while the stored revision is below it, so of two
+/// racing revisions the older never lands last.
+pub fn update_draft(
+    conn: &mut DbConn,
+    row: &InspectionRow,
+    newer: Option<i64>,
+) -> QueryResult<usize> {
     diesel::update(
         i::table
             .find(row.id)
-            .filter(i::state.eq(InspectionState::Draft)),
+            .filter(i::state.eq(InspectionState::Draft))
+            .filter(i::revision.lt(newer.unwrap_or(i64::MAX))),
     )
     .set((
         i::enterprise_id.eq(row.enterprise_id),
@@ -56,6 +65,7 @@ pub fn update_draft(conn: &mut DbConn, row: &InspectionRow) -> QueryResult<usize
         i::answers.eq(&row.answers),
         i::body_hash.eq(&row.body_hash),
         i::updated_at.eq(row.updated_at),
+        i::revision.eq(row.revision),
     ))
     .execute(conn)
 }

@@ -7,6 +7,7 @@ pub mod documents;
 pub mod enterprises;
 pub mod env_audits;
 pub mod findings;
+pub mod idempotency;
 pub mod inspections;
 pub mod orders;
 pub mod photos;

@@ -55,6 +55,37 @@ table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        family_id -> Nullable<Uuid>,
+    }
+}
+
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        family_id -> Uuid,
+        user_id -> Uuid,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    idempotency_keys (user_id, idem_key) {
+        user_id -> Uuid,
+        idem_key -> Text,
+        fingerprint -> Text,
+        status -> Nullable<Integer>,
+        headers -> Nullable<Text>,
+        body -> Nullable<Text>,
+        created_at -> Timestamp,
+        locked_until -> Timestamp,
+        expires_at -> Timestamp,
     }
 }
 
@@ -107,6 +138,7 @@ table! {
         received_at -> Timestamp,
         updated_at -> Timestamp,
         submitted_at -> Nullable<Timestamp>,
+        revision -> BigInt,
     }
 }
 
@@ -136,6 +168,7 @@ table! {
         previous_finding_id -> Nullable<Uuid>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        revision -> BigInt,
     }
 }
 
@@ -348,6 +381,8 @@ joinable!(photo_links -> photos (photo_id));
 joinable!(document_links -> documents (document_id));
 joinable!(order_documents -> documents (document_id));
 joinable!(sessions -> users (user_id));
+joinable!(idempotency_keys -> users (user_id));
+joinable!(refresh_tokens -> users (user_id));
 joinable!(inspections -> checklist_templates (template_id));
 joinable!(user_enterprises -> users (user_id));
 joinable!(user_enterprises -> enterprises (enterprise_id));
@@ -356,6 +391,8 @@ allow_tables_to_appear_in_same_query!(
     users,
     user_enterprises,
     sessions,
+    idempotency_keys,
+    refresh_tokens,
     login_throttle,
     checklist_templates,
     inspections,

@@ -127,8 +127,10 @@ pub fn set_assigned_enterprises(
     Ok(())
 }
 
-/// Revokes every live session of a user (password change, disabling).
+/// Revokes every live session and refresh token of a user (password
+/// change, disabling).
 pub fn revoke_sessions(conn: &mut DbConn, user: DbUuid, now: NaiveDateTime) -> QueryResult<usize> {
+    super::sessions::revoke_user_refresh(conn, user, now)?;
     diesel::update(
         sessions::table
             .filter(sessions::user_id.eq(user))

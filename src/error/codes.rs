@@ -103,6 +103,9 @@ pub const CHECKLIST_VERSION_CHANGED: &str = "checklist_version_changed";
 pub const CHECKLIST_VERSION_NOT_NEWER: &str = "checklist_version_not_newer";
 /// 409: a submitted inspection was sent again with different content.
 pub const INSPECTION_ALREADY_SUBMITTED: &str = "inspection_already_submitted";
+/// 409: a draft's `revision` is older than the stored one (or the same
+/// revision with other content); `current` holds the stored record.
+pub const STALE_REVISION: &str = "stale_revision";
 /// 409: the finding is in rectification or was made by an inspection.
 pub const FINDING_NOT_EDITABLE: &str = "finding_not_editable";
 /// 409: the order's state does not allow this action.
@@ -135,6 +138,12 @@ pub const EXTENSION_EXPIRED: &str = "extension_expired";
 pub const IMPORT_CHANGES_EXISTING: &str = "import_changes_existing";
 /// 409: `mode=update` tried to change an item that is already closed.
 pub const AUDIT_ITEM_CLOSED: &str = "audit_item_closed";
+/// 409: a request with this `Idempotency-Key` is still running.
+pub const IDEMPOTENCY_KEY_IN_FLIGHT: &str = "idempotency_key_in_flight";
+/// 422: the `Idempotency-Key` was used before for another request.
+pub const IDEMPOTENCY_KEY_REUSED: &str = "idempotency_key_reused";
+/// 400: the `Idempotency-Key` header is empty, too long or not plain text.
+pub const IDEMPOTENCY_KEY_INVALID: &str = "idempotency_key_invalid";
 /// 409: a uniqueness rule of the database was hit.
 pub const ALREADY_EXISTS: &str = "already_exists";
 /// 409: a referenced record does not exist.
@@ -190,6 +199,7 @@ pub const ALL: &[&str] = &[
     CHECKLIST_VERSION_CHANGED,
     CHECKLIST_VERSION_NOT_NEWER,
     INSPECTION_ALREADY_SUBMITTED,
+    STALE_REVISION,
     FINDING_NOT_EDITABLE,
     ACTION_NOT_ALLOWED,
     ETAG_MISMATCH,
@@ -206,6 +216,9 @@ pub const ALL: &[&str] = &[
     EXTENSION_EXPIRED,
     IMPORT_CHANGES_EXISTING,
     AUDIT_ITEM_CLOSED,
+    IDEMPOTENCY_KEY_IN_FLIGHT,
+    IDEMPOTENCY_KEY_REUSED,
+    IDEMPOTENCY_KEY_INVALID,
     ALREADY_EXISTS,
     REFERENCED_RECORD_MISSING,
     SERVICE_UNAVAILABLE,

@@ -27,6 +27,12 @@ pub enum AppError {
     NotFound { what: &'static str },
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// A draft older than the stored one: 409 carrying the stored record.
+    #[error("{detail}")]
+    StaleRevision {
+        detail: String,
+        current: Box<serde_json::Value>,
+    },
     #[error("too many requests")]
     TooManyRequests {
         detail: String,
@@ -68,6 +74,11 @@ pub struct Problem {
     pub code: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For `stale_revision`: the record as stored, which the client's
+    /// older draft lost to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub current: Option<serde_json::Value>,
 }
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -81,6 +92,7 @@ impl Problem {
             detail: detail.into(),
             code: code.to_string(),
             errors: Vec::new(),
+            current: None,
         }
     }
 
@@ -245,6 +257,7 @@ impl AppError {
             AppError::Forbidden { code, .. } => code,
             AppError::NotFound { .. } => codes::NOT_FOUND,
             AppError::Conflict { code, .. } => code,
+            AppError::StaleRevision { .. } => codes::STALE_REVISION,
             AppError::TooManyRequests { .. } => codes::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge { code, .. } => code,
             AppError::UnsupportedMediaType { code, .. } => code,
@@ -269,6 +282,7 @@ impl AppError {
             | AppError::Unauthenticated { detail, .. }
             | AppError::Forbidden { detail, .. }
             | AppError::Conflict { detail, .. }
+            | AppError::StaleRevision { detail, .. }
             | AppError::TooManyRequests { detail, .. }
             | AppError::PayloadTooLarge { detail, .. }
             | AppError::UnsupportedMediaType { detail, .. }
@@ -292,6 +306,9 @@ impl AppError {
         if let AppError::Validation(errs) = self {
             p.errors = errs.clone();
         }
+        if let AppError::StaleRevision { current, .. } = self {
+            p.current = Some((**current).clone());
+        }
         p
     }
 }
@@ -304,7 +321,7 @@ impl ResponseError for AppError {
             AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Conflict { .. } | AppError::StaleRevision { .. } => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -3,7 +3,7 @@
 use super::password_hash::{dummy_hash, hash_password, verify_password};
 use super::users::UserView;
 use super::Ctx;
-use crate::db::{self, sessions::SessionRow, users::UserRow, DbUuid};
+use crate::db::{self, sessions::RefreshRow, sessions::SessionRow, users::UserRow, DbUuid};
 use crate::domain::{login_policy, time, Role, RoleRule};
 use crate::error::{codes, AppError, AppResult};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -56,6 +56,10 @@ pub struct LoginResult {
     pub token: String,
     pub expires_at: DateTime<Utc>,
     pub user: LoginUser,
+    /// Exchange at `POST /api/v1/auth/refresh` for a new pair before
+    /// `refresh_expires_at`; each refresh token works once.
+    pub refresh_token: String,
+    pub refresh_expires_at: DateTime<Utc>,
 }
 
 pub fn token_hash(token: &str) -> String {
@@ -216,23 +220,64 @@ async fn record_failure(
     }
 }
 
-/// A new session for `user`; success resets the failure count.
-async fn open_session(
-    ctx: &Ctx,
-    user: UserRow,
-    keys: &[(String, u32)],
+/// A new access token and refresh token for `user` in `family`, as rows
+/// to insert and the answer to give.
+fn issue_pair(
+    settings: &crate::config::Settings,
+    access_hours: u32,
+    user: &UserRow,
+    family: DbUuid,
     now: NaiveDateTime,
-) -> AppResult<LoginResult> {
-    let keys = keys.to_vec();
+) -> (SessionRow, RefreshRow, LoginResult) {
     let token = new_token();
-    let expires = time::now() + chrono::Duration::hours(i64::from(ctx.settings.token_ttl_hours));
-    let row = SessionRow {
+    let refresh = new_token();
+    let now_utc = now.and_utc();
+    let expires = now_utc + chrono::Duration::hours(i64::from(access_hours));
+    let refresh_expires = now_utc + chrono::Duration::days(i64::from(settings.refresh_ttl_days));
+    let session = SessionRow {
         token_hash: token_hash(&token),
         user_id: user.id,
         created_at: now,
         expires_at: expires.naive_utc(),
         revoked_at: None,
+        family_id: Some(family),
     };
+    let refresh_row = RefreshRow {
+        token_hash: token_hash(&refresh),
+        family_id: family,
+        user_id: user.id,
+        created_at: now,
+        expires_at: refresh_expires.naive_utc(),
+        used_at: None,
+        revoked_at: None,
+    };
+    let answer = LoginResult {
+        token,
+        expires_at: expires,
+        user: LoginUser {
+            id: user.id.0,
+            username: user.username.clone(),
+            role: user.role,
+            enterprise_id: user.enterprise_id.map(|e| e.0),
+        },
+        refresh_token: refresh,
+        refresh_expires_at: refresh_expires,
+    };
+    (session, refresh_row, answer)
+}
+
+/// A new session (and refresh family) for `user`; success resets the
+/// failure count.
+async fn open_session(
+    ctx: &Ctx,
+    access_hours: u32,
+    user: UserRow,
+    keys: &[(String, u32)],
+    now: NaiveDateTime,
+) -> AppResult<LoginResult> {
+    let keys = keys.to_vec();
+    let family = DbUuid(Uuid::now_v7());
+    let (session, refresh, answer) = issue_pair(&ctx.settings, access_hours, &user, family, now);
     ctx.db
         .run(move |c| {
             c.write_tx(|c| {
@@ -244,22 +289,90 @@ async fn open_session(
                 for (key, _) in accounts {
                     db::throttle::clear(c, key)?;
                 }
-                db::sessions::insert(c, &row)?;
+                db::sessions::insert(c, &session)?;
+                db::sessions::insert_refresh(c, &refresh)?;
                 Ok::<_, AppError>(())
             })
         })
         .await?;
     tracing::info!(user = %user.username, role = %user.role, "login");
-    Ok(LoginResult {
-        token,
-        expires_at: expires,
-        user: LoginUser {
-            id: user.id.0,
-            username: user.username,
-            role: user.role,
-            enterprise_id: user.enterprise_id.map(|e| e.0),
-        },
-    })
+    Ok(answer)
+}
+
+/// What presenting a refresh token came to.
+enum Refreshed {
+    Pair(Box<LoginResult>),
+    /// A token already exchanged: its family is now revoked.
+    Reused,
+    Refused(&'static str),
+}
+
+/// Exchanges a refresh token for a new access token and refresh token in
+/// the same family. A token that was already exchanged is a stolen copy
+/// or a replay: the whole family is revoked, the newest pair included.
+pub async fn refresh(ctx: &Ctx, refresh_token: String) -> AppResult<LoginResult> {
+    refresh_at(ctx, refresh_token, time::now()).await
+}
+
+/// [`refresh`] as if it ran at `now`.
+pub async fn refresh_at(
+    ctx: &Ctx,
+    refresh_token: String,
+    now: DateTime<Utc>,
+) -> AppResult<LoginResult> {
+    let now = time::normalise(now).naive_utc();
+    let hash = token_hash(&refresh_token);
+    let settings = ctx.settings.clone();
+    let outcome = ctx
+        .db
+        .run(move |c| {
+            c.write_tx(|c| {
+                let Some((row, user)) = db::sessions::find_refresh_with_user(c, &hash)? else {
+                    return Ok::<_, AppError>(Refreshed::Refused(
+                        "刷新令牌无效 / invalid refresh token",
+                    ));
+                };
+                if row.revoked_at.is_some() {
+                    return Ok(Refreshed::Refused("刷新令牌已撤销 / refresh token revoked"));
+                }
+                let reuse = |c: &mut db::DbConn| {
+                    db::sessions::revoke_family(c, row.family_id, now)?;
+                    Ok::<_, AppError>(Refreshed::Reused)
+                };
+                if row.used_at.is_some() {
+                    return reuse(c);
+                }
+                if row.expires_at <= now {
+                    return Ok(Refreshed::Refused(
+                        "刷新令牌已过期，请重新登录 / refresh token expired",
+                    ));
+                }
+                if user.disabled {
+                    return Ok(Refreshed::Refused("账号已停用 / account disabled"));
+                }
+                // A concurrent exchange of the same token won: reuse too.
+                if db::sessions::use_refresh(c, &hash, now)? == 0 {
+                    return reuse(c);
+                }
+                let hours = settings.token_ttl_hours;
+                let (session, next, answer) =
+                    issue_pair(&settings, hours, &user, row.family_id, now);
+                db::sessions::insert(c, &session)?;
+                db::sessions::insert_refresh(c, &next)?;
+                Ok(Refreshed::Pair(Box::new(answer)))
+            })
+        })
+        .await?;
+    match outcome {
+        Refreshed::Pair(answer) => Ok(*answer),
+        Refreshed::Reused => {
+            tracing::warn!("refresh token reused: family revoked");
+            Err(unauthenticated(
+                "刷新令牌已被使用，此登录的全部令牌已撤销 / refresh token reused: every token of this login is revoked",
+            ))
+        }
+        Refreshed::Refused(detail) => Err(unauthenticated(detail)),
+    }
 }
 
 /// Logs in; `client` is the address the attempt came from (the socket's,
@@ -269,6 +382,43 @@ pub async fn login(
     username: String,
     password: String,
     client: Option<IpAddr>,
+) -> AppResult<LoginResult> {
+    login_for(
+        ctx,
+        username,
+        password,
+        client,
+        ctx.settings.token_ttl_hours,
+    )
+    .await
+}
+
+/// The console's login: the same accounts, rules and throttling, with a
+/// session of `console_session_hours` (a working day at a desk) instead
+/// of the phones' short access token, since a browser keeps no refresh
+/// token (one cookie, nothing for a script or a second tab to race over).
+pub async fn console_login(
+    ctx: &Ctx,
+    username: String,
+    password: String,
+    client: Option<IpAddr>,
+) -> AppResult<LoginResult> {
+    login_for(
+        ctx,
+        username,
+        password,
+        client,
+        ctx.settings.console_session_hours,
+    )
+    .await
+}
+
+async fn login_for(
+    ctx: &Ctx,
+    username: String,
+    password: String,
+    client: Option<IpAddr>,
+    access_hours: u32,
 ) -> AppResult<LoginResult> {
     // Nothing a real account could have: answer without touching the database.
     if username.is_empty()
@@ -283,7 +433,7 @@ pub async fn login(
         return Err(locked(until, now));
     }
     match check_password(ctx, &username, password).await? {
-        Some(user) => open_session(ctx, user, &keys, now).await,
+        Some(user) => open_session(ctx, access_hours, user, &keys, now).await,
         None => Err(record_failure(ctx, &username, &keys, now).await),
     }
 }
@@ -345,7 +495,16 @@ pub async fn logout(ctx: &Ctx, who: &Principal) -> AppResult<()> {
     let hash = who.token_hash.clone();
     let now = time::now().naive_utc();
     ctx.db
-        .run(move |c| Ok::<_, AppError>(db::sessions::revoke(c, &hash, now)?))
+        .run(move |c| {
+            c.write_tx(|c| {
+                let family = db::sessions::find_session(c, &hash)?.and_then(|s| s.family_id);
+                db::sessions::revoke(c, &hash, now)?;
+                if let Some(family) = family {
+                    db::sessions::revoke_family(c, family, now)?;
+                }
+                Ok::<_, AppError>(())
+            })
+        })
         .await?;
     Ok(())
 }
@@ -413,15 +572,31 @@ pub async fn principal_for(ctx: &Ctx, username: String) -> AppResult<Principal> 
 /// with an old token still hears "expired"/"revoked" rather than "invalid".
 const SESSION_GRACE: chrono::Duration = chrono::Duration::days(1);
 
+/// What one housekeeping run removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    pub sessions: usize,
+    pub throttle: usize,
+    pub idempotency_keys: usize,
+    pub refresh_tokens: usize,
+}
+
+impl Purged {
+    pub fn total(&self) -> usize {
+        self.sessions + self.throttle + self.idempotency_keys + self.refresh_tokens
+    }
+}
+
 /// Periodic clean-up: drops sessions that expired or were revoked more than
-/// a day ago, and login-throttle rows whose last failure (and lock) is more
-/// than `login_lockout_max_secs` old. Answers (sessions, throttle rows) removed.
-pub async fn housekeeping(ctx: &Ctx) -> AppResult<(usize, usize)> {
+/// a day ago (refresh tokens too), login-throttle rows whose last failure (and lock) is more
+/// than `login_lockout_max_secs` old, and idempotency keys past their
+/// `idempotency_ttl_hours`.
+pub async fn housekeeping(ctx: &Ctx) -> AppResult<Purged> {
     housekeeping_at(ctx, time::now()).await
 }
 
 /// [`housekeeping`] as if it ran at `now`.
-pub async fn housekeeping_at(ctx: &Ctx, now: DateTime<Utc>) -> AppResult<(usize, usize)> {
+pub async fn housekeeping_at(ctx: &Ctx, now: DateTime<Utc>) -> AppResult<Purged> {
     let now = time::normalise(now).naive_utc();
     let sessions_before = now - SESSION_GRACE;
     // An absurdly long lockout setting: keep every throttle row.
@@ -439,7 +614,14 @@ pub async fn housekeeping_at(ctx: &Ctx, now: DateTime<Utc>) -> AppResult<(usize,
                     Some(t) => db::throttle::purge_stale(c, t)?,
                     None => 0,
                 };
-                Ok::<_, AppError>((sessions, throttle))
+                let idempotency_keys = super::idempotency::purge(c, now)?;
+                let refresh_tokens = db::sessions::purge_refresh(c, sessions_before)?;
+                Ok::<_, AppError>(Purged {
+                    sessions,
+                    throttle,
+                    idempotency_keys,
+                    refresh_tokens,
+                })
             })
         })
         .await

@@ -50,6 +50,8 @@ pub struct FindingView {
     pub reported_by: Uuid,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The draft revision the phone last sent (0: none).
+    pub revision: i64,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -93,6 +95,7 @@ pub fn view(r: FindingRow) -> AppResult<FindingView> {
         reported_by: r.reported_by.0,
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
+        revision: r.revision,
     })
 }
 
@@ -115,6 +118,13 @@ pub struct FindingInput {
     /// reopened, a recurrence is a new finding linked to the old one.
     #[serde(default)]
     pub previous_finding_id: Option<Uuid>,
+    /// The phone's revision of this draft, raised with every edit: an
+    /// older revision than the stored one is refused (409 `stale_revision`
+    /// with the stored record), the same one is a replay. Not part of the
+    /// content compared for replays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0)]
+    pub revision: Option<i64>,
 }
 
 pub(crate) fn body_hash<T: Serialize>(v: &T) -> String {
@@ -150,6 +160,7 @@ pub(crate) struct NewFinding {
     /// Set for findings a phone sends, so a retry is recognised.
     pub body_hash: Option<String>,
     pub previous_finding_id: Option<Uuid>,
+    pub revision: i64,
 }
 
 impl NewFinding {
@@ -174,6 +185,7 @@ impl NewFinding {
             reported_by,
             body_hash: None,
             previous_finding_id: None,
+            revision: 0,
         }
     }
 
@@ -202,6 +214,7 @@ impl NewFinding {
             previous_finding_id: self.previous_finding_id.map(DbUuid),
             created_at: now,
             updated_at: now,
+            revision: self.revision,
         })
     }
 }
@@ -279,6 +292,7 @@ fn ad_hoc(id: Uuid, who: &Principal, input: &FindingInput, hash: String) -> NewF
     f.photo_ids = input.photo_ids.clone();
     f.body_hash = Some(hash);
     f.previous_finding_id = input.previous_finding_id;
+    f.revision = input.revision.unwrap_or(0);
     f
 }
 
@@ -300,7 +314,17 @@ pub async fn put(
     );
     who.require(Role::reports_findings)?;
     let who = who.clone();
-    let hash = body_hash(&input);
+    let revision = input.revision;
+    if revision.is_some_and(|r| r < 0) {
+        return Err(AppError::field(
+            "revision",
+            "修订号不能为负 / revision must be ≥ 0",
+        ));
+    }
+    let hash = body_hash(&FindingInput {
+        revision: None,
+        ..input.clone()
+    });
     super::retry_once_on_duplicate(ctx, move |c| {
         let existing = db::findings::find(c, DbUuid(id))?;
         if existing
@@ -322,16 +346,27 @@ pub async fn put(
                 return Ok((false, view(cur.clone())?));
             }
             check_update(c, &who, cur)?;
+            if revision.is_some_and(|r| r <= cur.revision) {
+                return Err(super::stale_revision(&view(cur.clone())?));
+            }
         }
         errs.clone().finish().map_err(AppError::validation)?;
         check_previous(c, &input)?;
         let photos = Evidence::photos("photo_ids", &input.photo_ids);
         evidence::attach(c, &who, &photos, Some(input.enterprise_id))?;
-        let row = ad_hoc(id, &who, &input, hash.clone()).into_row(time::now().naive_utc())?;
+        let mut row = ad_hoc(id, &who, &input, hash.clone()).into_row(time::now().naive_utc())?;
+        // Sent without a revision: the stored one stays.
+        if let (None, Some(cur)) = (revision, &existing) {
+            row.revision = cur.revision;
+        }
         let created = existing.is_none();
         if created {
             db::findings::insert(c, &row)?;
-        } else if db::findings::update_content(c, &row)? == 0 {
+        } else if db::findings::update_content(c, &row, revision)? == 0 {
+            let now = db::findings::find(c, row.id)?.ok_or_else(not_found)?;
+            if now.status == FindingStatus::Open {
+                return Err(super::stale_revision(&view(now)?));
+            }
             return Err(AppError::conflict(
                 codes::FINDING_NOT_EDITABLE,
                 "隐患已进入整改，不能再修改 / this finding can no longer be changed",

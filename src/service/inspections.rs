@@ -42,6 +42,13 @@ pub struct InspectionInput {
     pub accuracy_m: Option<f64>,
     #[serde(default)]
     pub answers: Vec<Answer>,
+    /// The phone's revision of this draft, raised with every edit: an
+    /// older revision than the stored one is refused (409 `stale_revision`
+    /// with the stored record), the same one is a replay. Not part of the
+    /// content compared for replays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0)]
+    pub revision: Option<i64>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -80,6 +87,8 @@ pub struct InspectionView {
     pub received_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
+    /// The draft revision the phone last sent (0: none).
+    pub revision: i64,
     /// Findings made on submit (empty for drafts).
     pub findings: Vec<FindingView>,
 }
@@ -137,6 +146,7 @@ fn view(c: &mut DbConn, row: InspectionRow, with_findings: bool) -> AppResult<In
         received_at: row.received_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
         submitted_at: row.submitted_at.map(|t| t.and_utc()),
+        revision: row.revision,
         findings,
     })
 }
@@ -238,6 +248,7 @@ fn draft_row(
     input: &InspectionInput,
     trow: &TemplateRow,
     hash: String,
+    revision: i64,
 ) -> AppResult<InspectionRow> {
     let now = time::now().naive_utc();
     Ok(InspectionRow {
@@ -257,6 +268,7 @@ fn draft_row(
         received_at: now,
         updated_at: now,
         submitted_at: None,
+        revision,
     })
 }
 
@@ -270,19 +282,40 @@ pub async fn put(
 ) -> AppResult<(bool, InspectionView)> {
     who.require(Role::runs_inspections)?;
     let who = who.clone();
-    let hash = body_hash(&input);
+    let revision = input.revision;
+    if revision.is_some_and(|r| r < 0) {
+        return Err(AppError::field(
+            "revision",
+            "修订号不能为负 / revision must be ≥ 0",
+        ));
+    }
+    let hash = body_hash(&InspectionInput {
+        revision: None,
+        ..input.clone()
+    });
     let created = super::retry_once_on_duplicate(ctx, move |c| {
         let existing = db::inspections::find(c, DbUuid(id))?;
         if let Some(cur) = &existing {
             if check_existing(&who, cur, &hash)? {
                 return Ok(false); // a phone's retry
             }
+            if revision.is_some_and(|r| r <= cur.revision) {
+                return Err(super::stale_revision(&view(c, cur.clone(), true)?));
+            }
         }
         let trow = check_draft(c, &who, &input)?;
-        let row = draft_row(id, &who, &input, &trow, hash.clone())?;
+        // Sent without a revision: the stored one stays.
+        let rev = revision.unwrap_or(existing.as_ref().map_or(0, |cur| cur.revision));
+        let row = draft_row(id, &who, &input, &trow, hash.clone(), rev)?;
         match existing {
-            // A submit won the race since we read the draft.
-            Some(_) if db::inspections::update_draft(c, &row)? == 0 => Err(already_submitted()),
+            // A submit, or a newer revision, won the race since we read the draft.
+            Some(_) if db::inspections::update_draft(c, &row, revision)? == 0 => {
+                let now = db::inspections::find(c, DbUuid(id))?.ok_or_else(not_found)?;
+                match now.state {
+                    InspectionState::Submitted => Err(already_submitted()),
+                    _ => Err(super::stale_revision(&view(c, now, true)?)),
+                }
+            }
             Some(_) => Ok(false),
             None => {
                 db::inspections::insert(c, &row)?;

@@ -13,6 +13,7 @@ mod errors;
 mod evidence;
 pub mod findings;
 pub mod health;
+pub mod idempotency;
 pub mod inspections;
 pub mod notice_pdf;
 pub mod orders;
@@ -66,6 +67,18 @@ where
     match ctx.db.run(move |c| c.write_tx(|c| g(c))).await {
         Err(e) if is_duplicate(&e) => ctx.db.run(move |c| c.write_tx(|c| f(c))).await,
         other => other,
+    }
+}
+
+/// 409 `stale_revision` carrying `current`, the record as stored: the
+/// client's draft is older (or the same revision with other content).
+pub(crate) fn stale_revision<T: serde::Serialize>(current: &T) -> AppError {
+    match serde_json::to_value(current) {
+        Ok(v) => AppError::StaleRevision {
+            detail: "草稿版本落后于服务器上的版本，见 current / this draft revision is older than the stored one, see current".into(),
+            current: Box::new(v),
+        },
+        Err(e) => AppError::internal(e),
     }
 }
 

@@ -285,6 +285,25 @@ async fn login_logout_expiry_headers_and_language() {
     // Logged in: the cookie is HttpOnly and SameSite=Lax.
     let r = w.try_login(&c.ent_name, PASSWORD).await;
     assert_eq!(r.status(), 303);
+    // Its session lasts a working day (console_session_hours), not the
+    // phones' 4-hour access token.
+    let latest = c
+        .app
+        .db()
+        .run_blocking(|c| {
+            use anhuan::db::schema::sessions::dsl::*;
+            use diesel::prelude::*;
+            sessions
+                .select(expires_at)
+                .load::<chrono::NaiveDateTime>(c)
+                .map_err(anhuan::db::DbError::from)
+        })
+        .unwrap()
+        .into_iter()
+        .max()
+        .unwrap();
+    let hours = (latest.and_utc() - chrono::Utc::now()).num_minutes() as f64 / 60.0;
+    assert!((11.9..=12.1).contains(&hours), "{hours}");
     let raw = r
         .headers()
         .get_all("set-cookie")

@@ -33,6 +33,7 @@ fn seed(db: &Db, user: uuid::Uuid, lockout_max: Duration, now: NaiveDateTime) {
             created_at: now - Duration::days(30),
             expires_at,
             revoked_at,
+            family_id: None,
         };
     let sessions = [
         session(STALE_SESSIONS[0], now - Duration::hours(25), None),
@@ -104,13 +105,13 @@ async fn housekeeping_removes_stale_sessions_and_throttle_rows_only() {
 
     let ctx = app.ctx();
     let purged = housekeeping_at(&ctx, later).await.unwrap();
-    assert_eq!(purged, (2, 2));
+    assert_eq!((purged.sessions, purged.throttle), (2, 2));
     assert_eq!(
         remaining(&db),
         (FRESH_SESSIONS.to_vec(), FRESH_THROTTLE.to_vec())
     );
     // Nothing left to do the second time; the admin's own session still works.
-    assert_eq!(housekeeping_at(&ctx, later).await.unwrap(), (0, 0));
+    assert_eq!(housekeeping_at(&ctx, later).await.unwrap().total(), 0);
     assert_eq!(app.get("/api/v1/me", &app.admin).await.status(), 200);
 }
 

@@ -1,0 +1,2 @@
+ALTER TABLE findings DROP COLUMN revision;
+ALTER TABLE inspections DROP COLUMN revision;
