@@ -110,6 +110,15 @@ pub struct Settings {
     pub reminder_days: u32,
     /// How often the deadline job looks for reminders and overdue orders.
     pub deadline_job_secs: u64,
+    /// Webhook targets on private, loopback or link-local addresses are
+    /// refused unless this is set (SSRF).
+    pub webhook_allow_private: bool,
+    /// Attempts of one delivery before it is marked dead.
+    pub outbox_max_attempts: u32,
+    /// First retry delay; doubles per attempt (with jitter), capped at an hour.
+    pub outbox_retry_base_ms: u64,
+    /// How often each process looks for due deliveries.
+    pub outbox_poll_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,6 +205,10 @@ impl Default for Settings {
             evidence_max_distance_m: 500.0,
             reminder_days: 3,
             deadline_job_secs: 60,
+            webhook_allow_private: false,
+            outbox_max_attempts: 8,
+            outbox_retry_base_ms: 10_000,
+            outbox_poll_ms: 2_000,
         }
     }
 }
@@ -331,6 +344,12 @@ impl Settings {
         }
         if self.photo_max_pixels == 0 || self.photo_max_side == 0 {
             return Err(bad("photo_max_pixels", "limits must be above 0".into()));
+        }
+        if self.outbox_max_attempts == 0 {
+            return Err(bad("outbox_max_attempts", "must be at least 1".into()));
+        }
+        if self.outbox_poll_ms == 0 {
+            return Err(bad("outbox_poll_ms", "must be at least 1".into()));
         }
         if self.deadline_job_secs == 0 {
             return Err(bad("deadline_job_secs", "must be at least 1".into()));

@@ -125,6 +125,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let prom = metrics(&ctx)?;
         deadline_job(&ctx);
+        delivery_worker(&ctx);
         let data = web::Data::new(ctx);
         let json_limit = settings.max_json_bytes;
         let mut server = HttpServer::new(move || {
@@ -202,6 +203,29 @@ fn deadline_job(ctx: &Ctx) {
                 ),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+            }
+        }
+    });
+}
+
+/// Webhook deliveries, in every process: each due row is claimed once in
+/// the database (`service::outbox::deliver_due`).
+fn delivery_worker(ctx: &Ctx) {
+    let ctx = ctx.clone();
+    actix_web::rt::spawn(async move {
+        let mut tick =
+            actix_web::rt::time::interval(Duration::from_millis(ctx.settings.outbox_poll_ms));
+        loop {
+            tick.tick().await;
+            match crate::service::outbox::deliver_due(&ctx).await {
+                Ok(r) if r.delivered + r.failed + r.dead > 0 => tracing::info!(
+                    delivered = r.delivered,
+                    failed = r.failed,
+                    dead = r.dead,
+                    "webhook deliveries"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "webhook delivery failed"),
             }
         }
     });

@@ -15,6 +15,7 @@ pub mod findings;
 pub mod health;
 pub mod idempotency;
 pub mod inspections;
+pub mod notifications;
 pub mod openapi;
 pub mod orders;
 pub mod photos;
@@ -50,6 +51,7 @@ pub fn v1(cfg: &mut web::ServiceConfig) {
             .configure(documents::routes)
             .configure(orders::routes)
             .configure(stats::routes)
-            .configure(env_audits::routes),
+            .configure(env_audits::routes)
+            .configure(notifications::routes),
     );
 }

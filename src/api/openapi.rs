@@ -247,6 +247,14 @@ impl Modify for IdempotencyKey {
         super::env_audits::get,
         super::env_audits::import,
         super::env_audits::ledger,
+        super::notifications::inbox,
+        super::notifications::read,
+        super::notifications::read_all,
+        super::notifications::create_webhook,
+        super::notifications::list_webhooks,
+        super::notifications::delete_webhook,
+        super::notifications::deliveries,
+        super::notifications::replay,
     ),
     components(schemas(
         Problem, FieldError, Role, Industry, Contact,
@@ -269,6 +277,8 @@ impl Modify for IdempotencyKey {
         orders::Acceptance, orders::Disclosure,
         env_audit::AuditLevel, env_audits::NewAudit, env_audits::AuditView, env_audits::Figures, env_audits::UnitFigures,
         env_audits::LedgerRow, env_audits::ImportReport, env_audits::ItemChange, super::env_audits::AuditList,
+        crate::service::outbox::NotificationView, crate::service::outbox::MarkedRead,
+        crate::service::outbox::NewWebhook, crate::service::outbox::WebhookView, crate::service::outbox::DeliveryView,
     )),
     modifiers(&BearerAuth, &IdempotencyKey),
     tags(
@@ -283,6 +293,8 @@ impl Modify for IdempotencyKey {
         (name = "orders", description = "整改通知书 / rectification orders"),
         (name = "stats", description = "统计 / statistics"),
         (name = "env-audits", description = "督察反馈问题整改台账 / environmental inspection feedback ledger"),
+        (name = "notifications", description = "站内通知 / in-app notifications"),
+        (name = "webhooks", description = "Webhook 推送 / webhook endpoints and deliveries"),
         (name = "health", description = "健康检查 / health"),
     )
 )]

@@ -10,6 +10,7 @@ pub mod findings;
 pub mod idempotency;
 pub mod inspections;
 pub mod orders;
+pub mod outbox;
 pub mod photos;
 mod pool;
 pub mod schema;

@@ -375,6 +375,73 @@ table! {
     }
 }
 
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+
+    outbox_messages (id) {
+        id -> Uuid,
+        event_type -> Text,
+        order_id -> Nullable<Uuid>,
+        enterprise_id -> Nullable<Uuid>,
+        title -> Text,
+        body -> Text,
+        link -> Text,
+        data -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+
+    notifications (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        message_id -> Uuid,
+        event_type -> Text,
+        title -> Text,
+        body -> Text,
+        link -> Text,
+        read_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+
+    webhooks (id) {
+        id -> Uuid,
+        url -> Text,
+        events -> Text,
+        secret -> Text,
+        created_by -> Uuid,
+        created_at -> Timestamp,
+    }
+}
+
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+
+    deliveries (id) {
+        id -> Uuid,
+        message_id -> Uuid,
+        webhook_id -> Uuid,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 joinable!(order_findings -> rectification_orders (order_id));
 joinable!(order_findings -> findings (finding_id));
 joinable!(photo_links -> photos (photo_id));
@@ -386,6 +453,9 @@ joinable!(refresh_tokens -> users (user_id));
 joinable!(inspections -> checklist_templates (template_id));
 joinable!(user_enterprises -> users (user_id));
 joinable!(user_enterprises -> enterprises (enterprise_id));
+joinable!(notifications -> outbox_messages (message_id));
+joinable!(deliveries -> outbox_messages (message_id));
+joinable!(deliveries -> webhooks (webhook_id));
 allow_tables_to_appear_in_same_query!(
     enterprises,
     users,
@@ -408,5 +478,9 @@ allow_tables_to_appear_in_same_query!(
     env_audit_items,
     documents,
     document_links,
-    order_documents
+    order_documents,
+    outbox_messages,
+    notifications,
+    webhooks,
+    deliveries
 );

@@ -148,6 +148,8 @@ pub const IDEMPOTENCY_KEY_INVALID: &str = "idempotency_key_invalid";
 pub const ALREADY_EXISTS: &str = "already_exists";
 /// 409: a referenced record does not exist.
 pub const REFERENCED_RECORD_MISSING: &str = "referenced_record_missing";
+/// 409: only a dead webhook delivery can be replayed.
+pub const DELIVERY_NOT_DEAD: &str = "delivery_not_dead";
 
 // --- Server side ---
 
@@ -221,6 +223,7 @@ pub const ALL: &[&str] = &[
     IDEMPOTENCY_KEY_INVALID,
     ALREADY_EXISTS,
     REFERENCED_RECORD_MISSING,
+    DELIVERY_NOT_DEAD,
     SERVICE_UNAVAILABLE,
     INTERNAL_ERROR,
 ];

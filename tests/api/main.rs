@@ -19,6 +19,7 @@ mod idempotency;
 mod industries;
 mod inspections;
 mod notice_pdf;
+mod notifications;
 mod ops;
 mod orders;
 mod photo_access;

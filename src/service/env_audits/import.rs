@@ -399,6 +399,8 @@ pub async fn import(
             report.updated.push(change);
         }
         create_new(c, &audit, &items, &existing, &who, now, &mut report)?;
+        let (n, o) = (report.created.len(), report.orders.len());
+        crate::service::notify::env_audit_imported(c, audit.id, &audit.name, who.user_id, n, o)?;
         Ok(report)
     })
     .await

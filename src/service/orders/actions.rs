@@ -214,6 +214,7 @@ fn act_in_tx(
         return Err(lost_race(c, who, row.id, action, if_match.is_some())?);
     }
     append(c, row.id, action, Some(who), body)?;
+    crate::service::notify::order_event(c, row.id, action, Some(who.user_id))?;
     Ok(())
 }
 

@@ -43,6 +43,7 @@ fn mark(c: &mut DbConn, id: DbUuid, overdue: bool, w: Window) -> AppResult<bool>
             (Action::Reminder, data)
         };
         append(c, id, action, None, EventBody::new("", data))?;
+        crate::service::notify::order_event(c, id, action, None)?;
         Ok(true)
     })
 }

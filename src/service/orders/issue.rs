@@ -192,5 +192,6 @@ pub(crate) fn issue_in_tx(
         data,
     };
     append(c, id, Action::Issue, Some(who), body)?;
+    crate::service::notify::order_event(c, id, Action::Issue, Some(who.user_id))?;
     Ok(id)
 }

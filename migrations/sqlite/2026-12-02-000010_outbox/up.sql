@@ -1,0 +1,55 @@
+-- The outbox: one message per event someone should hear about, written in
+-- the same transaction as the change, so a crash can lose neither.
+CREATE TABLE outbox_messages (
+    id TEXT PRIMARY KEY,
+    event_type TEXT NOT NULL,
+    order_id TEXT,
+    enterprise_id TEXT,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    link TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+
+-- In-app inbox: one row per recipient, written with the message.
+CREATE TABLE notifications (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    message_id TEXT NOT NULL REFERENCES outbox_messages (id),
+    event_type TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    link TEXT NOT NULL,
+    read_at TIMESTAMP,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX notifications_inbox ON notifications (user_id, read_at, id);
+
+-- Webhook endpoints registered by admins; `events` is a JSON array.
+CREATE TABLE webhooks (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_by TEXT NOT NULL REFERENCES users (id),
+    created_at TIMESTAMP NOT NULL
+);
+
+-- One delivery of a message to one endpoint. Workers claim due rows under
+-- a lease (`lease_until`); `dead` after the attempt limit until replayed.
+CREATE TABLE deliveries (
+    id TEXT PRIMARY KEY,
+    message_id TEXT NOT NULL REFERENCES outbox_messages (id),
+    webhook_id TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at TIMESTAMP NOT NULL,
+    lease_until TIMESTAMP,
+    last_status INTEGER,
+    last_error TEXT,
+    delivered_at TIMESTAMP,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+CREATE INDEX deliveries_webhook ON deliveries (webhook_id, id);

@@ -1,0 +1,256 @@
+//! Who hears of what: each event worth telling writes one outbox message,
+//! an inbox row per recipient and a pending delivery per subscribed
+//! webhook, all in the caller's transaction (the change and its message
+//! commit or vanish together). Recipients are derived, never typed in, and
+//! disabled accounts get nothing.
+
+use crate::db::outbox::{self as ob, DeliveryRow, MessageRow, NotificationRow};
+use crate::db::{self, orders::OrderRow, DbConn, DbUuid};
+use crate::domain::order::Action;
+use crate::domain::{time, Role};
+use crate::error::{AppError, AppResult};
+use serde_json::json;
+use uuid::Uuid;
+
+/// Event types as webhooks name them.
+pub const EVENT_TYPES: &[&str] = &[
+    "order.issued",
+    "order.acknowledged",
+    "order.submitted",
+    "order.rejected",
+    "order.accepted",
+    "order.cancelled",
+    "order.extension_requested",
+    "order.extension_decided",
+    "order.reminder",
+    "order.overdue",
+    "order.supervision_letter",
+    "order.public_criticism",
+    "env_audit.imported",
+    "delivery.dead",
+];
+
+/// Who an order event concerns.
+#[derive(Clone, Copy)]
+enum Audience {
+    /// The addressee's accounts.
+    Addressee,
+    /// The issuing inspector and the safety office.
+    Park,
+    /// Both.
+    Everyone,
+}
+
+/// The event type, audience and Chinese title of an order action; `None`
+/// for actions nobody needs to hear about (progress notes, plan drafts).
+fn describe(action: Action, number: &str) -> Option<(&'static str, Audience, String)> {
+    use Audience::*;
+    let (kind, who, title) = match action {
+        Action::Issue => ("order.issued", Addressee, "收到整改通知书"),
+        Action::Acknowledge => ("order.acknowledged", Park, "整改通知书已签收"),
+        Action::Submit => ("order.submitted", Park, "整改已提交，待复查"),
+        Action::Reject => ("order.rejected", Addressee, "复查未通过，请继续整改"),
+        Action::Accept => ("order.accepted", Everyone, "复查通过，已销号"),
+        Action::Cancel => ("order.cancelled", Addressee, "整改通知书已撤销"),
+        Action::RequestExtension => ("order.extension_requested", Park, "申请延期整改"),
+        Action::ApproveExtension => ("order.extension_decided", Addressee, "延期申请已批准"),
+        Action::DenyExtension => ("order.extension_decided", Addressee, "延期申请未批准"),
+        Action::Reminder => ("order.reminder", Addressee, "整改期限临近"),
+        Action::Overdue => ("order.overdue", Everyone, "整改已逾期"),
+        Action::SupervisionLetter => ("order.supervision_letter", Addressee, "收到督办函"),
+        Action::PublicCriticism => ("order.public_criticism", Addressee, "被通报批评"),
+        Action::Progress | Action::SavePlan => return None,
+    };
+    Some((kind, who, format!("{title}：{number}")))
+}
+
+fn body_of(row: &OrderRow, action: Action) -> String {
+    let to = row
+        .department
+        .clone()
+        .unwrap_or_else(|| "贵单位".to_string());
+    let state = row.status.label_zh();
+    match action {
+        Action::Issue => format!(
+            "{to}收到整改通知书{}，整改期限{}。请签收并按要求整改。",
+            row.number, row.effective_deadline
+        ),
+        Action::Reminder => format!(
+            "整改通知书{}的整改期限为{}，请按期完成并提交。",
+            row.number, row.effective_deadline
+        ),
+        Action::Overdue => format!(
+            "整改通知书{}已超过整改期限{}，尚未完成。",
+            row.number, row.effective_deadline
+        ),
+        _ => format!(
+            "整改通知书{}当前状态：{state}；整改期限{}。",
+            row.number, row.effective_deadline
+        ),
+    }
+}
+
+/// The console page of an order.
+pub fn order_link(id: Uuid) -> String {
+    format!("/orders/{id}")
+}
+
+/// Records the message of an order event, if it is one worth telling.
+/// Called once after the event is appended, inside its transaction.
+pub(crate) fn order_event(
+    c: &mut DbConn,
+    order: DbUuid,
+    action: Action,
+    actor: Option<Uuid>,
+) -> AppResult<()> {
+    let row = db::orders::find(c, order)?.ok_or_else(|| AppError::not_found("order"))?;
+    let Some((kind, audience, title)) = describe(action, &row.number) else {
+        return Ok(());
+    };
+    let mut to = Vec::new();
+    if matches!(audience, Audience::Addressee | Audience::Everyone) {
+        match row.enterprise_id {
+            Some(e) => to.extend(ob::enterprise_users(c, e)?),
+            // A department's orders are answered by the safety office.
+            None => to.extend(ob::users_with_role(c, Role::SafetyOfficer)?),
+        }
+    }
+    if matches!(audience, Audience::Park | Audience::Everyone) {
+        to.extend(ob::active_user(c, row.issued_by)?);
+        to.extend(ob::users_with_role(c, Role::SafetyOfficer)?);
+    }
+    // The one who acted knows already.
+    to.retain(|u| Some(u.0) != actor);
+    let data = json!({
+        "order_id": row.id.0,
+        "order_number": row.number,
+        "enterprise_id": row.enterprise_id.map(|e| e.0),
+        "status": row.status.as_str(),
+        "action": action.as_str(),
+        "deadline": row.effective_deadline,
+    });
+    let m = Message {
+        kind,
+        order: Some(row.id),
+        enterprise: row.enterprise_id,
+        title,
+        body: body_of(&row, action),
+        link: order_link(row.id.0),
+        data,
+    };
+    write(c, m, &to, true)
+}
+
+/// Records that a feedback list was imported: the importer and the safety
+/// office hear of it.
+pub(crate) fn env_audit_imported(
+    c: &mut DbConn,
+    audit: DbUuid,
+    name: &str,
+    importer: Uuid,
+    created: usize,
+    orders: usize,
+) -> AppResult<()> {
+    let mut to = ob::users_with_role(c, Role::SafetyOfficer)?;
+    to.extend(ob::active_user(c, DbUuid(importer))?);
+    let m = Message {
+        kind: "env_audit.imported",
+        order: None,
+        enterprise: None,
+        title: format!("督察反馈问题清单已导入：{name}"),
+        body: format!("新增问题{created}项，生成整改通知书{orders}份。"),
+        link: format!("/env-audits/{}", audit.0),
+        data: json!({"env_audit_id": audit.0, "created": created, "orders": orders}),
+    };
+    write(c, m, &to, true)
+}
+
+/// Tells the admins that a webhook delivery gave up (inbox only: a dead
+/// webhook must not feed more webhooks).
+pub(crate) fn delivery_dead(
+    c: &mut DbConn,
+    delivery: DbUuid,
+    url: &str,
+    event: &str,
+) -> AppResult<()> {
+    let to = ob::users_with_role(c, Role::Admin)?;
+    let m = Message {
+        kind: "delivery.dead",
+        order: None,
+        enterprise: None,
+        title: "Webhook 投递失败".to_string(),
+        body: format!("事件{event}多次投递到{url}均失败，已停止重试；可在管理页重放。"),
+        link: "/admin/webhooks".to_string(),
+        data: json!({"delivery_id": delivery.0, "url": url, "event": event}),
+    };
+    write(c, m, &to, false)
+}
+
+struct Message {
+    kind: &'static str,
+    order: Option<DbUuid>,
+    enterprise: Option<DbUuid>,
+    title: String,
+    body: String,
+    link: String,
+    data: serde_json::Value,
+}
+
+fn write(c: &mut DbConn, m: Message, to: &[DbUuid], webhooks: bool) -> AppResult<()> {
+    let now = time::now().naive_utc();
+    let id = DbUuid(Uuid::now_v7());
+    let row = MessageRow {
+        id,
+        event_type: m.kind.to_string(),
+        order_id: m.order,
+        enterprise_id: m.enterprise,
+        title: m.title,
+        body: m.body,
+        link: m.link,
+        data: serde_json::to_string(&m.data).map_err(AppError::internal)?,
+        created_at: now,
+    };
+    ob::insert_message(c, &row)?;
+    let mut seen = std::collections::BTreeSet::new();
+    let inbox: Vec<NotificationRow> = to
+        .iter()
+        .filter(|u| seen.insert(**u))
+        .map(|u| NotificationRow {
+            id: DbUuid(Uuid::now_v7()),
+            user_id: *u,
+            message_id: id,
+            event_type: row.event_type.clone(),
+            title: row.title.clone(),
+            body: row.body.clone(),
+            link: row.link.clone(),
+            read_at: None,
+            created_at: now,
+        })
+        .collect();
+    ob::insert_notifications(c, &inbox)?;
+    if !webhooks {
+        return Ok(());
+    }
+    for w in ob::webhooks(c)? {
+        let events: Vec<String> = serde_json::from_str(&w.events).unwrap_or_default();
+        if events.iter().any(|e| e == m.kind || e == "*") {
+            ob::insert_delivery(
+                c,
+                &DeliveryRow {
+                    id: DbUuid(Uuid::now_v7()),
+                    message_id: id,
+                    webhook_id: w.id,
+                    status: ob::PENDING.to_string(),
+                    attempts: 0,
+                    next_attempt_at: now,
+                    lease_until: None,
+                    last_status: None,
+                    last_error: None,
+                    delivered_at: None,
+                    created_at: now,
+                },
+            )?;
+        }
+    }
+    Ok(())
+}

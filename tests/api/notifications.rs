@@ -1,0 +1,633 @@
+//! The outbox over HTTP: the in-app inbox (who hears of what, nothing to
+//! disabled accounts, unread first, read marks), webhook endpoints (admin
+//! only, SSRF refusals), signed deliveries to a receiver on loopback
+//! (retries after a 500, dead after the limit and replay, once across two
+//! processes, delivered after a restart).
+
+use crate::helpers::*;
+use actix_web::{web, HttpRequest, HttpResponse, HttpServer};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use uuid::Uuid;
+
+fn today() -> chrono::NaiveDate {
+    anhuan::domain::time::park_today(chrono::Utc::now())
+}
+
+struct Park {
+    app: TestApp,
+    e: String,
+    insp: String,
+    officer: String,
+    ent_e: String,
+    ent_f: String,
+}
+
+async fn park_with(tweak: impl FnOnce(&mut anhuan::config::Settings)) -> Park {
+    let app = TestApp::spawn_with(tweak).await;
+    let e = app.create_enterprise("黔江铝业有限公司").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let f = app.create_enterprise("黔江冷链有限公司").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, insp) = app.user("inspector", None, &[]).await;
+    let (_, officer) = app.user("safety_officer", None, &[]).await;
+    let (_, ent_e) = app.user("enterprise", Some(&e), &[]).await;
+    let (_, ent_f) = app.user("enterprise", Some(&f), &[]).await;
+    Park {
+        app,
+        e,
+        insp,
+        officer,
+        ent_e,
+        ent_f,
+    }
+}
+
+impl Park {
+    /// An order issued by the inspector to enterprise `e`.
+    async fn order(&self) -> Value {
+        let fid = Uuid::new_v4().to_string();
+        let body = json!({"enterprise_id": self.e, "category": "safety", "level": "general", "description": "配电箱未接地",
+                          "lat": 29.5331, "lon": 108.7708});
+        let r = self
+            .app
+            .put(&format!("/api/v1/findings/{fid}"), &self.insp, &body)
+            .await;
+        assert_eq!(r.status(), 201);
+        let body = json!({"enterprise_id": self.e, "finding_ids": [fid], "requirements": "配电箱加装接地线",
+                          "deadline": (today() + chrono::Duration::days(14)).to_string()});
+        let r = self
+            .app
+            .post("/api/v1/rectification-orders", &self.insp, body)
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        r.json().await.unwrap()
+    }
+
+    async fn inbox(&self, token: &str, query: &str) -> Value {
+        let r = self
+            .app
+            .get(&format!("/api/v1/me/notifications{query}"), token)
+            .await;
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+}
+
+fn items(page: &Value) -> Vec<Value> {
+    page["items"].as_array().unwrap().clone()
+}
+
+fn types(page: &Value) -> Vec<String> {
+    items(page)
+        .iter()
+        .map(|n| n["event_type"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[actix_web::test]
+async fn inbox_tells_the_right_people_in_chinese_with_the_link() {
+    let p = park_with(|_| {}).await;
+    let app = &p.app;
+    // A second account of the enterprise, disabled: it hears nothing.
+    let (quiet, quiet_token) = app.user("enterprise", Some(&p.e), &[]).await;
+    let qid = quiet["id"].as_str().unwrap();
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{qid}"),
+            &app.admin,
+            json!({"disabled": true}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+
+    let o = p.order().await;
+    let oid = o["id"].as_str().unwrap();
+    let number = o["number"].as_str().unwrap();
+    let page = p.inbox(&p.ent_e, "").await;
+    let n = &items(&page)[0];
+    assert_eq!(types(&page), ["order.issued"]);
+    assert_eq!(n["link"], format!("/orders/{oid}"));
+    assert_eq!(n["read"], false);
+    assert!(
+        n["title"].as_str().unwrap().contains("收到整改通知书"),
+        "{n}"
+    );
+    assert!(n["title"].as_str().unwrap().contains(number), "{n}");
+    assert!(n["body"].as_str().unwrap().contains("整改期限"), "{n}");
+    // Another enterprise, the issuer (who acted) and the office hear nothing yet.
+    assert!(items(&p.inbox(&p.ent_f, "").await).is_empty());
+    assert!(items(&p.inbox(&p.insp, "").await).is_empty());
+
+    // 签收 tells the park side (issuer and safety office), not the enterprise.
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/rectification-orders/{oid}/acknowledge")))
+        .bearer_auth(&p.ent_e)
+        .json(&json!({"comment": "已签收"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(types(&p.inbox(&p.insp, "").await), ["order.acknowledged"]);
+    assert_eq!(
+        types(&p.inbox(&p.officer, "").await),
+        ["order.acknowledged"]
+    );
+    assert_eq!(types(&p.inbox(&p.ent_e, "").await), ["order.issued"]);
+
+    // Someone else's notification is 404; one's own is marked read.
+    let nid = n["id"].as_str().unwrap();
+    let path = format!("/api/v1/me/notifications/{nid}/read");
+    assert_eq!(app.post(&path, &p.ent_f, json!({})).await.status(), 404);
+    let r = app.post(&path, &p.ent_e, json!({})).await;
+    assert_eq!(r.status(), 200);
+    let marked: Value = r.json().await.unwrap();
+    assert_eq!(marked["marked"], 1);
+    assert_eq!(marked["unread"], 0);
+    let page = p.inbox(&p.ent_e, "").await;
+    assert_eq!(items(&page)[0]["read"], true);
+
+    // The disabled account, enabled again, finds nothing that came meanwhile.
+    let r = app
+        .patch(
+            &format!("/api/v1/users/{qid}"),
+            &app.admin,
+            json!({"disabled": false}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let _ = quiet_token;
+    let token = app
+        .login(quiet["username"].as_str().unwrap(), PASSWORD)
+        .await;
+    assert!(items(&p.inbox(&token, "").await).is_empty());
+    assert_eq!(
+        app.get("/api/v1/me/notifications", "nonsense")
+            .await
+            .status(),
+        401
+    );
+}
+
+#[actix_web::test]
+async fn unread_come_first_and_pages_cover_everything_once() {
+    let p = park_with(|_| {}).await;
+    let app = &p.app;
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        ids.push(p.order().await["id"].as_str().unwrap().to_string());
+    }
+    // Read the second-newest order's notification.
+    let all = items(&p.inbox(&p.ent_e, "").await);
+    assert_eq!(all.len(), 4);
+    let second = all[1]["id"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            &format!("/api/v1/me/notifications/{second}/read"),
+            &p.ent_e,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    // Pages of one: three unread (newest first), then the read one.
+    let mut seen = Vec::new();
+    let mut query = "?limit=1".to_string();
+    loop {
+        let page = p.inbox(&p.ent_e, &query).await;
+        for n in items(&page) {
+            seen.push((n["id"].as_str().unwrap().to_string(), n["read"] == true));
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => query = format!("?limit=1&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert_eq!(
+        seen.iter().map(|s| s.1).collect::<Vec<_>>(),
+        [false, false, false, true]
+    );
+    assert_eq!(seen[3].0, second);
+    let r = app
+        .post("/api/v1/me/notifications/read-all", &p.ent_e, json!({}))
+        .await;
+    let marked: Value = r.json().await.unwrap();
+    assert_eq!(marked["marked"], 3);
+    assert_eq!(marked["unread"], 0);
+}
+
+// ------------------------------------------------------------ receiver
+
+#[derive(Clone, Debug)]
+struct Received {
+    id: String,
+    timestamp: String,
+    signature: String,
+    body: Vec<u8>,
+}
+
+/// A webhook receiver on loopback: records every request and answers 500
+/// to the first `fail_first` of them (or all while `fail_all` is set).
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<Received>>>,
+    fail_first: Arc<AtomicUsize>,
+    fail_all: Arc<std::sync::atomic::AtomicBool>,
+    port: u16,
+}
+
+async fn hook(req: HttpRequest, body: web::Bytes, r: web::Data<Receiver>) -> HttpResponse {
+    let h = |n: &str| {
+        req.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let n = {
+        let mut got = r.got.lock().unwrap();
+        got.push(Received {
+            id: h("webhook-id"),
+            timestamp: h("webhook-timestamp"),
+            signature: h("webhook-signature"),
+            body: body.to_vec(),
+        });
+        got.len()
+    };
+    if r.fail_all.load(Ordering::SeqCst) || n <= r.fail_first.load(Ordering::SeqCst) {
+        HttpResponse::InternalServerError().finish()
+    } else {
+        HttpResponse::NoContent().finish()
+    }
+}
+
+async fn receiver(fail_first: usize) -> Receiver {
+    let mut r = Receiver::default();
+    r.fail_first.store(fail_first, Ordering::SeqCst);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    r.port = listener.local_addr().unwrap().port();
+    let data = web::Data::new(r.clone());
+    let server = HttpServer::new(move || {
+        actix_web::App::new()
+            .app_data(data.clone())
+            .route("/hook", web::post().to(hook))
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    actix_web::rt::spawn(server);
+    r
+}
+
+impl Receiver {
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/hook", self.port)
+    }
+    fn got(&self) -> Vec<Received> {
+        self.got.lock().unwrap().clone()
+    }
+}
+
+fn secret() -> (String, Vec<u8>) {
+    let key: Vec<u8> = (0..24).map(|_| rand::random::<u8>()).collect();
+    (format!("whsec_{}", STANDARD.encode(&key)), key)
+}
+
+/// Checks the Standard Webhooks signature independently of the server.
+fn verify(r: &Received, key: &[u8]) -> Value {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+    mac.update(format!("{}.{}.", r.id, r.timestamp).as_bytes());
+    mac.update(&r.body);
+    let want = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+    assert_eq!(r.signature, want, "signature of {}", r.id);
+    let ts: i64 = r.timestamp.parse().unwrap();
+    assert!((chrono::Utc::now().timestamp() - ts).abs() < 300);
+    serde_json::from_slice(&r.body).unwrap()
+}
+
+async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..150 {
+        if done() {
+            return;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn fast(s: &mut anhuan::config::Settings) {
+    s.webhook_allow_private = true;
+    s.outbox_retry_base_ms = 50;
+    s.outbox_poll_ms = 100;
+}
+
+async fn register(app: &TestApp, url: &str, events: Value, secret: &str) -> Value {
+    let r = app
+        .post(
+            "/api/v1/webhooks",
+            &app.admin,
+            json!({"url": url, "events": events, "secret": secret}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    r.json().await.unwrap()
+}
+
+async fn deliveries(app: &TestApp, hook: &str, query: &str) -> Vec<Value> {
+    let r = app
+        .get(
+            &format!("/api/v1/webhooks/{hook}/deliveries{query}"),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    items(&r.json().await.unwrap())
+}
+
+#[actix_web::test]
+async fn webhooks_are_admin_only_and_private_targets_need_the_setting() {
+    let p = park_with(|_| {}).await;
+    let app = &p.app;
+    let (s, _) = secret();
+    let body = json!({"url": "http://127.0.0.1:9/hook", "events": ["order.issued"], "secret": s});
+    for t in [&p.officer, &p.insp, &p.ent_e] {
+        assert_eq!(
+            app.post("/api/v1/webhooks", t, body.clone()).await.status(),
+            403
+        );
+        assert_eq!(app.get("/api/v1/webhooks", t).await.status(), 403);
+    }
+    // Loopback, private and link-local targets are refused by default.
+    for url in [
+        "http://127.0.0.1:9/hook",
+        "http://localhost:9/hook",
+        "http://10.0.0.8/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]:9/hook",
+        "ftp://example.org/x",
+    ] {
+        let r = app
+            .post(
+                "/api/v1/webhooks",
+                &app.admin,
+                json!({"url": url, "events": ["order.issued"], "secret": s}),
+            )
+            .await;
+        assert_eq!(r.status(), 422, "{url}");
+    }
+    let r = app
+        .post(
+            "/api/v1/webhooks",
+            &app.admin,
+            json!({"url": "https://93.184.215.14/x", "events": ["order.nonsense"], "secret": "short"}),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let problem: Value = r.json().await.unwrap();
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"events[0]") && fields.contains(&"secret"),
+        "{problem}"
+    );
+    let missing = Uuid::new_v4();
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/webhooks/{missing}/deliveries"),
+            &app.admin
+        )
+        .await
+        .status(),
+        404
+    );
+}
+
+#[actix_web::test]
+async fn signed_delivery_arrives_once_even_after_a_500() {
+    let rx = receiver(1).await;
+    let p = park_with(fast).await;
+    let app = &p.app;
+    let (s, key) = secret();
+    let hook = register(
+        app,
+        &rx.url(),
+        json!(["order.issued", "order.acknowledged"]),
+        &s,
+    )
+    .await;
+    let hid = hook["id"].as_str().unwrap();
+    assert!(hook.get("secret").is_none(), "secret shown: {hook}");
+    let listed: Value = app
+        .get("/api/v1/webhooks", &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+
+    let o = p.order().await;
+    wait_for("the retry after the 500", || rx.got().len() >= 2).await;
+    // Nothing more comes: the success ends it.
+    actix_web::rt::time::sleep(Duration::from_millis(700)).await;
+    let got = rx.got();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0].id, got[1].id, "the retry keeps the webhook-id");
+    for g in &got {
+        let v = verify(g, &key);
+        assert_eq!(v["type"], "order.issued");
+        assert_eq!(v["id"].as_str().unwrap(), g.id);
+        assert_eq!(v["data"]["resource_id"], o["id"]);
+        assert!(v["data"]["link"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/orders/{}", o["id"].as_str().unwrap())));
+    }
+    let d = deliveries(app, hid, "").await;
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0]["status"], "delivered");
+    assert_eq!(d[0]["attempts"], 2);
+    assert_eq!(d[0]["message_id"].as_str().unwrap(), got[0].id);
+    // A delivery that is not dead cannot be replayed.
+    let did = d[0]["id"].as_str().unwrap();
+    let r = app
+        .post(
+            &format!("/api/v1/webhooks/{hid}/deliveries/{did}/replay"),
+            &app.admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(problem["code"], "delivery_not_dead");
+    // Deleting the endpoint stops it.
+    let r = app
+        .client
+        .delete(app.url(&format!("/api/v1/webhooks/{hid}")))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    p.order().await;
+    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(rx.got().len(), 2);
+}
+
+#[actix_web::test]
+async fn dead_after_the_limit_is_listed_told_to_admins_and_replayed() {
+    let rx = receiver(0).await;
+    rx.fail_all.store(true, Ordering::SeqCst);
+    let p = park_with(|s| {
+        fast(s);
+        s.outbox_max_attempts = 3;
+    })
+    .await;
+    let app = &p.app;
+    let (s, key) = secret();
+    let hook = register(app, &rx.url(), json!(["*"]), &s).await;
+    let hid = hook["id"].as_str().unwrap().to_string();
+    p.order().await;
+    let mut dead = Vec::new();
+    for _ in 0..150 {
+        dead = deliveries(app, &hid, "?status=dead").await;
+        if !dead.is_empty() {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(dead.len(), 1, "no dead delivery");
+    assert_eq!(dead[0]["attempts"], 3);
+    assert_eq!(dead[0]["last_status"], 500);
+    assert_eq!(rx.got().len(), 3);
+    let inbox: Value = app
+        .get("/api/v1/me/notifications", &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(types(&inbox), ["delivery.dead"]);
+    let r = app
+        .get(
+            &format!("/api/v1/webhooks/{hid}/deliveries?status=bogus"),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    // Only admins see deliveries or replay them.
+    let did = dead[0]["id"].as_str().unwrap();
+    let replay = format!("/api/v1/webhooks/{hid}/deliveries/{did}/replay");
+    assert_eq!(
+        app.get(&format!("/api/v1/webhooks/{hid}/deliveries"), &p.officer)
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(app.post(&replay, &p.officer, json!({})).await.status(), 403);
+    // The receiver is fixed; the replay delivers the same message once.
+    rx.fail_all.store(false, Ordering::SeqCst);
+    let r = app.post(&replay, &app.admin, json!({})).await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["status"], "pending");
+    assert_eq!(v["attempts"], 0);
+    wait_for("the replayed delivery", || rx.got().len() >= 4).await;
+    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+    let got = rx.got();
+    assert_eq!(got.len(), 4);
+    assert_eq!(got[3].id, dead[0]["message_id"].as_str().unwrap());
+    verify(&got[3], &key);
+    let d = deliveries(app, &hid, "").await;
+    assert_eq!(d[0]["status"], "delivered");
+}
+
+/// A second `anhuan serve` on the same database (same settings, own port).
+async fn second_instance(app: &TestApp, tweak: impl FnOnce(&mut anhuan::config::Settings)) {
+    let mut s = app.settings.clone();
+    tweak(&mut s);
+    let other = anhuan::startup::Application::build(s)
+        .await
+        .expect("second app");
+    actix_web::rt::spawn(other.run_until_stopped());
+}
+
+#[actix_web::test]
+async fn two_processes_on_one_database_deliver_each_message_once() {
+    let rx = receiver(0).await;
+    let p = park_with(|s| {
+        fast(s);
+        s.outbox_poll_ms = 20;
+    })
+    .await;
+    second_instance(&p.app, |_| {}).await;
+    second_instance(&p.app, |_| {}).await;
+    let (s, key) = secret();
+    register(&p.app, &rx.url(), json!(["order.issued"]), &s).await;
+    let mut orders = Vec::new();
+    for _ in 0..6 {
+        orders.push(p.order().await["id"].as_str().unwrap().to_string());
+    }
+    wait_for("six deliveries", || rx.got().len() >= 6).await;
+    actix_web::rt::time::sleep(Duration::from_millis(800)).await;
+    let got = rx.got();
+    let mut ids: Vec<String> = got.iter().map(|g| g.id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(
+        got.len(),
+        6,
+        "duplicates: {:?}",
+        got.iter().map(|g| &g.id).collect::<Vec<_>>()
+    );
+    assert_eq!(ids.len(), 6);
+    let mut resources: Vec<String> = got
+        .iter()
+        .map(|g| {
+            verify(g, &key)["data"]["resource_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    resources.sort();
+    orders.sort();
+    assert_eq!(resources, orders);
+}
+
+#[actix_web::test]
+async fn a_message_written_before_a_crash_is_delivered_after_restart() {
+    let rx = receiver(0).await;
+    // This process's worker looks once, at start, and never again: as if
+    // it were killed right after the order was committed.
+    let p = park_with(|s| {
+        fast(s);
+        s.outbox_poll_ms = 3_600_000;
+    })
+    .await;
+    let (s, key) = secret();
+    register(&p.app, &rx.url(), json!(["order.issued"]), &s).await;
+    let o = p.order().await;
+    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+    assert!(rx.got().is_empty(), "delivered without a worker");
+    // The restarted process finds it in the outbox.
+    second_instance(&p.app, |s| s.outbox_poll_ms = 100).await;
+    wait_for("delivery after restart", || !rx.got().is_empty()).await;
+    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+    let got = rx.got();
+    assert_eq!(got.len(), 1);
+    assert_eq!(verify(&got[0], &key)["data"]["resource_id"], o["id"]);
+}
