@@ -143,11 +143,11 @@ fn secs(s: u64) -> chrono::Duration {
 
 fn stored(row: IdempotencyRow, status: i32) -> AppResult<Stored> {
     let headers = match row.headers.as_deref() {
-        Some(h) => serde_json::from_str(h).map_err(|e| AppError::internal(e))?,
+        Some(h) => serde_json::from_str(h).map_err(AppError::internal)?,
         None => Vec::new(),
     };
     Ok(Stored {
-        status: u16::try_from(status).map_err(|e| AppError::internal(e))?,
+        status: u16::try_from(status).map_err(AppError::internal)?,
         headers,
         body: row.body.unwrap_or_default(),
     })
@@ -156,7 +156,7 @@ fn stored(row: IdempotencyRow, status: i32) -> AppResult<Stored> {
 /// Stores the answer under the reserved key.
 pub async fn complete(ctx: &Ctx, user: Uuid, key: &str, answer: Stored) -> AppResult<()> {
     let key = key.to_string();
-    let headers = serde_json::to_string(&answer.headers).map_err(|e| AppError::internal(e))?;
+    let headers = serde_json::to_string(&answer.headers).map_err(AppError::internal)?;
     ctx.db
         .run(move |c| {
             db::idempotency::complete(
