@@ -14,6 +14,9 @@
 #       the suite makes its own photos and needs nothing outside the clone
 #   REQUIRE_BROWSER=1  fail instead of skipping the console's browser test
 #       (tests/browser.rs: Debian chromium + chromium-driver)
+#   REQUIRE_SMTP=1  fail instead of skipping the e-mail test; the suite
+#       installs aiosmtpd (a real SMTP server, from PyPI) into a venv under
+#       /var/tmp/anhuan-ci/smtp (ANHUAN_SMTP_VENV) and starts it per test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,6 +59,35 @@ photo_banner() {
 MSG
 }
 photo_banner
+
+# The e-mail test talks to aiosmtpd on loopback; install it once.
+SMTP_VENV="${ANHUAN_SMTP_VENV:-/var/tmp/anhuan-ci/smtp}"
+if [[ ! -x "$SMTP_VENV/bin/python" ]] || ! "$SMTP_VENV/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+  mkdir -p "$(dirname "$SMTP_VENV")"
+  { python3 -m venv "$SMTP_VENV" && "$SMTP_VENV/bin/pip" install -q aiosmtpd==1.4.6; } \
+    || echo "note: could not install aiosmtpd into $SMTP_VENV" >&2
+fi
+if "$SMTP_VENV/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+  export ANHUAN_TEST_AIOSMTPD_PYTHON="$SMTP_VENV/bin/python"
+elif [[ "${REQUIRE_SMTP:-0}" == "1" ]]; then
+  echo "ERROR: no aiosmtpd in $SMTP_VENV and REQUIRE_SMTP=1" >&2
+  exit 1
+else
+  SMTP_SKIPPED=1
+fi
+smtp_banner() {
+  [[ -n "${SMTP_SKIPPED:-}" ]] || return 0
+  cat >&2 <<MSG
+
+################################################################
+##  WARNING: E-MAIL TEST SKIPPED                               ##
+##  aiosmtpd could not be installed into ${SMTP_VENV}
+##  (python3 -m venv + pip): e-mail was not sent to a real     ##
+##  SMTP server. REQUIRE_SMTP=1 fails.                         ##
+################################################################
+
+MSG
+}
 
 echo "=== anhuan tests: unit + integration on SQLite ==="
 cargo test --locked "${FEATURES[@]}" --all-targets
@@ -112,4 +144,5 @@ if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null
 MSG
 fi
 photo_banner
+smtp_banner
 echo "=== anhuan tests: done ==="

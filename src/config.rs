@@ -110,6 +110,14 @@ pub struct Settings {
     pub reminder_days: u32,
     /// How often the deadline job looks for reminders and overdue orders.
     pub deadline_job_secs: u64,
+    /// SMTP server for e-mail: `smtp://host:port` (plain, or STARTTLS
+    /// with `?tls=required`), `smtps://user:pass@host` (TLS). Unset: no
+    /// e-mail (deliveries are marked `skipped`).
+    #[serde(default, deserialize_with = "opt_scalar_string")]
+    pub smtp_url: Option<String>,
+    /// The sender, e.g. `安环 <anhuan@park.example.cn>`.
+    #[serde(default, deserialize_with = "opt_scalar_string")]
+    pub smtp_from: Option<String>,
     /// Webhook targets on private, loopback or link-local addresses are
     /// refused unless this is set (SSRF).
     pub webhook_allow_private: bool,
@@ -205,6 +213,8 @@ impl Default for Settings {
             evidence_max_distance_m: 500.0,
             reminder_days: 3,
             deadline_job_secs: 60,
+            smtp_url: None,
+            smtp_from: None,
             webhook_allow_private: false,
             outbox_max_attempts: 8,
             outbox_retry_base_ms: 10_000,
@@ -344,6 +354,24 @@ impl Settings {
         }
         if self.photo_max_pixels == 0 || self.photo_max_side == 0 {
             return Err(bad("photo_max_pixels", "limits must be above 0".into()));
+        }
+        if let Some(url) = &self.smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(bad(
+                    "smtp_url",
+                    "must start with smtp:// or smtps://".into(),
+                ));
+            }
+            let from_ok = self
+                .smtp_from
+                .as_deref()
+                .is_some_and(|f| f.parse::<lettre::message::Mailbox>().is_ok());
+            if !from_ok {
+                return Err(bad(
+                    "smtp_from",
+                    "needs a sender address when smtp_url is set, e.g. 安环 <anhuan@park.example.cn>".into(),
+                ));
+            }
         }
         if self.outbox_max_attempts == 0 {
             return Err(bad("outbox_max_attempts", "must be at least 1".into()));

@@ -41,6 +41,10 @@ pub struct NotificationRow {
 #[diesel(table_name = webhooks)]
 pub struct WebhookRow {
     pub id: DbUuid,
+    /// `webhook`, `wecom` or `dingtalk`.
+    pub kind: String,
+    /// Bound to one enterprise: hears only of it.
+    pub enterprise_id: Option<DbUuid>,
     pub url: String,
     pub events: String,
     pub secret: String,
@@ -53,7 +57,11 @@ pub struct WebhookRow {
 pub struct DeliveryRow {
     pub id: DbUuid,
     pub message_id: DbUuid,
-    pub webhook_id: DbUuid,
+    /// `webhook` (any endpoint kind) or `email`.
+    pub channel: String,
+    pub webhook_id: Option<DbUuid>,
+    /// The e-mail address of an `email` delivery.
+    pub address: Option<String>,
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
@@ -67,6 +75,11 @@ pub struct DeliveryRow {
 pub const PENDING: &str = "pending";
 pub const DELIVERED: &str = "delivered";
 pub const DEAD: &str = "dead";
+/// Nothing to send it with (no `smtp_url`): kept so admins can see it.
+pub const SKIPPED: &str = "skipped";
+
+pub const CHANNEL_WEBHOOK: &str = "webhook";
+pub const CHANNEL_EMAIL: &str = "email";
 
 pub fn insert_message(c: &mut DbConn, row: &MessageRow) -> QueryResult<()> {
     diesel::insert_into(outbox_messages::table)

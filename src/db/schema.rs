@@ -415,6 +415,8 @@ table! {
 
     webhooks (id) {
         id -> Uuid,
+        kind -> Text,
+        enterprise_id -> Nullable<Uuid>,
         url -> Text,
         events -> Text,
         secret -> Text,
@@ -430,7 +432,9 @@ table! {
     deliveries (id) {
         id -> Uuid,
         message_id -> Uuid,
-        webhook_id -> Uuid,
+        channel -> Text,
+        webhook_id -> Nullable<Uuid>,
+        address -> Nullable<Text>,
         status -> Text,
         attempts -> Integer,
         next_attempt_at -> Timestamp,

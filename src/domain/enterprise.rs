@@ -11,6 +11,26 @@ pub struct Contact {
     pub title: Option<String>,
     #[serde(default)]
     pub phone: Option<String>,
+    /// Orders and deadlines of the enterprise are e-mailed here (when the
+    /// server has `smtp_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// A plausible single address: one `@`, a dotted domain, no spaces or
+/// header-breaking characters (the SMTP server has the last word).
+pub fn plausible_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    s.len() <= 254
+        && !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && s.chars()
+            .all(|c| c.is_ascii_graphic() && !"<>,;\\\"()[]".contains(c))
 }
 
 /// Fields of an enterprise after validation.
@@ -126,6 +146,12 @@ impl EnterpriseInput {
                     "联系人姓名不能为空 / contact name is required",
                 );
             }
+            if c.email.as_deref().is_some_and(|e| !plausible_email(e)) {
+                errs.add(
+                    format!("contacts[{i}].email"),
+                    "电子邮箱格式不正确 / not an e-mail address",
+                );
+            }
             if let Some(p) = &c.phone {
                 if !p
                     .chars()
@@ -196,6 +222,7 @@ mod tests {
                 name: "张三".into(),
                 title: Some("安全环保部经理".into()),
                 phone: Some("138 0000 0000".into()),
+                email: Some("zhang.san@example.cn".into()),
             }],
         }
     }

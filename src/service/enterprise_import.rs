@@ -33,6 +33,7 @@ enum Col {
     ContactName,
     ContactTitle,
     ContactPhone,
+    ContactEmail,
 }
 
 fn column_for(header: &str) -> Option<Col> {
@@ -47,6 +48,7 @@ fn column_for(header: &str) -> Option<Col> {
         "contact_name" | "联系人" => Col::ContactName,
         "contact_title" | "职务" | "联系人职务" => Col::ContactTitle,
         "contact_phone" | "联系电话" | "电话" => Col::ContactPhone,
+        "contact_email" | "电子邮箱" | "邮箱" | "联系人邮箱" => Col::ContactEmail,
         _ => return None,
     })
 }
@@ -125,6 +127,7 @@ fn row_input(
             name,
             title: get(Col::ContactTitle),
             phone: get(Col::ContactPhone),
+            email: get(Col::ContactEmail),
         }],
         None => Vec::new(),
     };

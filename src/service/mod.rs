@@ -3,6 +3,7 @@
 //! where every authorization decision is made.
 
 pub mod auth;
+pub mod channels;
 pub mod checklists;
 pub mod demo;
 pub mod documents;

@@ -131,6 +131,7 @@ pub(crate) fn order_event(
     });
     let m = Message {
         kind,
+        mail_enterprise: matches!(audience, Audience::Addressee | Audience::Everyone),
         order: Some(row.id),
         enterprise: row.enterprise_id,
         title,
@@ -155,6 +156,7 @@ pub(crate) fn env_audit_imported(
     to.extend(ob::active_user(c, DbUuid(importer))?);
     let m = Message {
         kind: "env_audit.imported",
+        mail_enterprise: false,
         order: None,
         enterprise: None,
         title: format!("督察反馈问题清单已导入：{name}"),
@@ -176,6 +178,7 @@ pub(crate) fn delivery_dead(
     let to = ob::users_with_role(c, Role::Admin)?;
     let m = Message {
         kind: "delivery.dead",
+        mail_enterprise: false,
         order: None,
         enterprise: None,
         title: "Webhook 投递失败".to_string(),
@@ -188,6 +191,8 @@ pub(crate) fn delivery_dead(
 
 struct Message {
     kind: &'static str,
+    /// E-mail the enterprise's contacts (the event is addressed to it).
+    mail_enterprise: bool,
     order: Option<DbUuid>,
     enterprise: Option<DbUuid>,
     title: String,
@@ -231,26 +236,53 @@ fn write(c: &mut DbConn, m: Message, to: &[DbUuid], webhooks: bool) -> AppResult
     if !webhooks {
         return Ok(());
     }
+    let pending = |channel: &str, webhook: Option<DbUuid>, address: Option<String>| DeliveryRow {
+        id: DbUuid(Uuid::now_v7()),
+        message_id: id,
+        channel: channel.to_string(),
+        webhook_id: webhook,
+        address,
+        status: ob::PENDING.to_string(),
+        attempts: 0,
+        next_attempt_at: now,
+        lease_until: None,
+        last_status: None,
+        last_error: None,
+        delivered_at: None,
+        created_at: now,
+    };
     for w in ob::webhooks(c)? {
         let events: Vec<String> = serde_json::from_str(&w.events).unwrap_or_default();
-        if events.iter().any(|e| e == m.kind || e == "*") {
-            ob::insert_delivery(
-                c,
-                &DeliveryRow {
-                    id: DbUuid(Uuid::now_v7()),
-                    message_id: id,
-                    webhook_id: w.id,
-                    status: ob::PENDING.to_string(),
-                    attempts: 0,
-                    next_attempt_at: now,
-                    lease_until: None,
-                    last_status: None,
-                    last_error: None,
-                    delivered_at: None,
-                    created_at: now,
-                },
-            )?;
+        let wanted = events.iter().any(|e| e == m.kind || e == "*");
+        // An enterprise's own robot hears only of that enterprise.
+        let in_scope = w.enterprise_id.is_none() || w.enterprise_id == m.enterprise;
+        if wanted && in_scope {
+            ob::insert_delivery(c, &pending(ob::CHANNEL_WEBHOOK, Some(w.id), None))?;
         }
     }
+    let mailed = if m.mail_enterprise {
+        m.enterprise
+    } else {
+        None
+    };
+    for address in enterprise_emails(c, mailed)? {
+        ob::insert_delivery(c, &pending(ob::CHANNEL_EMAIL, None, Some(address)))?;
+    }
     Ok(())
+}
+
+/// The e-mail addresses of an enterprise's registered contacts, once each.
+fn enterprise_emails(c: &mut DbConn, enterprise: Option<DbUuid>) -> AppResult<Vec<String>> {
+    let Some(e) = enterprise else {
+        return Ok(Vec::new());
+    };
+    let Some(row) = db::enterprises::find(c, e)? else {
+        return Ok(Vec::new());
+    };
+    let contacts: Vec<crate::domain::enterprise::Contact> =
+        serde_json::from_str(&row.contacts).unwrap_or_default();
+    let mut out: Vec<String> = contacts.into_iter().filter_map(|k| k.email).collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
 }

@@ -3,6 +3,7 @@
 //! processes on one database send each message once; failures back off
 //! exponentially with jitter and die after `outbox_max_attempts`.
 
+use super::channels::{self, EndpointKind, Notice};
 use super::pagination::{self, Page};
 use super::{Ctx, Principal};
 use crate::db::outbox::{self as ob, DeliveryFilter, DeliveryRow, InboxFilter, Outcome};
@@ -151,19 +152,30 @@ pub async fn mark_read(ctx: &Ctx, who: &Principal, id: Option<Uuid>) -> AppResul
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
+    /// `webhook` (default), `wecom` or `dingtalk`.
+    #[serde(default)]
+    pub kind: EndpointKind,
     /// `https://…` (or `http://`); private and loopback targets need
-    /// `webhook_allow_private`.
+    /// `webhook_allow_private`. For the robots, the URL their group shows.
     pub url: String,
     /// Event types to send (see the list in the README), or `["*"]`.
     pub events: Vec<String>,
-    /// Signing secret: `whsec_` + base64 (Standard Webhooks), or any text
-    /// of at least 16 characters, whose bytes are then the key.
+    /// `webhook`: the signing secret, `whsec_` + base64 (Standard
+    /// Webhooks) or any text of at least 16 characters. `dingtalk`: the
+    /// robot's `SEC…` secret for its signed mode (optional). `wecom`: none.
+    #[serde(default)]
     pub secret: String,
+    /// Only messages about this enterprise (e.g. its own WeCom group);
+    /// absent: every message (the office's group).
+    #[serde(default)]
+    pub enterprise_id: Option<Uuid>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WebhookView {
     pub id: Uuid,
+    pub kind: EndpointKind,
+    pub enterprise_id: Option<Uuid>,
     pub url: String,
     pub events: Vec<String>,
     pub created_at: DateTime<Utc>,
@@ -172,7 +184,11 @@ pub struct WebhookView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeliveryView {
     pub id: Uuid,
-    pub webhook_id: Uuid,
+    /// `webhook` (an endpoint of any kind) or `email`.
+    pub channel: String,
+    pub webhook_id: Option<Uuid>,
+    /// The recipient of an e-mail delivery.
+    pub address: Option<String>,
     /// The message id, sent as `webhook-id` (the same on every attempt).
     pub message_id: Uuid,
     pub event_type: String,
@@ -203,6 +219,8 @@ fn require_admin(who: &Principal) -> AppResult<()> {
 fn webhook_view(w: ob::WebhookRow) -> WebhookView {
     WebhookView {
         id: w.id.0,
+        kind: EndpointKind::parse(&w.kind).unwrap_or_default(),
+        enterprise_id: w.enterprise_id.map(|e| e.0),
         url: w.url,
         events: serde_json::from_str(&w.events).unwrap_or_default(),
         created_at: w.created_at.and_utc(),
@@ -320,12 +338,29 @@ pub async fn create_webhook(ctx: &Ctx, who: &Principal, b: NewWebhook) -> AppRes
             );
         }
     }
-    match key_of(&b.secret) {
-        Some(k) if k.len() >= 16 => {}
-        _ => e.add(
+    match (b.kind, key_of(&b.secret)) {
+        (EndpointKind::Webhook, Some(k)) if k.len() >= 16 => {}
+        (EndpointKind::Webhook, _) => e.add(
             "secret",
             "密钥至少16字节（或 whsec_ 加 base64）/ secret: at least 16 bytes, or whsec_<base64>",
         ),
+        (EndpointKind::Wecom, _) if !b.secret.is_empty() => e.add(
+            "secret",
+            "企业微信群机器人没有密钥 / a WeCom robot takes no secret",
+        ),
+        (EndpointKind::Dingtalk, _) if b.secret.len() > 256 => {
+            e.add("secret", "密钥过长 / secret too long")
+        }
+        _ => {}
+    }
+    if let Some(id) = b.enterprise_id {
+        let known = ctx
+            .db
+            .run(move |c| Ok::<_, AppError>(crate::db::enterprises::find(c, DbUuid(id))?.is_some()))
+            .await?;
+        if !known {
+            e.add("enterprise_id", "企业不存在 / enterprise not found");
+        }
     }
     if b.url.len() > 2048 {
         e.add("url", "URL 过长 / URL too long");
@@ -337,6 +372,8 @@ pub async fn create_webhook(ctx: &Ctx, who: &Principal, b: NewWebhook) -> AppRes
     }
     let row = ob::WebhookRow {
         id: DbUuid(Uuid::now_v7()),
+        kind: b.kind.as_str().to_string(),
+        enterprise_id: b.enterprise_id.map(DbUuid),
         url: b.url,
         events: serde_json::to_string(&b.events).map_err(AppError::internal)?,
         secret: b.secret,
@@ -376,7 +413,9 @@ fn delivery_view(c: &mut DbConn, d: DeliveryRow) -> AppResult<DeliveryView> {
     let m = ob::find_message(c, d.message_id)?;
     Ok(DeliveryView {
         id: d.id.0,
-        webhook_id: d.webhook_id.0,
+        channel: d.channel,
+        webhook_id: d.webhook_id.map(|w| w.0),
+        address: d.address,
         message_id: d.message_id.0,
         event_type: m.event_type,
         status: d.status,
@@ -400,10 +439,10 @@ pub async fn deliveries(
     let limit = pagination::limit(q.limit)?;
     let before = pagination::decode_cursor(q.cursor.as_deref())?;
     if let Some(s) = &q.status {
-        if ![ob::PENDING, ob::DELIVERED, ob::DEAD].contains(&s.as_str()) {
+        if ![ob::PENDING, ob::DELIVERED, ob::DEAD, ob::SKIPPED].contains(&s.as_str()) {
             return Err(AppError::field(
                 "status",
-                "应为 pending、delivered 或 dead / one of pending, delivered, dead",
+                "应为 pending、delivered、dead 或 skipped / one of pending, delivered, dead, skipped",
             ));
         }
     }
@@ -439,7 +478,7 @@ pub async fn replay(
         .run(move |c| {
             c.write_tx(|c| {
                 let d = ob::find_delivery(c, DbUuid(delivery))?
-                    .filter(|d| d.webhook_id.0 == webhook)
+                    .filter(|d| d.webhook_id == Some(DbUuid(webhook)))
                     .ok_or_else(|| AppError::not_found("delivery"))?;
                 if ob::replay(c, d.id, time::now().naive_utc())? == 0 {
                     return Err(AppError::conflict(
@@ -481,30 +520,56 @@ pub struct DeliveryRun {
     pub delivered: usize,
     pub failed: usize,
     pub dead: usize,
+    /// E-mails with no SMTP server configured.
+    pub skipped: usize,
 }
 
 struct Attempt {
     delivery: DeliveryRow,
-    url: String,
-    secret: String,
+    to: Recipient,
     message: ob::MessageRow,
 }
 
-fn payload(ctx: &Ctx, m: &ob::MessageRow) -> serde_json::Value {
-    let data: serde_json::Value = serde_json::from_str(&m.data).unwrap_or_default();
+/// Where one delivery goes.
+enum Recipient {
+    Endpoint {
+        kind: EndpointKind,
+        url: String,
+        secret: String,
+    },
+    Email(String),
+}
+
+impl Recipient {
+    /// How the admins' inbox names it when it dies.
+    fn label(&self) -> String {
+        match self {
+            Recipient::Endpoint { url, .. } => url.clone(),
+            Recipient::Email(a) => format!("mailto:{a}"),
+        }
+    }
+}
+
+/// The console link of a message, absolute when `public_url` is set.
+fn link_of(ctx: &Ctx, m: &ob::MessageRow) -> String {
     let base = ctx
         .settings
         .public_url
         .as_deref()
         .unwrap_or("")
         .trim_end_matches('/');
+    format!("{base}{}", m.link)
+}
+
+fn payload(ctx: &Ctx, m: &ob::MessageRow) -> serde_json::Value {
+    let data: serde_json::Value = serde_json::from_str(&m.data).unwrap_or_default();
     serde_json::json!({
         "id": m.id.0,
         "type": m.event_type,
         "timestamp": m.created_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         "data": {
             "resource_id": m.order_id.map(|o| o.0),
-            "link": format!("{base}{}", m.link),
+            "link": link_of(ctx, m),
             "title": m.title,
             "body": m.body,
             "details": data,
@@ -512,12 +577,20 @@ fn payload(ctx: &Ctx, m: &ob::MessageRow) -> serde_json::Value {
     })
 }
 
-/// Sends one attempt; answers the HTTP status, or why there is none.
+/// Sends one attempt; answers the HTTP status (0 for an e-mail), or why
+/// there is none.
 async fn send(ctx: &Ctx, a: &Attempt) -> Result<u16, String> {
-    let target = resolve_target(&a.url, ctx.settings.webhook_allow_private).await?;
-    let body = serde_json::to_vec(&payload(ctx, &a.message)).map_err(|e| e.to_string())?;
-    let id = a.message.id.0.to_string();
-    let ts = time::now().timestamp();
+    let link = link_of(ctx, &a.message);
+    let notice = Notice {
+        title: &a.message.title,
+        body: &a.message.body,
+        link: &link,
+    };
+    let (kind, url, secret) = match &a.to {
+        Recipient::Email(address) => return send_email(ctx, address, &notice).await,
+        Recipient::Endpoint { kind, url, secret } => (*kind, url, secret),
+    };
+    let mut target = resolve_target(url, ctx.settings.webhook_allow_private).await?;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(REQUEST_TIMEOUT)
@@ -526,32 +599,84 @@ async fn send(ctx: &Ctx, a: &Attempt) -> Result<u16, String> {
         .resolve_to_addrs(&target.host, &target.addrs)
         .build()
         .map_err(|e| e.to_string())?;
-    let res = client
-        .post(target.url)
+    let agent = concat!("anhuan/", env!("CARGO_PKG_VERSION"));
+    let request = match kind {
+        EndpointKind::Webhook => {
+            let body = serde_json::to_vec(&payload(ctx, &a.message)).map_err(|e| e.to_string())?;
+            let id = a.message.id.0.to_string();
+            let ts = time::now().timestamp();
+            client
+                .post(target.url)
+                .header("webhook-id", &id)
+                .header("webhook-timestamp", ts.to_string())
+                .header("webhook-signature", sign(secret, &id, ts, &body))
+                .body(body)
+        }
+        EndpointKind::Wecom => client.post(target.url).json(&channels::wecom_body(&notice)),
+        EndpointKind::Dingtalk => {
+            if !secret.is_empty() {
+                let ts = time::now().timestamp_millis();
+                target
+                    .url
+                    .query_pairs_mut()
+                    .append_pair("timestamp", &ts.to_string())
+                    .append_pair("sign", &channels::dingtalk_sign(secret, ts));
+            }
+            client
+                .post(target.url)
+                .json(&channels::dingtalk_body(&notice))
+        }
+    };
+    let res = request
         .header("content-type", "application/json")
-        .header("user-agent", concat!("anhuan/", env!("CARGO_PKG_VERSION")))
-        .header("webhook-id", &id)
-        .header("webhook-timestamp", ts.to_string())
-        .header("webhook-signature", sign(&a.secret, &id, ts, &body))
-        .body(body)
+        .header("user-agent", agent)
         .send()
         .await
         .map_err(|e| format!("{e}"))?;
-    Ok(res.status().as_u16())
+    let status = res.status().as_u16();
+    if kind == EndpointKind::Webhook {
+        return Ok(status);
+    }
+    // A robot's answer is small; more than 64 KiB is not one.
+    let body = res.bytes().await.map_err(|e| e.to_string())?;
+    channels::robot_outcome(status, &body[..body.len().min(64 * 1024)])
 }
+
+/// An e-mail through `smtp_url`; answered as 250 (SMTP's "accepted").
+async fn send_email(ctx: &Ctx, address: &str, notice: &Notice<'_>) -> Result<u16, String> {
+    let (Some(url), Some(from)) = (&ctx.settings.smtp_url, &ctx.settings.smtp_from) else {
+        return Err(NO_SMTP.into());
+    };
+    let smtp = channels::Smtp { url, from };
+    channels::send_email(&smtp, address, notice, REQUEST_TIMEOUT).await?;
+    Ok(250)
+}
+
+/// Why an e-mail delivery is `skipped`.
+const NO_SMTP: &str = "未配置SMTP（smtp_url、smtp_from）/ no smtp_url and smtp_from set";
 
 fn load_attempt(c: &mut DbConn, id: DbUuid) -> AppResult<Option<Attempt>> {
     let Some(delivery) = ob::find_delivery(c, id)? else {
         return Ok(None);
     };
-    let Some(w) = ob::find_webhook(c, delivery.webhook_id)? else {
-        return Ok(None);
+    let to = match (&delivery.address, delivery.webhook_id) {
+        (Some(address), _) if delivery.channel == ob::CHANNEL_EMAIL => {
+            Recipient::Email(address.clone())
+        }
+        (_, Some(w)) => match ob::find_webhook(c, w)? {
+            Some(w) => Recipient::Endpoint {
+                kind: EndpointKind::parse(&w.kind).unwrap_or_default(),
+                url: w.url,
+                secret: w.secret,
+            },
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
     };
     let message = ob::find_message(c, delivery.message_id)?;
     Ok(Some(Attempt {
         delivery,
-        url: w.url,
-        secret: w.secret,
+        to,
         message,
     }))
 }
@@ -580,6 +705,7 @@ pub async fn deliver_due(ctx: &Ctx) -> AppResult<DeliveryRun> {
         let now = time::now();
         let (status, last_status, last_error) = match result {
             Ok(s) if (200..300).contains(&s) => (ob::DELIVERED, Some(i32::from(s)), None),
+            Err(e) if e == NO_SMTP => (ob::SKIPPED, None, Some(e)),
             Ok(s) => {
                 let st = if attempts >= max {
                     ob::DEAD
@@ -602,9 +728,10 @@ pub async fn deliver_due(ctx: &Ctx) -> AppResult<DeliveryRun> {
         match status {
             ob::DELIVERED => run.delivered += 1,
             ob::DEAD => run.dead += 1,
+            ob::SKIPPED => run.skipped += 1,
             _ => run.failed += 1,
         }
-        let url = a.url.clone();
+        let url = a.to.label();
         let event = a.message.event_type.clone();
         ctx.db
             .run(move |c| {

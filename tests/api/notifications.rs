@@ -55,15 +55,20 @@ async fn park_with(tweak: impl FnOnce(&mut anhuan::config::Settings)) -> Park {
 impl Park {
     /// An order issued by the inspector to enterprise `e`.
     async fn order(&self) -> Value {
+        self.order_for(&self.e).await
+    }
+
+    /// An order issued by the inspector to `enterprise`.
+    async fn order_for(&self, enterprise: &str) -> Value {
         let fid = Uuid::new_v4().to_string();
-        let body = json!({"enterprise_id": self.e, "category": "safety", "level": "general", "description": "配电箱未接地",
+        let body = json!({"enterprise_id": enterprise, "category": "safety", "level": "general", "description": "配电箱未接地",
                           "lat": 29.5331, "lon": 108.7708});
         let r = self
             .app
             .put(&format!("/api/v1/findings/{fid}"), &self.insp, &body)
             .await;
         assert_eq!(r.status(), 201);
-        let body = json!({"enterprise_id": self.e, "finding_ids": [fid], "requirements": "配电箱加装接地线",
+        let body = json!({"enterprise_id": enterprise, "finding_ids": [fid], "requirements": "配电箱加装接地线",
                           "deadline": (today() + chrono::Duration::days(14)).to_string()});
         let r = self
             .app
@@ -230,6 +235,8 @@ async fn unread_come_first_and_pages_cover_everything_once() {
 
 #[derive(Clone, Debug)]
 struct Received {
+    path: String,
+    query: String,
     id: String,
     timestamp: String,
     signature: String,
@@ -257,6 +264,8 @@ async fn hook(req: HttpRequest, body: web::Bytes, r: web::Data<Receiver>) -> Htt
     let n = {
         let mut got = r.got.lock().unwrap();
         got.push(Received {
+            path: req.path().to_string(),
+            query: req.query_string().to_string(),
             id: h("webhook-id"),
             timestamp: h("webhook-timestamp"),
             signature: h("webhook-signature"),
@@ -266,6 +275,9 @@ async fn hook(req: HttpRequest, body: web::Bytes, r: web::Data<Receiver>) -> Htt
     };
     if r.fail_all.load(Ordering::SeqCst) || n <= r.fail_first.load(Ordering::SeqCst) {
         HttpResponse::InternalServerError().finish()
+    } else if req.path().starts_with("/robot") {
+        // What WeCom and DingTalk answer to a message they took.
+        HttpResponse::Ok().json(json!({"errcode": 0, "errmsg": "ok"}))
     } else {
         HttpResponse::NoContent().finish()
     }
@@ -281,6 +293,7 @@ async fn receiver(fail_first: usize) -> Receiver {
         actix_web::App::new()
             .app_data(data.clone())
             .route("/hook", web::post().to(hook))
+            .route("/robot/{name}", web::post().to(hook))
     })
     .workers(1)
     .listen(listener)
@@ -630,4 +643,292 @@ async fn a_message_written_before_a_crash_is_delivered_after_restart() {
     let got = rx.got();
     assert_eq!(got.len(), 1);
     assert_eq!(verify(&got[0], &key)["data"]["resource_id"], o["id"]);
+}
+
+// ------------------------------------------------------- group robots
+
+#[actix_web::test]
+async fn wecom_and_dingtalk_robots_get_their_documented_json() {
+    let rx = receiver(0).await;
+    let p = park_with(fast).await;
+    let app = &p.app;
+    let port = rx.port;
+    let add = |body: Value| async move { app.post("/api/v1/webhooks", &app.admin, body).await };
+    // A WeCom robot takes no secret.
+    let wecom_url = format!("http://127.0.0.1:{port}/robot/wecom?key=abc");
+    let r = add(json!({"kind": "wecom", "url": wecom_url, "events": ["*"], "secret": "x"})).await;
+    assert_problem(r, 422, "validation_failed").await;
+    let r = add(json!({"kind": "wecom", "url": wecom_url, "events": ["*"], "enterprise_id": Uuid::new_v4()})).await;
+    assert_problem(r, 422, "validation_failed").await;
+    // Enterprise e's own WeCom group, and the office's DingTalk group in signed mode.
+    let r = add(json!({"kind": "wecom", "url": wecom_url, "events": ["order.issued"], "enterprise_id": p.e})).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let w: Value = r.json().await.unwrap();
+    assert_eq!(
+        (w["kind"].as_str(), w["enterprise_id"].as_str()),
+        (Some("wecom"), Some(p.e.as_str()))
+    );
+    let ding_secret = "SEC0123456789abcdef";
+    let ding_url = format!("http://127.0.0.1:{port}/robot/dingtalk?access_token=t1");
+    let r = add(json!({"kind": "dingtalk", "url": ding_url, "events": ["order.issued"], "secret": ding_secret})).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+
+    let o = p.order().await;
+    let number = o["number"].as_str().unwrap().to_string();
+    wait_for("both robots", || rx.got().len() >= 2).await;
+    // An order of another enterprise reaches the office's group only.
+    let f = p.app.create_enterprise("黔江第三铝材厂").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.order_for(&f).await;
+    wait_for("the office robot again", || rx.got().len() >= 3).await;
+    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+    let got = rx.got();
+    assert_eq!(got.len(), 3, "{got:?}");
+    let wecom: Vec<&Received> = got.iter().filter(|g| g.path == "/robot/wecom").collect();
+    assert_eq!(wecom.len(), 1, "e's robot hears of e only");
+    let v: Value = serde_json::from_slice(&wecom[0].body).unwrap();
+    assert_eq!(v["msgtype"], "markdown");
+    let content = v["markdown"]["content"].as_str().unwrap();
+    assert!(
+        content.contains(&number) && content.contains("整改通知书"),
+        "{content}"
+    );
+    assert!(
+        content.contains(&format!("/orders/{}", o["id"].as_str().unwrap())),
+        "{content}"
+    );
+    assert_eq!(wecom[0].query, "key=abc");
+    let ding = got.iter().find(|g| g.path == "/robot/dingtalk").unwrap();
+    let v: Value = serde_json::from_slice(&ding.body).unwrap();
+    assert_eq!(v["msgtype"], "markdown");
+    assert!(
+        v["markdown"]["title"].as_str().unwrap().contains(&number),
+        "{v}"
+    );
+    assert!(
+        v["markdown"]["text"].as_str().unwrap().contains(&number),
+        "{v}"
+    );
+    // Signed mode: timestamp (ms) and sign = base64 HMAC-SHA256("ts\nsecret").
+    let q: std::collections::HashMap<String, String> =
+        reqwest::Url::parse(&format!("http://robot/?{}", ding.query))
+            .unwrap()
+            .query_pairs()
+            .into_owned()
+            .collect();
+    assert_eq!(q["access_token"], "t1");
+    let ts: i64 = q["timestamp"].parse().unwrap();
+    assert!((chrono::Utc::now().timestamp_millis() - ts).abs() < 60_000);
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(ding_secret.as_bytes()).unwrap();
+    mac.update(format!("{ts}\n{ding_secret}").as_bytes());
+    assert_eq!(q["sign"], STANDARD.encode(mac.finalize().into_bytes()));
+}
+
+// ------------------------------------------------------------- e-mail
+
+/// aiosmtpd on a free loopback port, storing what it receives as a
+/// Maildir; `None` (said loudly) when no Python with aiosmtpd is found.
+struct Smtp {
+    python: String,
+    child: std::process::Child,
+    port: u16,
+    maildir: tempfile::TempDir,
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn smtp_python() -> Option<String> {
+    let candidates = [
+        std::env::var("ANHUAN_TEST_AIOSMTPD_PYTHON").ok(),
+        Some("/var/tmp/anhuan-ci/smtp/bin/python".to_string()),
+        Some("python3".to_string()),
+    ];
+    candidates.into_iter().flatten().find(|py| {
+        std::process::Command::new(py)
+            .args(["-c", "import aiosmtpd"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+async fn smtp_server() -> Option<Smtp> {
+    let Some(py) = smtp_python() else {
+        assert!(
+            std::env::var("REQUIRE_SMTP").as_deref() != Ok("1"),
+            "no Python with aiosmtpd (ANHUAN_TEST_AIOSMTPD_PYTHON) and REQUIRE_SMTP=1"
+        );
+        eprintln!("######## SMTP TEST SKIPPED: no Python with aiosmtpd (scripts/test.sh installs it) ########");
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let maildir = tempfile::tempdir().unwrap();
+    let child = std::process::Command::new(&py)
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+        ])
+        .arg(maildir.path().join("mail"))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("aiosmtpd starts");
+    let server = Smtp {
+        python: py,
+        child,
+        port,
+        maildir,
+    };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(server);
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("aiosmtpd did not listen on {port}");
+}
+
+impl Smtp {
+    /// Subject, headers and decoded body of each message, by Python's own
+    /// MIME parser (the one aiosmtpd runs on).
+    fn decoded(&self) -> Vec<String> {
+        let new = self.maildir.path().join("mail").join("new");
+        let Ok(dir) = std::fs::read_dir(new) else {
+            return Vec::new();
+        };
+        let script = "import email, email.policy, sys\n\
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)\n\
+print('From:', m['from']); print('To:', m['to']); print('Subject:', m['subject']); print(m.get_content())";
+        dir.map(|e| {
+            let out = std::process::Command::new(&self.python)
+                .args(["-c", script])
+                .arg(e.unwrap().path())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap()
+        })
+        .collect()
+    }
+}
+
+#[actix_web::test]
+async fn an_order_is_emailed_to_the_enterprise_contacts_in_chinese_with_the_link() {
+    let Some(smtp) = smtp_server().await else {
+        return;
+    };
+    let port = smtp.port;
+    let p = park_with(move |s| {
+        fast(s);
+        s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        s.smtp_from = Some("安环 <anhuan@park.example.cn>".into());
+        s.public_url = Some("https://anhuan.example.cn".into());
+    })
+    .await;
+    let app = &p.app;
+    // A bad address is refused where it is typed.
+    let r = app
+        .post(
+            "/api/v1/enterprises",
+            &app.admin,
+            json!({"name": "黔江示例材料有限公司", "credit_code": credit_code(), "industry": "aluminium",
+                   "address": "黔江高新区", "contacts": [{"name": "李四", "email": "li si@qj"}]}),
+        )
+        .await;
+    assert_problem(r, 422, "validation_failed").await;
+    let r = app
+        .post(
+            "/api/v1/enterprises",
+            &app.admin,
+            json!({"name": "黔江示例材料有限公司", "credit_code": credit_code(), "industry": "aluminium",
+                   "address": "黔江高新区", "lat": 29.53, "lon": 108.77,
+                   "contacts": [{"name": "李四", "title": "安全员", "email": "lisi@qjcl.example.cn"}]}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let g = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let o = p.order_for(&g).await;
+    let number = o["number"].as_str().unwrap().to_string();
+    wait_for("the e-mail", || !smtp.decoded().is_empty()).await;
+    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+    let mail = smtp.decoded();
+    assert_eq!(mail.len(), 1, "one message for one contact: {mail:?}");
+    let text = &mail[0];
+    assert!(text.contains("To: lisi@qjcl.example.cn"), "{text}");
+    assert!(
+        text.contains("From: 安环 <anhuan@park.example.cn>"),
+        "{text}"
+    );
+    let subject = text.lines().find(|l| l.starts_with("Subject:")).unwrap();
+    assert!(
+        subject.contains(&number) && subject.contains("整改通知书"),
+        "{subject}"
+    );
+    assert!(text.contains(&number), "the order number: {text}");
+    assert!(text.contains("整改通知书"), "Chinese: {text}");
+    let link = format!(
+        "https://anhuan.example.cn/orders/{}",
+        o["id"].as_str().unwrap()
+    );
+    assert!(text.contains(&link), "the console link: {text}");
+    // Orders of enterprises without an address send no mail.
+    p.order().await;
+    actix_web::rt::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(smtp.decoded().len(), 1);
+}
+
+#[actix_web::test]
+async fn without_smtp_an_email_is_skipped_not_retried() {
+    let p = park_with(fast).await;
+    let app = &p.app;
+    let r = app
+        .post(
+            "/api/v1/enterprises",
+            &app.admin,
+            json!({"name": "黔江示例材料有限公司", "credit_code": credit_code(), "industry": "aluminium",
+                   "address": "黔江高新区", "lat": 29.53, "lon": 108.77,
+                   "contacts": [{"name": "李四", "email": "lisi@qjcl.example.cn"}]}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let g = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.order_for(&g).await;
+    let run = anhuan::service::outbox::deliver_due(&app.ctx())
+        .await
+        .unwrap();
+    assert_eq!((run.skipped, run.dead, run.failed), (1, 0, 0));
+    let inbox: Value = app
+        .get("/api/v1/me/notifications", &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !types(&inbox).contains(&"delivery.dead".to_string()),
+        "no alarm for a channel not set up"
+    );
 }

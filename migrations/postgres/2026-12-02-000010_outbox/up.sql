@@ -26,9 +26,13 @@ CREATE TABLE notifications (
 );
 CREATE INDEX notifications_inbox ON notifications (user_id, read_at, id);
 
--- Webhook endpoints registered by admins; `events` is a JSON array.
+-- Endpoints registered by admins: Standard Webhooks receivers and the
+-- WeCom / DingTalk group robots (`kind`); `events` is a JSON array; an
+-- endpoint bound to an enterprise hears only of that enterprise.
 CREATE TABLE webhooks (
     id UUID PRIMARY KEY,
+    kind TEXT NOT NULL,
+    enterprise_id UUID REFERENCES enterprises (id),
     url TEXT NOT NULL,
     events TEXT NOT NULL,
     secret TEXT NOT NULL,
@@ -36,12 +40,15 @@ CREATE TABLE webhooks (
     created_at TIMESTAMP NOT NULL
 );
 
--- One delivery of a message to one endpoint. Workers claim due rows under
--- a lease (`lease_until`); `dead` after the attempt limit until replayed.
+-- One delivery of a message to one endpoint (`webhook_id`) or one e-mail
+-- address (`channel` 'email', `address`). Workers claim due rows under a
+-- lease (`lease_until`); `dead` after the attempt limit until replayed.
 CREATE TABLE deliveries (
     id UUID PRIMARY KEY,
     message_id UUID NOT NULL REFERENCES outbox_messages (id),
-    webhook_id UUID NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+    channel TEXT NOT NULL,
+    webhook_id UUID REFERENCES webhooks (id) ON DELETE CASCADE,
+    address TEXT,
     status TEXT NOT NULL,
     attempts INTEGER NOT NULL,
     next_attempt_at TIMESTAMP NOT NULL,
