@@ -59,6 +59,13 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("app", "安环 · 园区安全环保", "Anhuan · park safety"),
     ("login", "登录", "Log in"),
     ("logout", "退出登录", "Log out"),
+    ("inbox", "消息", "Messages"),
+    ("unread", "未读", "unread"),
+    ("mark_read", "标为已读", "Mark read"),
+    ("mark_all_read", "全部标为已读", "Mark all read"),
+    ("no_messages", "暂无消息", "No messages"),
+    ("more", "更多", "More"),
+    ("view_item", "查看", "Open"),
     ("username", "用户名", "Username"),
     ("password", "密码", "Password"),
     (
@@ -219,6 +226,8 @@ pub struct Chrome {
     pub csrf: String,
     pub back: String,
     pub asset: &'static str,
+    /// Unread notifications (the header's 消息 link).
+    pub unread: i64,
 }
 
 impl Chrome {
@@ -242,6 +251,7 @@ impl Chrome {
             csrf: s.map(|s| s.csrf.clone()).unwrap_or_default(),
             back: url_encode(&back),
             asset: super::ASSET_VERSION,
+            unread: s.map_or(0, |s| s.unread),
         }
     }
 
@@ -255,6 +265,7 @@ impl Chrome {
             csrf: String::new(),
             back: "/".into(),
             asset: super::ASSET_VERSION,
+            unread: 0,
         }
     }
 

@@ -4,6 +4,7 @@
 //! login (accounts, throttling, tokens); CSRF tokens are bound to the session.
 
 mod chrome;
+mod inbox;
 mod orders;
 mod pages;
 mod session;
@@ -25,6 +26,7 @@ const PREFIXES: &[&str] = &[
     "/lang/",
     "/orders",
     "/workbench",
+    "/inbox",
     "/static/",
     "/c/",
 ];
@@ -60,7 +62,7 @@ pub async fn security_headers(
 const HTMX: &[u8] = include_bytes!("../../static/htmx.min.js");
 const CSS: &[u8] = include_bytes!("../../static/console.css");
 /// Bumped when a static file changes: the URLs are cached for a year.
-pub const ASSET_VERSION: &str = "1";
+pub const ASSET_VERSION: &str = "2";
 
 async fn asset(path: web::Path<(String, String)>) -> HttpResponse {
     let (ver, name) = path.into_inner();
@@ -89,6 +91,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/logout").route(web::post().to(pages::logout)))
         .service(web::resource("/lang/{lang}").route(web::get().to(pages::switch_lang)))
         .service(web::resource("/workbench").route(web::get().to(workbench::page)))
+        .service(web::resource("/inbox").route(web::get().to(inbox::page)))
+        .service(web::resource("/inbox/read").route(web::post().to(inbox::read)))
         .service(web::resource("/orders").route(web::get().to(orders::list)))
         .service(
             web::resource("/orders/new")

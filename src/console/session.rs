@@ -4,7 +4,7 @@
 
 use super::pages;
 use crate::error::AppError;
-use crate::service::{auth, Ctx, Principal};
+use crate::service::{auth, outbox, Ctx, Principal};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
@@ -18,6 +18,8 @@ pub const LOGIN_CSRF: &str = "ah_login_csrf";
 pub struct Session {
     pub who: Principal,
     pub csrf: String,
+    /// Unread notifications, shown in the header on every page.
+    pub unread: i64,
 }
 
 /// The CSRF token of a session token.
@@ -146,10 +148,16 @@ impl FromRequest for Session {
                 .cloned()
                 .ok_or_else(|| ConsoleError::Login { expired: false })?;
             match auth::authenticate(&ctx, &token).await {
-                Ok(who) => Ok(Session {
-                    who,
-                    csrf: csrf_of(&token),
-                }),
+                Ok(who) => {
+                    let unread = outbox::unread(&ctx, &who)
+                        .await
+                        .map_err(|e| ConsoleError::App(e, super::Lang::of(&req)))?;
+                    Ok(Session {
+                        who,
+                        csrf: csrf_of(&token),
+                        unread,
+                    })
+                }
                 Err(AppError::Unauthenticated { .. }) => Err(ConsoleError::Login { expired: true }),
                 Err(e) => Err(ConsoleError::App(e, super::Lang::of(&req))),
             }

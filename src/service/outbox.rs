@@ -128,6 +128,12 @@ pub async fn inbox(ctx: &Ctx, who: &Principal, q: InboxQuery) -> AppResult<Page<
         .await
 }
 
+/// How many of the caller's notifications are unread (the console's header).
+pub async fn unread(ctx: &Ctx, who: &Principal) -> AppResult<i64> {
+    let user = DbUuid(who.user_id);
+    ctx.db.run(move |c| Ok(ob::unread_count(c, user)?)).await
+}
+
 /// `POST /me/notifications/{id}/read` (`id` = `None`: read-all). Someone
 /// else's notification is 404.
 pub async fn mark_read(ctx: &Ctx, who: &Principal, id: Option<Uuid>) -> AppResult<MarkedRead> {

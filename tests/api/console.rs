@@ -763,3 +763,53 @@ async fn extension_and_plan_forms() {
     assert!(ent.page(&format!("/orders/{id}")).await.contains("已撤销"));
     let _ = StatusCode::OK;
 }
+
+#[actix_web::test]
+async fn the_inbox_in_the_header_and_its_page() {
+    let c = case().await;
+    let office = Web::login(&c.app, &c.officer_name).await;
+    let ent = Web::login(&c.app, &c.ent_name).await;
+    // Nothing yet for e's user; the office's own order is not news to it.
+    let page = ent.page("/orders").await;
+    assert!(page.contains("id=\"inbox-link\"") && !page.contains("class=\"badge\""));
+    let id = issue(&c, &office).await;
+    let page = ent.page("/orders").await;
+    assert!(
+        page.contains("class=\"badge\" aria-label=\"1 未读\">1<"),
+        "{page}"
+    );
+    let inbox = ent.page("/inbox").await;
+    assert!(inbox.contains("整改通知书") && inbox.contains(&format!("href=\"/orders/{id}\"")));
+    assert!(
+        !inbox.contains(c.f_order["number"].as_str().unwrap()),
+        "only its own"
+    );
+    // Marking needs the session's CSRF token; someone else's id is 404.
+    let r = ent.post("/inbox/read", form(&[("csrf", "x")])).await;
+    assert_eq!(r.status(), 403);
+    let other = Web::login(&c.app, &c.other_name).await;
+    let theirs = other.page("/inbox").await;
+    let at = theirs
+        .find("name=\"id\" value=\"")
+        .expect("f's user has a message")
+        + 17;
+    let foreign = &theirs[at..at + 36];
+    let r = ent
+        .post(
+            "/inbox/read",
+            form(&[("csrf", &csrf_in(&inbox)), ("id", foreign)]),
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    let r = ent
+        .post("/inbox/read", form(&[("csrf", &csrf_in(&inbox))]))
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = ent.page("/inbox").await;
+    assert!(!page.contains("class=\"badge\"") && !page.contains("btn-read-all"));
+    assert!(
+        other.page("/inbox").await.contains("class=\"badge\""),
+        "f's stays unread"
+    );
+    assert_eq!(Web::new(&c.app).get("/inbox").await.status(), 303);
+}

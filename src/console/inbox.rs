@@ -1,0 +1,99 @@
+//! 消息: the caller's in-app notifications (the same inbox as
+//! `GET /api/v1/me/notifications`), unread first, with mark-read forms.
+
+use super::chrome::{Chrome, Lang};
+use super::pages::{html, see_other, PageResult};
+use super::session::{OrPage, Session};
+use crate::service::outbox::{self, InboxQuery};
+use crate::service::Ctx;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest};
+use askama::Template;
+use serde::Deserialize;
+use uuid::Uuid;
+
+struct Item {
+    id: Uuid,
+    title: String,
+    body: String,
+    /// Only console pages that exist (orders); empty otherwise.
+    link: String,
+    read: bool,
+    at: String,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    c: Chrome,
+    items: Vec<Item>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct Params {
+    cursor: Option<String>,
+}
+
+/// `GET /inbox`: 50 at a time.
+pub async fn page(
+    ctx: web::Data<Ctx>,
+    req: HttpRequest,
+    s: Session,
+    q: web::Query<Params>,
+) -> PageResult {
+    let lang = Lang::of(&req);
+    let query = InboxQuery {
+        limit: Some(50),
+        cursor: q.into_inner().cursor,
+    };
+    let p = outbox::inbox(&ctx, &s.who, query).await.page(&req)?;
+    let items = p
+        .items
+        .into_iter()
+        .map(|n| {
+            let local = n.created_at + chrono::Duration::hours(8);
+            Item {
+                id: n.id,
+                link: if n.link.starts_with("/orders/") {
+                    n.link
+                } else {
+                    String::new()
+                },
+                title: n.title,
+                body: n.body,
+                read: n.read,
+                at: format!(
+                    "{} {}",
+                    lang.date(local.date_naive()),
+                    local.format("%H:%M")
+                ),
+            }
+        })
+        .collect();
+    let page = InboxPage {
+        c: Chrome::new(&req, Some(&s)),
+        items,
+        next: p.next_cursor,
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+#[derive(Deserialize)]
+pub struct ReadForm {
+    csrf: String,
+    /// One notification, or every unread one when absent.
+    id: Option<Uuid>,
+}
+
+/// `POST /inbox/read`: marks one (or all) read, then back to the inbox.
+pub async fn read(
+    ctx: web::Data<Ctx>,
+    req: HttpRequest,
+    s: Session,
+    form: web::Form<ReadForm>,
+) -> PageResult {
+    s.check_csrf(&req, &form.csrf)?;
+    outbox::mark_read(&ctx, &s.who, form.id).await.page(&req)?;
+    Ok(see_other("/inbox"))
+}
