@@ -30,13 +30,16 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 log="$work/generate.log"
 # The generator models raw bodies as application/octet-stream only; the
-# photo endpoints' image/* bodies and the notice PDFs are raw bytes just
-# the same (its documented `content_type_overrides`).
+# photo endpoints' image/* bodies, the notice PDFs and the stored
+# documents are raw bytes just the same (its documented `content_type_overrides`).
 cat >"$work/config.yaml" <<'YAML'
 content_type_overrides:
   image/*: application/octet-stream
   image/jpeg: application/octet-stream
   application/pdf: application/octet-stream
+  application/vnd.openxmlformats-officedocument.wordprocessingml.document: application/octet-stream
+  application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: application/octet-stream
+  application/ofd: application/octet-stream
 YAML
 if ! (cd "$work" && openapi-python-client generate --path "$spec" --meta none \
   --config "$work/config.yaml" --output-path "$work/client") >"$log" 2>&1; then

@@ -103,7 +103,13 @@ pub async fn get(
 /// The document's bytes as uploaded, always as an attachment (never shown
 /// inline by the browser) and with `nosniff`.
 #[utoipa::path(get, path = "/api/v1/documents/{id}/content", operation_id = "get_document_content", tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
-    (status = 200, description = "the document", body = super::openapi::Binary, content_type = "application/octet-stream",
+    (status = 200, description = "the document, with the type of its kind",
+        content(
+            (super::openapi::Binary = "application/pdf"),
+            (super::openapi::Binary = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (super::openapi::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (super::openapi::Binary = "application/ofd"),
+        ),
         headers(("Content-Disposition" = String, description = "attachment; filename=\"<id>.<kind>\""))),
     (status = 304, description = "not modified"),
     super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,

@@ -144,6 +144,19 @@ impl Modify for BearerAuth {
     }
 }
 
+fn problem_response(description: &str) -> utoipa::openapi::Response {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
 /// Every POST that changes something takes `Idempotency-Key`
 /// (`api::idempotency`); logging in does not.
 struct IdempotencyKey;
@@ -174,10 +187,26 @@ impl Modify for IdempotencyKey {
                     ObjectBuilder::new()
                         .schema_type(Type::String)
                         .min_length(Some(1))
-                        .max_length(Some(crate::service::idempotency::MAX_KEY_LEN)),
+                        .max_length(Some(crate::service::idempotency::MAX_KEY_LEN))
+                        // Printable ASCII; no spaces, which HTTP may trim at the ends.
+                        .pattern(Some("^[!-~]+$")),
                 ))
                 .build();
             op.parameters.get_or_insert_with(Vec::new).push(param);
+            // What the key itself can answer, on every operation that takes it.
+            for (status, what) in [
+                (
+                    "400",
+                    "`idempotency_key_invalid` (or another malformed request)",
+                ),
+                ("409", "`idempotency_key_in_flight` (or another conflict)"),
+                ("422", "`idempotency_key_reused` (or invalid content)"),
+            ] {
+                op.responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| problem_response(what).into());
+            }
         }
     }
 }
