@@ -40,15 +40,16 @@ pub enum Claim {
 /// The longest key accepted.
 pub const MAX_KEY_LEN: usize = 255;
 
-/// 400 unless the key is 1..=255 printable ASCII characters (the draft
-/// recommends a UUID; anything printable is accepted).
+/// 400 unless the key is 1..=255 printable ASCII characters without
+/// spaces (the draft recommends a UUID; HTTP may trim spaces at the ends,
+/// which would make two keys one).
 pub fn check_key(key: &str) -> AppResult<()> {
-    if key.is_empty() || key.len() > MAX_KEY_LEN || !key.bytes().all(|b| (0x20..0x7f).contains(&b))
+    if key.is_empty() || key.len() > MAX_KEY_LEN || !key.bytes().all(|b| (0x21..0x7f).contains(&b))
     {
         return Err(AppError::bad_request(
             codes::IDEMPOTENCY_KEY_INVALID,
             format!(
-                "Idempotency-Key 须为1至{MAX_KEY_LEN}个可打印ASCII字符 / Idempotency-Key must be 1 to {MAX_KEY_LEN} printable ASCII characters"
+                "Idempotency-Key 须为1至{MAX_KEY_LEN}个可打印ASCII字符（不含空格）/ Idempotency-Key must be 1 to {MAX_KEY_LEN} printable ASCII characters, no spaces"
             ),
         ));
     }

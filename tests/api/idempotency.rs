@@ -240,7 +240,7 @@ async fn keys_are_per_user() {
 async fn bad_keys_are_400_and_errors_are_replayed_too() {
     let p = park().await;
     let body = p.order_body().await;
-    for bad in ["", &"k".repeat(256), "schlüssel"] {
+    for bad in ["", &"k".repeat(256), "schlüssel", "key with spaces"] {
         let r = p
             .app
             .client
