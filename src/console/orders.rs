@@ -61,12 +61,15 @@ struct ListPage {
     rows: Vec<Row>,
     statuses: Vec<(&'static str, String, bool)>,
     q: String,
+    /// The next page's link (the same filters, the cursor), if any.
+    more: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub struct ListQuery {
     status: Option<String>,
     q: Option<String>,
+    cursor: Option<String>,
 }
 
 pub async fn list(
@@ -83,18 +86,22 @@ pub async fn list(
         &s.who,
         OrderQuery {
             status,
-            limit: Some(crate::service::pagination::MAX_LIMIT),
+            q: Some(text.clone()).filter(|t| !t.is_empty()),
+            cursor: q.cursor.clone(),
+            limit: Some(50),
             ..OrderQuery::default()
         },
     )
     .await
     .page(&req)?;
-    let rows = page
-        .items
-        .iter()
-        .filter(|o| text.is_empty() || o.number.contains(&text) || o.requirements.contains(&text))
-        .map(|o| row(lang, o))
-        .collect();
+    let rows = page.items.iter().map(|o| row(lang, o)).collect();
+    let more = page.next_cursor.map(|cur| {
+        format!(
+            "/orders?status={}&q={}&cursor={cur}",
+            status.map_or("", |s| s.as_str()),
+            super::chrome::url_encode(&text)
+        )
+    });
     let statuses = OrderStatus::ALL
         .iter()
         .map(|st| (st.as_str(), status_label(lang, *st), Some(*st) == status))
@@ -106,6 +113,7 @@ pub async fn list(
             rows,
             statuses,
             q: text,
+            more,
         },
     ))
 }

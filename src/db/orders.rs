@@ -255,9 +255,24 @@ pub struct OrderFilter {
     /// Orders containing a finding of this source.
     pub source: Option<Source>,
     pub audit_id: Option<DbUuid>,
+    /// In the number, the requirements or a finding's description.
+    pub text: Option<String>,
     pub submitted_before: Option<NaiveDateTime>,
     pub before: Option<Seek>,
     pub limit: i64,
+}
+
+/// `%text%` with the LIKE wildcards in `text` escaped (by `\\`).
+fn like_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
 }
 
 pub fn list(conn: &mut DbConn, f: &OrderFilter) -> QueryResult<Vec<OrderRow>> {
@@ -306,6 +321,20 @@ pub fn list(conn: &mut DbConn, f: &OrderFilter) -> QueryResult<Vec<OrderRow>> {
             .filter(it::audit_id.eq(a))
             .select(of::order_id);
         q = q.filter(o::id.eq_any(of_batch));
+    }
+    if let Some(t) = &f.text {
+        let pattern = like_pattern(t);
+        let in_findings = of::table
+            .inner_join(findings::table)
+            .filter(findings::description.like(pattern.clone()).escape('\\'))
+            .select(of::order_id);
+        q = q.filter(
+            o::number
+                .like(pattern.clone())
+                .escape('\\')
+                .or(o::requirements.like(pattern).escape('\\'))
+                .or(o::id.eq_any(in_findings)),
+        );
     }
     if let Some(t) = f.submitted_before {
         q = q

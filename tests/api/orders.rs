@@ -1273,3 +1273,109 @@ async fn allowed_actions_are_only_those_that_would_succeed() {
         allowed(&v)
     );
 }
+
+#[actix_web::test]
+async fn orders_are_searched_by_number_requirements_and_finding_text_within_scope() {
+    let app = TestApp::spawn().await;
+    let e = app.create_enterprise("黔江铝业有限公司").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let f = app.create_enterprise("黔江冷链有限公司").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, insp) = app.user("inspector", None, &[]).await;
+    let (_, ent_e) = app.user("enterprise", Some(&e), &[]).await;
+    let deadline = (anhuan::domain::time::park_today(chrono::Utc::now())
+        + chrono::Duration::days(9))
+    .to_string();
+    let mut numbers = Vec::new();
+    for (ent, text, req) in [
+        (&e, "熔铸车间铝灰堆放区未设防雨设施", "设置防雨铝灰暂存间"),
+        (&e, "配电箱未接地", "加装接地线，100%复核"),
+        (&f, "冷库氨气报警器失效", "更换氨气报警器"),
+    ] {
+        let fid = Uuid::new_v4();
+        let r = app
+            .put(&format!("/api/v1/findings/{fid}"), &insp,
+                &json!({"enterprise_id": ent, "category": "safety", "level": "general", "description": text}))
+            .await;
+        assert_eq!(r.status(), 201);
+        let r = app
+            .post("/api/v1/rectification-orders", &insp,
+                json!({"enterprise_id": ent, "finding_ids": [fid], "requirements": req, "deadline": deadline}))
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        numbers.push(
+            r.json::<Value>().await.unwrap()["number"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let found = |token: String, q: String| {
+        let app = &app;
+        async move {
+            let url = format!("/api/v1/rectification-orders?q={}", urlencode(&q));
+            let r = app.get(&url, &token).await;
+            assert_eq!(r.status(), 200, "{q}");
+            let v: Value = r.json().await.unwrap();
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["number"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        found(insp.clone(), "铝灰堆放".into()).await,
+        [numbers[0].clone()],
+        "a finding's text"
+    );
+    assert_eq!(
+        found(insp.clone(), "接地线".into()).await,
+        [numbers[1].clone()],
+        "the requirements"
+    );
+    assert_eq!(
+        found(insp.clone(), numbers[2].clone()).await,
+        [numbers[2].clone()],
+        "the number"
+    );
+    assert_eq!(
+        found(insp.clone(), "100%".into()).await,
+        [numbers[1].clone()],
+        "a literal %"
+    );
+    assert!(
+        found(insp.clone(), "_".into()).await.is_empty(),
+        "_ is no wildcard"
+    );
+    // An enterprise searches only its own.
+    assert!(found(ent_e.clone(), "氨气".into()).await.is_empty());
+    assert_eq!(
+        found(ent_e.clone(), "铝灰".into()).await,
+        [numbers[0].clone()]
+    );
+    let r = app
+        .get(
+            &format!("/api/v1/rectification-orders?q={}", "长".repeat(101)),
+            &insp,
+        )
+        .await;
+    assert_problem(r, 422, "validation_failed").await;
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

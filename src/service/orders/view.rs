@@ -336,6 +336,9 @@ pub struct OrderQuery {
     pub source: Option<Source>,
     /// Orders carrying items of this environmental inspection batch.
     pub audit_id: Option<Uuid>,
+    /// Text in the order's number, its requirements or one of its
+    /// findings' descriptions (at most 100 characters).
+    pub q: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -350,9 +353,17 @@ fn filter_of(who: &Principal, q: OrderQuery, limit: i64) -> AppResult<OrderFilte
             return Err(AppError::field(field, "日期超出范围 / date out of range"));
         }
     }
+    let text = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    if text.is_some_and(|t| t.chars().count() > 100 || t.chars().any(char::is_control)) {
+        return Err(AppError::field(
+            "q",
+            "搜索词至多100个字符，不含控制字符 / at most 100 characters, no control characters",
+        ));
+    }
     let now = time::now();
     let today = rules::park_today(now);
     Ok(OrderFilter {
+        text: text.map(str::to_string),
         only_enterprises: who.scope_filter(),
         enterprise_id: q.enterprise_id.map(DbUuid),
         statuses: q.status.map(|s| vec![s]),
