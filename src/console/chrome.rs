@@ -60,6 +60,38 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("login", "登录", "Log in"),
     ("logout", "退出登录", "Log out"),
     ("inbox", "消息", "Messages"),
+    ("enterprises", "企业登记", "Enterprises"),
+    ("users", "账号管理", "Accounts"),
+    ("add_enterprise", "登记企业", "Register an enterprise"),
+    ("add_user", "添加账号", "Add an account"),
+    (
+        "credit_code",
+        "统一社会信用代码",
+        "Unified social credit code",
+    ),
+    ("industry", "行业", "Industry"),
+    ("address", "地址", "Address"),
+    ("lat", "纬度", "Latitude"),
+    ("lon", "经度", "Longitude"),
+    ("contacts", "联系人", "Contacts"),
+    ("contact_name", "联系人姓名", "Contact's name"),
+    ("contact_phone", "联系电话", "Contact's phone"),
+    (
+        "contact_email",
+        "电子邮箱（接收整改通知）",
+        "E-mail (receives the orders)",
+    ),
+    ("name_or_code", "企业名称或信用代码", "Name or credit code"),
+    ("display_name", "姓名", "Name"),
+    ("role", "角色", "Role"),
+    ("disabled", "已停用", "Disabled"),
+    ("active", "正常", "Active"),
+    ("password_hint", "8至128个字符", "8 to 128 characters"),
+    (
+        "enterprise_hint",
+        "企业安全环保管理员必须选择所属企业",
+        "Required for an enterprise account",
+    ),
     ("unread", "未读", "unread"),
     ("mark_read", "标为已读", "Mark read"),
     ("mark_all_read", "全部标为已读", "Mark all read"),
@@ -228,6 +260,9 @@ pub struct Chrome {
     pub asset: &'static str,
     /// Unread notifications (the header's 消息 link).
     pub unread: i64,
+    /// May keep the enterprise register / the accounts.
+    pub registers: bool,
+    pub accounts: bool,
 }
 
 impl Chrome {
@@ -252,6 +287,8 @@ impl Chrome {
             back: url_encode(&back),
             asset: super::ASSET_VERSION,
             unread: s.map_or(0, |s| s.unread),
+            registers: s.is_some_and(|s| s.who.role.manages_enterprises()),
+            accounts: s.is_some_and(|s| s.who.role.manages_users()),
         }
     }
 
@@ -266,6 +303,8 @@ impl Chrome {
             back: "/".into(),
             asset: super::ASSET_VERSION,
             unread: 0,
+            registers: false,
+            accounts: false,
         }
     }
 

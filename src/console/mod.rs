@@ -7,6 +7,7 @@ mod chrome;
 mod inbox;
 mod orders;
 mod pages;
+mod registers;
 mod session;
 mod workbench;
 
@@ -27,6 +28,7 @@ const PREFIXES: &[&str] = &[
     "/orders",
     "/workbench",
     "/inbox",
+    "/registers/",
     "/static/",
     "/c/",
 ];
@@ -92,6 +94,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/lang/{lang}").route(web::get().to(pages::switch_lang)))
         .service(web::resource("/workbench").route(web::get().to(workbench::page)))
         .service(web::resource("/inbox").route(web::get().to(inbox::page)))
+        .service(
+            web::resource("/registers/enterprises")
+                .route(web::get().to(registers::enterprises_page))
+                .route(web::post().to(registers::create_enterprise)),
+        )
+        .service(
+            web::resource("/registers/users")
+                .route(web::get().to(registers::users_page))
+                .route(web::post().to(registers::create_user)),
+        )
         .service(web::resource("/inbox/read").route(web::post().to(inbox::read)))
         .service(web::resource("/orders").route(web::get().to(orders::list)))
         .service(

@@ -813,3 +813,114 @@ async fn the_inbox_in_the_header_and_its_page() {
     );
     assert_eq!(Web::new(&c.app).get("/inbox").await.status(), 303);
 }
+
+#[actix_web::test]
+async fn registers_let_the_office_add_an_enterprise_and_its_account() {
+    let c = case().await;
+    let mut admin = Web::new(&c.app);
+    let r = admin.try_login("admin", ADMIN_PASSWORD).await;
+    assert_eq!(r.status(), 303);
+    admin.cookie = set_cookie(&r, "ah_session").unwrap();
+    let office = Web::login(&c.app, &c.officer_name).await;
+    let ent = Web::login(&c.app, &c.ent_name).await;
+    // Who may open which register.
+    assert!(office
+        .page("/orders")
+        .await
+        .contains("href=\"/registers/enterprises\""));
+    assert!(!office
+        .page("/orders")
+        .await
+        .contains("href=\"/registers/users\""));
+    office.page("/registers/enterprises").await;
+    assert_eq!(office.get("/registers/users").await.status(), 403);
+    assert_eq!(ent.get("/registers/enterprises").await.status(), 403);
+    assert_eq!(ent.get("/registers/users").await.status(), 403);
+    assert!(!ent.page("/orders").await.contains("/registers/"));
+    // 登记企业 through the form, with the contact who receives the orders by e-mail.
+    let page = office.page("/registers/enterprises").await;
+    let code = credit_code();
+    let fields = |code: &str, csrf: &str| {
+        form(&[
+            ("csrf", csrf),
+            ("name", "黔江示例新材料有限公司"),
+            ("credit_code", code),
+            ("industry", "glass_fibre"),
+            ("address", "黔江高新区正阳路8号"),
+            ("lat", "29.531"),
+            ("lon", "108.772"),
+            ("contact_name", "王五"),
+            ("contact_phone", "023-7922 0000"),
+            ("contact_email", "wangwu@qjxcl.example.cn"),
+        ])
+    };
+    assert_eq!(
+        office
+            .post("/registers/enterprises", fields(&code, "x"))
+            .await
+            .status(),
+        403
+    );
+    let r = office
+        .post(
+            "/registers/enterprises",
+            fields("915001140000000000", &csrf_in(&page)),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text().await.unwrap().contains("credit_code"),
+        "the field is named"
+    );
+    let r = office
+        .post("/registers/enterprises", fields(&code, &csrf_in(&page)))
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let list = office.page("/registers/enterprises?q=新材料").await;
+    assert!(list.contains("黔江示例新材料有限公司") && list.contains("wangwu@qjxcl.example.cn"));
+    assert!(list.contains("玻纤及复合材料"));
+    assert!(
+        !list.contains("黔江冷链有限公司"),
+        "the search narrows the list"
+    );
+    let id = c
+        .app
+        .get(&format!("/api/v1/enterprises?q={code}"), &c.app.admin)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // 添加账号 (admin only): the enterprise's user, who can then log in.
+    let page = admin.page("/registers/users").await;
+    assert!(page.contains(&id), "the new enterprise is offered");
+    let account = |csrf: &str| {
+        form(&[
+            ("csrf", csrf),
+            ("username", "wangwu"),
+            ("password", "Qianjiang-2026"),
+            ("display_name", "王五"),
+            ("role", "enterprise"),
+            ("enterprise_id", &id),
+        ])
+    };
+    let r = office
+        .post("/registers/users", account(&office.csrf().await))
+        .await;
+    assert_eq!(r.status(), 403, "the safety office adds no accounts");
+    let r = admin
+        .post("/registers/users", account(&csrf_in(&page)))
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    assert!(admin.page("/registers/users").await.contains("wangwu"));
+    let mut wangwu = Web::new(&c.app);
+    let r = wangwu.try_login("wangwu", "Qianjiang-2026").await;
+    assert_eq!(r.status(), 303);
+    wangwu.cookie = set_cookie(&r, "ah_session").unwrap();
+    assert!(
+        wangwu.page("/orders").await.contains("暂无"),
+        "its own, empty list"
+    );
+}
