@@ -89,6 +89,20 @@ impl std::fmt::Display for ConsoleError {
 }
 
 impl ResponseError for ConsoleError {
+    /// The status the page answers with, so request logs grade a redirect
+    /// to the login page as what it is (the default would be a 500).
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        use actix_web::http::StatusCode;
+        match self {
+            ConsoleError::Login { .. } => StatusCode::SEE_OTHER,
+            ConsoleError::Csrf(_) => StatusCode::FORBIDDEN,
+            ConsoleError::App(e, _) => match e.status_code() {
+                StatusCode::PRECONDITION_FAILED => StatusCode::CONFLICT,
+                s => s,
+            },
+        }
+    }
+
     fn error_response(&self) -> HttpResponse {
         match self {
             ConsoleError::Login { expired } => {
