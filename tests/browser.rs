@@ -293,6 +293,23 @@ async fn the_whole_case_in_a_real_browser() {
     w.c.set_window_size(360, 800).await.unwrap();
     w.go("/orders").await;
     w.shot("08-phone-list").await;
+    // Its inbox at phone width: the order's messages, with their links.
+    w.go("/inbox").await;
+    assert!(w.source().await.contains("整改通知书"));
+    w.shot("09-phone-inbox").await;
+    w.go(&format!("/orders/{order}")).await;
+    w.shot("10-phone-order").await;
+    w.logout().await;
+    // The office's register, and a refused form (its error page) at phone width.
+    w.login(&off).await;
+    w.go("/registers/enterprises").await;
+    w.shot("11-phone-registers").await;
+    w.type_in("#ne-name", "测试企业").await;
+    w.type_in("#ne-code", "915001140000000000").await;
+    w.click("#btn-add-enterprise").await;
+    let errors = w.el("ul.errors").await.text().await.unwrap();
+    assert!(errors.contains("credit_code"), "{errors}");
+    w.shot("12-phone-error").await;
     w.c.close().await.unwrap();
     drop(driver);
     eprintln!("browser walk took {:.1} s", started.elapsed().as_secs_f64());
