@@ -52,6 +52,20 @@ async fn read_body(req: &mut ServiceRequest, limit: u64) -> Result<web::Bytes, A
     Ok(buf.freeze())
 }
 
+/// The boundary of a `multipart/form-data` body, from its content type.
+fn multipart_boundary(req: &ServiceRequest) -> Option<String> {
+    let ct: mime::Mime = req
+        .headers()
+        .get(header::CONTENT_TYPE)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()?;
+    (ct.type_() == mime::MULTIPART && ct.subtype() == mime::FORM_DATA)
+        .then(|| ct.get_param(mime::BOUNDARY).map(|b| b.as_str().to_string()))
+        .flatten()
+}
+
 fn replay(stored: Stored) -> HttpResponse {
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     let mut res = HttpResponse::build(status);
@@ -96,7 +110,18 @@ pub async fn middleware(
         .uri()
         .path_and_query()
         .map_or_else(|| req.path().to_string(), |p| p.as_str().to_string());
-    let fp = idempotency::fingerprint(req.method().as_str(), &target, &body);
+    let boundary = multipart_boundary(&req);
+    let headers: Vec<(&str, &str)> = idempotency::MEANINGFUL_HEADERS
+        .iter()
+        .filter_map(|n| Some((*n, req.headers().get(*n)?.to_str().unwrap_or("\u{fffd}"))))
+        .collect();
+    let fp = idempotency::fingerprint(
+        req.method().as_str(),
+        &target,
+        &headers,
+        boundary.as_deref(),
+        &body,
+    );
     match idempotency::claim(&ctx, user, &key, &fp).await {
         Ok(Claim::Proceed) => {}
         Ok(Claim::Replay(stored)) => return Ok(req.into_response(replay(stored))),

@@ -56,14 +56,51 @@ pub fn check_key(key: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// What makes two requests "the same": method, path with query, body.
-pub fn fingerprint(method: &str, path_and_query: &str, body: &[u8]) -> String {
+/// Request headers that say what a request asks for (tus creation carries
+/// its whole request in them), so they are part of its fingerprint.
+pub const MEANINGFUL_HEADERS: [&str; 5] = [
+    "if-match",
+    "tus-resumable",
+    "upload-length",
+    "upload-metadata",
+    "upload-defer-length",
+];
+
+/// What makes two requests "the same": method, path with query, the
+/// [`MEANINGFUL_HEADERS`] (name, value), body.
+pub fn fingerprint(
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    multipart_boundary: Option<&str>,
+    body: &[u8],
+) -> String {
     let mut h = Sha256::new();
-    for part in [method.as_bytes(), path_and_query.as_bytes()] {
+    let header_parts = headers
+        .iter()
+        .flat_map(|(n, v)| [n.as_bytes(), v.as_bytes()]);
+    for part in [method.as_bytes(), path_and_query.as_bytes()]
+        .into_iter()
+        .chain(header_parts)
+    {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part);
     }
-    h.update(body);
+    match multipart_boundary.filter(|b| !b.is_empty()) {
+        // A client retrying a form picks a fresh boundary each time; the
+        // parts between the delimiters are what the request says.
+        Some(boundary) => {
+            let delimiter = format!("--{boundary}");
+            let mut rest = 0;
+            for at in memchr::memmem::find_iter(body, delimiter.as_bytes()) {
+                h.update(&body[rest..at]);
+                h.update(b"--\0boundary\0");
+                rest = at + delimiter.len();
+            }
+            h.update(&body[rest..]);
+        }
+        None => h.update(body),
+    }
     hex::encode(h.finalize())
 }
 

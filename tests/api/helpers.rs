@@ -426,6 +426,12 @@ pub fn small_jpeg(seed: u32) -> Vec<u8> {
 
 pub use anhuan::media::sample::{self, ExifSpec};
 
+/// The problem `code` of an error answer.
+pub async fn code_of(r: Response) -> String {
+    let v: Value = r.json().await.unwrap();
+    v["code"].as_str().unwrap_or_default().to_string()
+}
+
 /// A JPEG of a test card (unique per `seed`) with the given EXIF.
 pub fn exif_jpeg(seed: u32, exif: &ExifSpec) -> Vec<u8> {
     sample::jpeg(&sample::card(120, 80, seed), Some(exif))

@@ -87,11 +87,6 @@ fn replayed(r: &reqwest::Response) -> Option<&str> {
         .map(|v| v.to_str().unwrap())
 }
 
-async fn code_of(r: reqwest::Response) -> String {
-    let v: Value = r.json().await.unwrap();
-    v["code"].as_str().unwrap().to_string()
-}
-
 #[actix_web::test]
 async fn a_retried_order_creation_makes_one_order_and_gets_its_id() {
     let p = park().await;
@@ -186,6 +181,8 @@ async fn a_key_is_held_while_its_request_runs_and_released_after_a_crash() {
     let fp = anhuan::service::idempotency::fingerprint(
         "POST",
         ORDERS,
+        &[],
+        None,
         &serde_json::to_vec(&body).unwrap(),
     );
     // The first request's reservation, as the middleware writes it when it starts.
@@ -294,4 +291,114 @@ async fn housekeeping_forgets_keys_after_their_ttl() {
     assert_eq!(r.status(), 201);
     assert_eq!(replayed(&r), None);
     assert_eq!(p.orders().await.len(), 2);
+}
+
+/// A form body as a client writes it, with the boundary it picked.
+fn photo_form(boundary: &str, jpeg: &[u8], lat: &str) -> Vec<u8> {
+    let mut b = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"lat\"\r\n\r\n{lat}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"lon\"\r\n\r\n108.7708\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.jpg\"\r\n\
+         Content-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    b.extend_from_slice(jpeg);
+    b.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    b
+}
+
+#[actix_web::test]
+async fn a_retried_photo_form_with_a_new_boundary_replays() {
+    let p = park().await;
+    let send = |boundary: &'static str, body: Vec<u8>| {
+        p.app
+            .client
+            .post(p.app.url("/api/v1/photos"))
+            .bearer_auth(&p.insp)
+            .header("idempotency-key", "photo-1")
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+    };
+    let jpeg = small_jpeg(9_100);
+    let first = send("a1b2c3", photo_form("a1b2c3", &jpeg, "29.5331"))
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    // The retry: same parts, the boundary a new random string.
+    let again = send("zz-9f8e7d6c", photo_form("zz-9f8e7d6c", &jpeg, "29.5331"))
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(replayed(&again), Some("true"));
+    assert_eq!(again.json::<Value>().await.unwrap()["id"], first["id"]);
+    // A different part under the same key is another request.
+    let other = send("q", photo_form("q", &jpeg, "29.6")).await.unwrap();
+    assert_eq!(other.status(), 422);
+    assert_eq!(code_of(other).await, "idempotency_key_reused");
+}
+
+#[actix_web::test]
+async fn answers_cut_off_by_the_network_are_heard_on_retry_and_nothing_happens_twice() {
+    use crate::flaky::{Cut, FlakyProxy};
+    let p = park().await;
+    // Every answer through this proxy breaks off after its first few bytes.
+    let proxy = FlakyProxy::start(&p.app.base, Cut::Answer { min: 12, max: 40 }, 11).await;
+    let via_proxy = |path: &str, token: &str, key: &str, body: &Value| {
+        p.app
+            .client
+            .post(format!("{}{path}", proxy.base))
+            .bearer_auth(token)
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+    };
+    let body = p.order_body().await;
+    let lost = match via_proxy(ORDERS, &p.officer, "order-lost-1", &body).await {
+        Ok(r) => r.bytes().await.is_err(),
+        Err(_) => true,
+    };
+    assert!(lost, "the answer should have been cut off");
+    assert!(proxy.cuts() >= 1);
+    // The retry (signal back) gets the order the lost answer named.
+    let retry = p.keyed(ORDERS, &p.officer, "order-lost-1", &body).await;
+    assert_eq!(retry.status(), 201);
+    assert_eq!(replayed(&retry), Some("true"));
+    let order: Value = retry.json().await.unwrap();
+    assert_eq!(p.orders().await.len(), 1);
+    let id = order["id"].as_str().unwrap();
+
+    let ack = p
+        .app
+        .post(
+            &format!("{ORDERS}/{id}/acknowledge"),
+            &p.ent_e,
+            json!({"comment": "已签收"}),
+        )
+        .await;
+    assert_eq!(ack.status(), 200);
+    let path = format!("{ORDERS}/{id}/progress");
+    let progress = json!({"comment": "铝灰已清运，暂存间已封闭", "photo_ids": []});
+    let lost = match via_proxy(&path, &p.ent_e, "progress-lost-1", &progress).await {
+        Ok(r) => r.bytes().await.is_err(),
+        Err(_) => true,
+    };
+    assert!(lost);
+    let retry = p.keyed(&path, &p.ent_e, "progress-lost-1", &progress).await;
+    assert_eq!(retry.status(), 200);
+    assert_eq!(replayed(&retry), Some("true"));
+    let events: Value = p
+        .app
+        .get(&format!("{ORDERS}/{id}/events"), &p.officer)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = events.as_array().or(events["items"].as_array()).unwrap();
+    let n = items.iter().filter(|e| e["action"] == "progress").count();
+    assert_eq!(n, 1, "{events}");
 }

@@ -13,6 +13,7 @@ mod enterprises;
 mod env_audits;
 mod errors;
 mod findings;
+mod flaky;
 mod helpers;
 mod housekeeping;
 mod idempotency;
