@@ -31,7 +31,8 @@ trap 'rm -rf "$work"' EXIT
 log="$work/generate.log"
 # The generator models raw bodies as application/octet-stream only; the
 # photo endpoints' image/* bodies, the notice PDFs and the stored
-# documents are raw bytes just the same (its documented `content_type_overrides`).
+# documents are raw bytes just the same, as are tus parts
+# (application/offset+octet-stream), by its documented `content_type_overrides`.
 cat >"$work/config.yaml" <<'YAML'
 content_type_overrides:
   image/*: application/octet-stream
@@ -40,6 +41,7 @@ content_type_overrides:
   application/vnd.openxmlformats-officedocument.wordprocessingml.document: application/octet-stream
   application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: application/octet-stream
   application/ofd: application/octet-stream
+  application/offset+octet-stream: application/octet-stream
 YAML
 if ! (cd "$work" && openapi-python-client generate --path "$spec" --meta none \
   --config "$work/config.yaml" --output-path "$work/client") >"$log" 2>&1; then

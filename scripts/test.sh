@@ -14,6 +14,9 @@
 #       the suite makes its own photos and needs nothing outside the clone
 #   REQUIRE_BROWSER=1  fail instead of skipping the console's browser test
 #       (tests/browser.rs: Debian chromium + chromium-driver)
+#   REQUIRE_TUS_CLIENT=1  fail instead of skipping the real tus client test;
+#       the suite installs tuspy (the tus project's Python client, from PyPI)
+#       into a venv under /var/tmp/anhuan-ci/tus (ANHUAN_TUS_VENV)
 #   REQUIRE_SMTP=1  fail instead of skipping the e-mail test; the suite
 #       installs aiosmtpd (a real SMTP server, from PyPI) into a venv under
 #       /var/tmp/anhuan-ci/smtp (ANHUAN_SMTP_VENV) and starts it per test
@@ -89,6 +92,22 @@ smtp_banner() {
 MSG
 }
 
+# The resumable-upload test drives tuspy through a connection-cutting proxy.
+TUS_VENV="${ANHUAN_TUS_VENV:-/var/tmp/anhuan-ci/tus}"
+if [[ ! -x "$TUS_VENV/bin/python" ]] || ! "$TUS_VENV/bin/python" -c 'import tusclient' 2>/dev/null; then
+  mkdir -p "$(dirname "$TUS_VENV")"
+  { python3 -m venv "$TUS_VENV" && "$TUS_VENV/bin/pip" install -q tuspy==1.1.0; } \
+    || echo "note: could not install tuspy into $TUS_VENV" >&2
+fi
+if "$TUS_VENV/bin/python" -c 'import tusclient' 2>/dev/null; then
+  export ANHUAN_TEST_TUSPY_PYTHON="$TUS_VENV/bin/python"
+elif [[ "${REQUIRE_TUS_CLIENT:-0}" == "1" ]]; then
+  echo "ERROR: no tuspy in $TUS_VENV and REQUIRE_TUS_CLIENT=1" >&2
+  exit 1
+else
+  echo "WARNING: tuspy could not be installed into $TUS_VENV: the real tus client test is skipped" >&2
+fi
+
 echo "=== anhuan tests: unit + integration on SQLite ==="
 cargo test --locked "${FEATURES[@]}" --all-targets
 
@@ -112,11 +131,11 @@ else
 MSG
 fi
 if [[ -n "$S3_ENDPOINT" ]]; then
-  echo "=== anhuan tests: photo tests on S3 (${S3_ENDPOINT}) ==="
-  ANHUAN_TEST_S3_ENDPOINT="$S3_ENDPOINT" cargo test --locked "${FEATURES[@]}" --test api photos::
+  echo "=== anhuan tests: photo and upload tests on S3 (${S3_ENDPOINT}) ==="
+  ANHUAN_TEST_S3_ENDPOINT="$S3_ENDPOINT" cargo test --locked "${FEATURES[@]}" --test api -- photos:: uploads::
   if pg_reachable; then
     ANHUAN_TEST_S3_ENDPOINT="$S3_ENDPOINT" ANHUAN_TEST_DATABASE_URL="$PG_URL" \
-      cargo test --locked "${FEATURES[@]}" --test api photos::
+      cargo test --locked "${FEATURES[@]}" --test api -- photos:: uploads::
   fi
 elif [[ "${REQUIRE_S3:-0}" == "1" ]]; then
   echo "ERROR: REQUIRE_S3=1 but ANHUAN_TEST_S3_ENDPOINT is not set" >&2

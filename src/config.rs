@@ -89,6 +89,13 @@ pub struct Settings {
     pub photo_max_bytes: u64,
     /// Largest document upload (PDF, DOCX, XLSX, OFD); 413 as soon as passed.
     pub max_document_bytes: u64,
+    /// A resumable upload left unfinished this long is deleted with its
+    /// bytes (tus expiration; each part received extends it).
+    pub upload_expiry_hours: u32,
+    /// Resumable uploads one user may have unfinished at once.
+    pub upload_max_pending: u32,
+    /// Bytes one user's unfinished resumable uploads may declare in all.
+    pub upload_max_pending_bytes: u64,
     /// A one-person safety office may verify its own work; each such step
     /// is then marked on its event and counted.
     pub allow_self_verification: bool,
@@ -203,6 +210,9 @@ impl Default for Settings {
             s3_prefix: None,
             photo_max_bytes: 25 * 1024 * 1024,
             max_document_bytes: 20 * 1024 * 1024,
+            upload_expiry_hours: 24,
+            upload_max_pending: 50,
+            upload_max_pending_bytes: 1024 * 1024 * 1024,
             allow_self_verification: false,
             photo_max_pixels: 100_000_000,
             photo_max_side: 20_000,
@@ -315,6 +325,12 @@ impl Settings {
         }
         if self.refresh_ttl_days == 0 {
             return Err(bad("refresh_ttl_days", "must be at least 1".into()));
+        }
+        if self.upload_expiry_hours == 0 {
+            return Err(bad("upload_expiry_hours", "must be at least 1".into()));
+        }
+        if self.upload_max_pending == 0 {
+            return Err(bad("upload_max_pending", "must be at least 1".into()));
         }
         if self.idempotency_ttl_hours == 0 {
             return Err(bad("idempotency_ttl_hours", "must be at least 1".into()));

@@ -193,6 +193,11 @@ fn deadline_job(ctx: &Ctx) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "deadline job failed"),
             }
+            match crate::service::uploads::expire(&ctx).await {
+                Ok(n) if n > 0 => tracing::info!(uploads = n, "expired uploads deleted"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "upload expiry failed"),
+            }
             match auth::housekeeping(&ctx).await {
                 Ok(p) if p.total() > 0 => tracing::info!(
                     sessions = p.sessions,

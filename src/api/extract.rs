@@ -51,8 +51,11 @@ const PUBLIC: &[&str] = &["/api/v1/auth/login", "/api/v1/auth/refresh"];
 /// paths are left to answer 404.
 fn protected(req: &ServiceRequest) -> bool {
     let path = req.path();
+    // tus discovery tells a client what the server supports, nothing more.
+    let discovery = req.method() == actix_web::http::Method::OPTIONS && path == "/api/v1/uploads";
     path.starts_with("/api/v1/")
         && !PUBLIC.contains(&path)
+        && !discovery
         && req.request().match_pattern().is_some()
 }
 

@@ -21,6 +21,7 @@ pub mod orders;
 pub mod photos;
 pub mod request_id;
 pub mod stats;
+pub mod uploads;
 pub mod users;
 
 use actix_web::web;
@@ -49,6 +50,7 @@ pub fn v1(cfg: &mut web::ServiceConfig) {
             .configure(findings::routes)
             .configure(photos::routes)
             .configure(documents::routes)
+            .configure(uploads::routes)
             .configure(orders::routes)
             .configure(stats::routes)
             .configure(env_audits::routes)

@@ -32,7 +32,7 @@ fn merge<T: PartialEq>(slot: &mut Option<T>, v: T, name: &str) -> AppResult<()> 
     }
 }
 
-fn meta_field(meta: &mut ClientMeta, name: &str, value: &str) -> AppResult<()> {
+pub(crate) fn meta_field(meta: &mut ClientMeta, name: &str, value: &str) -> AppResult<()> {
     let bad = |m: &str| AppError::field(name, format!("{m} / invalid {name}: {value:?}"));
     let value = value.trim();
     match name {

@@ -17,6 +17,7 @@ pub mod schema;
 pub mod sessions;
 pub mod throttle;
 pub mod types;
+pub mod uploads;
 pub mod users;
 
 pub use pool::{Backend, Db, DbError, DbUrl, PoolStatus};

@@ -446,6 +446,36 @@ table! {
     }
 }
 
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    uploads (id) {
+        id -> Uuid,
+        owner_id -> Uuid,
+        kind -> Text,
+        upload_length -> BigInt,
+        upload_offset -> BigInt,
+        metadata -> Text,
+        state -> Text,
+        result_id -> Nullable<Uuid>,
+        failure -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    upload_parts (upload_id, start_offset) {
+        upload_id -> Uuid,
+        start_offset -> BigInt,
+        byte_size -> BigInt,
+        blob_key -> Text,
+    }
+}
+
 joinable!(order_findings -> rectification_orders (order_id));
 joinable!(order_findings -> findings (finding_id));
 joinable!(photo_links -> photos (photo_id));
@@ -454,6 +484,8 @@ joinable!(order_documents -> documents (document_id));
 joinable!(sessions -> users (user_id));
 joinable!(idempotency_keys -> users (user_id));
 joinable!(refresh_tokens -> users (user_id));
+joinable!(uploads -> users (owner_id));
+joinable!(upload_parts -> uploads (upload_id));
 joinable!(inspections -> checklist_templates (template_id));
 joinable!(user_enterprises -> users (user_id));
 joinable!(user_enterprises -> enterprises (enterprise_id));
@@ -461,6 +493,8 @@ joinable!(notifications -> outbox_messages (message_id));
 joinable!(deliveries -> outbox_messages (message_id));
 joinable!(deliveries -> webhooks (webhook_id));
 allow_tables_to_appear_in_same_query!(
+    uploads,
+    upload_parts,
     enterprises,
     users,
     user_enterprises,

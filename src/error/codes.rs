@@ -67,6 +67,29 @@ pub const DOCUMENT_ENCRYPTED: &str = "document_encrypted";
 /// 422: a PDF with JavaScript or a launch action.
 pub const DOCUMENT_ACTIVE_CONTENT: &str = "document_active_content";
 
+// --- Resumable uploads (tus 1.0) ---
+
+/// 412: a resumable-upload request with a `Tus-Resumable` other than 1.0.0 (400 without one).
+pub const TUS_VERSION_UNSUPPORTED: &str = "tus_version_unsupported";
+/// 400: creating a resumable upload without a positive integer `Upload-Length`.
+pub const UPLOAD_LENGTH_INVALID: &str = "upload_length_invalid";
+/// 400: `Upload-Metadata` is not comma-separated `key base64value` pairs, or a value is not UTF-8, or `kind` is not `photo` or `document`.
+pub const UPLOAD_METADATA_INVALID: &str = "upload_metadata_invalid";
+/// 413: `Upload-Length` is over the largest photo or document, or a `PATCH` carries more bytes than remain.
+pub const UPLOAD_TOO_LARGE: &str = "upload_too_large";
+/// 429: the user already holds `upload_max_pending` unfinished uploads, or `upload_max_pending_bytes` declared bytes.
+pub const UPLOAD_LIMIT_REACHED: &str = "upload_limit_reached";
+/// 409: a `PATCH` whose `Upload-Offset` is not the offset stored.
+pub const UPLOAD_OFFSET_MISMATCH: &str = "upload_offset_mismatch";
+/// 415: a `PATCH` whose body is not `application/offset+octet-stream`.
+pub const UPLOAD_CONTENT_TYPE: &str = "upload_content_type";
+/// 400: `Upload-Checksum` names an algorithm other than `sha256`, or its value is not base64 of 32 bytes.
+pub const CHECKSUM_ALGORITHM_UNSUPPORTED: &str = "checksum_algorithm_unsupported";
+/// 460: the bytes of a `PATCH` do not match its `Upload-Checksum`.
+pub const UPLOAD_CHECKSUM_MISMATCH: &str = "upload_checksum_mismatch";
+/// 410: the resumable upload expired.
+pub const UPLOAD_EXPIRED: &str = "upload_expired";
+
 // --- Authentication and authorization ---
 
 /// 401: no token, or an unknown, expired or revoked one, or a disabled account.
@@ -187,6 +210,16 @@ pub const ALL: &[&str] = &[
     DOCUMENT_MALFORMED,
     DOCUMENT_ENCRYPTED,
     DOCUMENT_ACTIVE_CONTENT,
+    TUS_VERSION_UNSUPPORTED,
+    UPLOAD_LENGTH_INVALID,
+    UPLOAD_METADATA_INVALID,
+    UPLOAD_TOO_LARGE,
+    UPLOAD_LIMIT_REACHED,
+    UPLOAD_OFFSET_MISMATCH,
+    UPLOAD_CONTENT_TYPE,
+    CHECKSUM_ALGORITHM_UNSUPPORTED,
+    UPLOAD_CHECKSUM_MISMATCH,
+    UPLOAD_EXPIRED,
     UNAUTHENTICATED,
     INVALID_CREDENTIALS,
     TOO_MANY_REQUESTS,

@@ -53,6 +53,14 @@ pub enum AppError {
     /// The action needs `If-Match` and the request had none: 428.
     #[error("{detail}")]
     PreconditionRequired { detail: String },
+    /// A status a protocol defines for itself (tus: 410 expired, 460
+    /// checksum mismatch, 412 version, 429 upload limits).
+    #[error("{detail}")]
+    Protocol {
+        status: u16,
+        code: &'static str,
+        detail: String,
+    },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0:#}")]
@@ -134,6 +142,7 @@ const STATUS_TABLE: &[(u16, &str, &str)] = &[
     ),
     (408, codes::REQUEST_TIMEOUT, FALLBACK_TITLE),
     (409, codes::REQUEST_ERROR, "状态冲突 / Conflict"),
+    (410, codes::REQUEST_ERROR, "资源已过期删除 / Gone"),
     (411, codes::LENGTH_REQUIRED, FALLBACK_TITLE),
     (
         412,
@@ -168,6 +177,11 @@ const STATUS_TABLE: &[(u16, &str, &str)] = &[
         "请求过于频繁 / Too many requests",
     ),
     (431, codes::HEADERS_TOO_LARGE, FALLBACK_TITLE),
+    (
+        460,
+        codes::UPLOAD_CHECKSUM_MISMATCH,
+        "校验和不符 / Checksum mismatch",
+    ),
     (
         503,
         codes::INTERNAL_ERROR,
@@ -265,6 +279,7 @@ impl AppError {
             AppError::RangeNotSatisfiable { .. } => codes::RANGE_NOT_SATISFIABLE,
             AppError::PreconditionFailed { .. } => codes::ETAG_MISMATCH,
             AppError::PreconditionRequired { .. } => codes::PRECONDITION_REQUIRED,
+            AppError::Protocol { code, .. } => code,
             AppError::Unavailable(_) => codes::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => codes::INTERNAL_ERROR,
         }
@@ -289,7 +304,8 @@ impl AppError {
             | AppError::Unprocessable { detail, .. }
             | AppError::RangeNotSatisfiable { detail, .. }
             | AppError::PreconditionFailed { detail }
-            | AppError::PreconditionRequired { detail } => detail.clone(),
+            | AppError::PreconditionRequired { detail }
+            | AppError::Protocol { detail, .. } => detail.clone(),
             AppError::NotFound { what } => {
                 // `what` is "中文 english" (e.g. "企业 enterprise").
                 let (zh, en) = what.split_once(' ').unwrap_or((what, what));
@@ -329,6 +345,9 @@ impl ResponseError for AppError {
             AppError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             AppError::PreconditionRequired { .. } => StatusCode::PRECONDITION_REQUIRED,
+            AppError::Protocol { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
+            }
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -26,6 +26,7 @@ pub mod photos;
 pub mod spreadsheet;
 pub mod stats;
 pub mod text_file;
+pub mod uploads;
 pub mod users;
 
 use crate::config::Settings;

@@ -71,6 +71,18 @@ pub fn document_key(sha256: &str) -> ObjPath {
     ))
 }
 
+/// `upload/<upload id>/<start offset>-<nonce>`: one part of a resumable
+/// upload as it arrived. The nonce keeps two requests racing for one
+/// offset from writing the same key; the database decides which counts.
+pub fn upload_part_key(upload: uuid::Uuid, start: u64, nonce: uuid::Uuid) -> ObjPath {
+    ObjPath::from(format!("upload/{upload}/{start:020}-{nonce}"))
+}
+
+/// A key as this module made it earlier (kept in the database as text).
+pub fn stored_key(k: &str) -> ObjPath {
+    ObjPath::from(k)
+}
+
 /// The sha256 and variant a key belongs to, if it is one of ours.
 pub fn parse_key(k: &ObjPath) -> Option<(String, Variant)> {
     let parts: Vec<&str> = k.as_ref().split('/').collect();
@@ -166,6 +178,12 @@ impl PhotoStore {
             Err(object_store::Error::Precondition { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Writes (or replaces) the object at `key`.
+    pub async fn put(&self, key: &ObjPath, bytes: Bytes) -> Result<(), StorageError> {
+        self.inner.put(key, PutPayload::from_bytes(bytes)).await?;
+        Ok(())
     }
 
     pub async fn get(&self, key: &ObjPath) -> Result<Bytes, StorageError> {

@@ -31,4 +31,5 @@ mod revisions;
 mod roles;
 mod spreadsheet_bombs;
 mod tokens;
+mod uploads;
 mod users;

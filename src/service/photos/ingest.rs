@@ -12,7 +12,7 @@ use crate::storage;
 use bytes::Bytes;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use futures_util::{Stream, StreamExt};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 use tempfile::TempPath;
@@ -91,7 +91,7 @@ where
 }
 
 /// What the phone itself said, used when EXIF is silent and to cross-check.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ClientMeta {
@@ -189,6 +189,32 @@ fn check_client(client: &ClientMeta) -> AppResult<()> {
     errs.finish().map_err(AppError::validation)
 }
 
+/// The location of the enterprise a photo names, which the caller must be
+/// able to see.
+fn enterprise_gps(
+    c: &mut db::DbConn,
+    who: &Principal,
+    enterprise: Option<Uuid>,
+) -> AppResult<Option<(f64, f64)>> {
+    let Some(e) = enterprise else {
+        return Ok(None);
+    };
+    let row = db::enterprises::find(c, DbUuid(e))?.filter(|_| who.can_see_enterprise(e));
+    let row =
+        row.ok_or_else(|| AppError::field("enterprise_id", "企业不存在 / enterprise not found"))?;
+    Ok(row.lat.zip(row.lon))
+}
+
+/// The checks `ingest` makes of what the phone said, made before any byte
+/// arrives (a resumable upload refuses bad metadata at its creation).
+pub async fn check_meta(ctx: &Ctx, who: &Principal, client: &ClientMeta) -> AppResult<()> {
+    check_client(client)?;
+    let (who, enterprise) = (who.clone(), client.enterprise_id);
+    ctx.db
+        .run(move |c| enterprise_gps(c, &who, enterprise).map(|_| ()))
+        .await
+}
+
 /// The caller's earlier upload of the same bytes, and the location of the
 /// enterprise named (which the caller must be able to see).
 async fn earlier_upload(
@@ -201,18 +227,7 @@ async fn earlier_upload(
     ctx.db
         .run(move |c| {
             let earlier = db::photos::find_upload(c, DbUuid(who.user_id), &sha)?;
-            let gps = match enterprise {
-                Some(e) => {
-                    let row =
-                        db::enterprises::find(c, DbUuid(e))?.filter(|_| who.can_see_enterprise(e));
-                    let row = row.ok_or_else(|| {
-                        AppError::field("enterprise_id", "企业不存在 / enterprise not found")
-                    })?;
-                    row.lat.zip(row.lon)
-                }
-                None => None,
-            };
-            Ok::<_, AppError>((earlier, gps))
+            Ok::<_, AppError>((earlier, enterprise_gps(c, &who, enterprise)?))
         })
         .await
 }

@@ -20,7 +20,7 @@ pub use crate::storage::Variant;
 mod ingest;
 mod maintenance;
 
-pub use ingest::{ingest, spool, spool_limited, ClientMeta, Spooled};
+pub use ingest::{check_meta, ingest, spool, spool_limited, ClientMeta, Spooled};
 pub use maintenance::{gc, verify, GcReport, VerifyReport};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
