@@ -246,9 +246,13 @@ async fn the_whole_case_in_a_real_browser() {
     w.shot("03-my-orders").await;
     w.go(&format!("/orders/{order}")).await;
     w.shot("04-order-notice").await;
+    w.set("#ack-responsible_name", "王建国").await;
+    w.set("#ack-responsible_phone", "138 2345 6789").await;
     w.click("#btn-acknowledge").await;
     w.el("#form-submit").await;
     assert_eq!(w.status_becomes("整改中").await, "整改中");
+    let responsible = w.el("#order-responsible").await.text().await.unwrap();
+    assert_eq!(responsible, "王建国 · 138 2345 6789");
     w.submit_evidence(&order, &evidence, "已建成封闭式铝灰暂存间")
         .await;
     assert_eq!(w.status_becomes("待复查").await, "待复查");

@@ -306,7 +306,7 @@ impl Modify for IdempotencyKey {
         photos::PhotoView, photos::PhotoUrls, documents::DocumentView, DocumentForm,
         crate::service::uploads::UploadView, crate::service::uploads::UploadKind, crate::service::uploads::UploadState, super::uploads::TusResumable,
         orders::NewOrder, orders::OrderView, orders::EventView, orders::ExtensionView, orders::Plan, orders::ChainReport,
-        orders::CommentBody, orders::ProgressBody, orders::SubmitBody, orders::SubmitItem, orders::VerifyBody, orders::Decision,
+        orders::CommentBody, orders::AcknowledgeBody, orders::ResponsiblePerson, orders::ProgressBody, orders::SubmitBody, orders::SubmitItem, orders::VerifyBody, orders::Decision,
         orders::ExtensionBody, orders::ExtensionDecisionBody, orders::CancelBody, orders::SupervisionBody,
         crate::service::stats::Overview, crate::service::stats::EnterpriseStats,
         order::OrderStatus, order::Action, order::MajorReason, hash_chain::Break,

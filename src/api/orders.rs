@@ -1,7 +1,7 @@
 use super::extract::Auth;
 use crate::error::{AppResult, Problem};
 use crate::service::orders::{
-    self, CancelBody, ChainReport, Command, CommentBody, EventView, ExtensionBody,
+    self, AcknowledgeBody, CancelBody, ChainReport, Command, CommentBody, EventView, ExtensionBody,
     ExtensionDecisionBody, NewOrder, OrderQuery, OrderView, Plan, ProgressBody, SubmitBody,
     SupervisionBody, VerifyBody,
 };
@@ -205,7 +205,7 @@ macro_rules! order_actions {
 
 order_actions! {
     /// 签收 (enterprise).
-    acknowledge: post "/rectification-orders/{id}/acknowledge", CommentBody => Command::Acknowledge, IfMatch, [ActionResponses];
+    acknowledge: post "/rectification-orders/{id}/acknowledge", AcknowledgeBody => Command::Acknowledge, IfMatch, [ActionResponses];
     /// Progress report with photos (enterprise, while rectifying).
     progress: post "/rectification-orders/{id}/progress", ProgressBody => Command::Progress, IfMatch, [ActionResponses];
     /// Governance plan (治理方案) for a major hazard (enterprise or safety_officer).

@@ -159,6 +159,18 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("timeline", "办理记录", "Timeline"),
     ("actions", "可办理事项", "What you can do"),
     ("comment", "说明", "Comment"),
+    ("responsible_person", "整改责任人", "Person responsible"),
+    (
+        "responsible_name",
+        "整改责任人姓名",
+        "Person responsible: name",
+    ),
+    (
+        "responsible_phone",
+        "整改责任人电话",
+        "Person responsible: phone",
+    ),
+    ("not_named", "未指定", "Not named yet"),
     ("acknowledge", "签收", "Acknowledge"),
     ("progress", "进度报告", "Progress report"),
     ("submit", "提交整改", "Submit rectification"),

@@ -174,6 +174,8 @@ struct OrderPage {
     version: i32,
     issued_at: String,
     requirements: String,
+    /// 整改责任人 "name · phone", once the enterprise named one.
+    responsible: String,
     findings: Vec<FindingCell>,
     events: Vec<EventCell>,
     extensions: Vec<ExtCell>,
@@ -327,6 +329,11 @@ fn order_page(req: &HttpRequest, s: &Session, o: &OrderView) -> OrderPage {
         version: o.version,
         issued_at: lang.date((o.issued_at + chrono::Duration::hours(8)).date_naive()),
         requirements: o.requirements.clone(),
+        responsible: o
+            .responsible_person
+            .as_ref()
+            .map(|p| format!("{} · {}", p.name, p.phone))
+            .unwrap_or_default(),
         findings,
         events,
         extensions,
@@ -496,8 +503,13 @@ fn uuid_field(f: &Form, name: &str) -> Result<Uuid, AppError> {
 /// The command a form asks for.
 fn command(action: &str, o: &OrderView, f: &Form) -> Result<Command, AppError> {
     Ok(match action {
-        "acknowledge" => Command::Acknowledge(svc::CommentBody {
+        "acknowledge" => Command::Acknowledge(svc::AcknowledgeBody {
             comment: f.get("comment"),
+            // Both or neither: one without the other is refused, naming it.
+            responsible_person: match (f.get("responsible_name"), f.get("responsible_phone")) {
+                (n, p) if n.trim().is_empty() && p.trim().is_empty() => None,
+                (name, phone) => Some(svc::ResponsiblePerson { name, phone }),
+            },
         }),
         "progress" => Command::Progress(svc::ProgressBody {
             comment: f.get("comment"),

@@ -254,6 +254,8 @@ table! {
         public_criticism_number -> Nullable<Text>,
         public_criticism_at -> Nullable<Timestamp>,
         version -> Integer,
+        responsible_name -> Nullable<Text>,
+        responsible_phone -> Nullable<Text>,
         updated_at -> Timestamp,
     }
 }

@@ -33,6 +33,15 @@ pub fn plausible_email(s: &str) -> bool {
             .all(|c| c.is_ascii_graphic() && !"<>,;\\\"()[]".contains(c))
 }
 
+/// A plausible telephone number: digits, spaces and `+ - ( )` only, at
+/// least 7 digits (a local number), at most 32 characters.
+pub fn plausible_phone(p: &str) -> bool {
+    p.chars()
+        .all(|ch| ch.is_ascii_digit() || "+- ()".contains(ch))
+        && p.len() <= 32
+        && p.chars().filter(char::is_ascii_digit).count() >= 7
+}
+
 /// Fields of an enterprise after validation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnterpriseFields {
@@ -153,11 +162,7 @@ impl EnterpriseInput {
                 );
             }
             if let Some(p) = &c.phone {
-                if !p
-                    .chars()
-                    .all(|ch| ch.is_ascii_digit() || "+- ()".contains(ch))
-                    || p.len() > 32
-                {
+                if !plausible_phone(p) {
                     errs.add(
                         format!("contacts[{i}].phone"),
                         "电话号码格式不正确 / phone may contain digits, spaces and + - ( ) only",

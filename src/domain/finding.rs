@@ -68,6 +68,8 @@ impl FindingStatus {
 }
 
 pub const DESCRIPTION_MAX: usize = 4000;
+/// 部位: where in the plant the hazard is.
+pub const LOCATION_TEXT_MAX: usize = 500;
 
 pub fn check_fields(
     description: &str,
@@ -83,7 +85,7 @@ pub fn check_fields(
     } else if n > DESCRIPTION_MAX {
         e.add("description", format!("隐患描述不超过{DESCRIPTION_MAX}字 / description up to {DESCRIPTION_MAX} characters"));
     }
-    if location_text.is_some_and(|l| l.chars().count() > 500) {
+    if location_text.is_some_and(|l| l.chars().count() > LOCATION_TEXT_MAX) {
         e.add(
             "location_text",
             "位置描述不超过500字 / location_text up to 500 characters",

@@ -101,6 +101,10 @@ pub struct Answer {
     /// finding is then major under that clause.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub device_failed: bool,
+    /// 部位: where in the plant a failed item was seen; the finding it
+    /// becomes carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_text: Option<String>,
 }
 
 pub const NOTE_MAX: usize = 2000;
@@ -154,6 +158,19 @@ pub fn check_answers(t: &Template, answers: &[Answer]) -> FieldErrors {
             e.add(
                 f("note"),
                 format!("备注不超过{NOTE_MAX}字 / note up to {NOTE_MAX} characters"),
+            );
+        }
+        if a.location_text
+            .as_deref()
+            .is_some_and(|l| l.chars().count() > super::finding::LOCATION_TEXT_MAX)
+        {
+            e.add(
+                f("location_text"),
+                format!(
+                    "部位不超过{}字 / location_text up to {} characters",
+                    super::finding::LOCATION_TEXT_MAX,
+                    super::finding::LOCATION_TEXT_MAX
+                ),
             );
         }
         if item.criterion_major() && a.level == Some(HazardLevel::General) {
@@ -383,6 +400,7 @@ default_level = "general"
             photo_ids: vec![],
             level: None,
             device_failed: false,
+            location_text: None,
         }
     }
 

@@ -371,6 +371,13 @@ fn finding_of_failure(
     let mut f = NewFinding::new(source, t.category, o.level, row.inspector_id.0);
     f.enterprise_id = Some(row.enterprise_id.0);
     f.description = finding_description(o);
+    f.location_text = o
+        .answer
+        .location_text
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     f.lat = row.lat;
     f.lon = row.lon;
     f.photo_ids = o.answer.photo_ids.clone();

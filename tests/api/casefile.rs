@@ -438,3 +438,93 @@ async fn a_one_person_office_may_verify_its_own_work_marked_and_counted() {
         .unwrap();
     assert_eq!(s["self_verified_orders"], 2, "{s}");
 }
+
+#[actix_web::test]
+async fn the_enterprise_names_its_responsible_person_when_it_signs() {
+    let c = case_with(|_| {}).await;
+    let fid = Uuid::new_v4().to_string();
+    let body = json!({"enterprise_id": c.e, "category": "safety", "level": "general",
+                      "description": "铝灰暂存间无防雨设施", "location_text": "熔铸车间东侧铝灰暂存间"});
+    assert_eq!(
+        c.app
+            .put(&format!("/api/v1/findings/{fid}"), &c.insp, &body)
+            .await
+            .status(),
+        201
+    );
+    let r = c
+        .app
+        .post(
+            "/api/v1/rectification-orders",
+            &c.insp,
+            json!({"enterprise_id": c.e, "finding_ids": [fid], "requirements": "加设防雨棚",
+                   "deadline": (today() + chrono::Duration::days(10)).to_string()}),
+        )
+        .await;
+    let o: Value = r.json().await.unwrap();
+    assert!(o["responsible_person"].is_null());
+    // A phone that is no phone, and a blank name, are refused naming the fields.
+    let r = c
+        .act(
+            &o,
+            "acknowledge",
+            &c.ent_e,
+            json!({"responsible_person": {"name": " ", "phone": "call"}}),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let v: Value = r.json().await.unwrap();
+    let fields: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["responsible_person.name", "responsible_person.phone"]
+    );
+    let o = c
+        .ok(&o, "acknowledge", &c.ent_e,
+            json!({"comment": "已签收", "responsible_person": {"name": "王建国", "phone": "138 2345 6789"}}))
+        .await;
+    assert_eq!(o["status"], "rectifying");
+    assert_eq!(
+        o["responsible_person"],
+        json!({"name": "王建国", "phone": "138 2345 6789"})
+    );
+    // The office sees it on the order, and the chain records it on 签收.
+    let id = o["id"].as_str().unwrap();
+    let seen: Value = c
+        .app
+        .get(&format!("/api/v1/rectification-orders/{id}"), &c.officer)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen["responsible_person"]["name"], "王建国");
+    assert_eq!(
+        seen["findings"][0]["location_text"],
+        "熔铸车间东侧铝灰暂存间"
+    );
+    let events: Value = c
+        .app
+        .get(
+            &format!("/api/v1/rectification-orders/{id}/events"),
+            &c.officer,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let events = events
+        .as_array()
+        .or(events["items"].as_array())
+        .unwrap()
+        .clone();
+    let ack = events
+        .iter()
+        .find(|e| e["action"] == "acknowledge")
+        .unwrap();
+    assert_eq!(ack["data"]["responsible_person"]["phone"], "138 2345 6789");
+}

@@ -136,7 +136,7 @@ async fn phone_flow_from_draft_to_findings() {
         .ends_with(".level"));
 
     // The full record: one major failure with a photo, one measured value out of range, one general failure raised to major.
-    *find(&mut answers, &major) = json!({"item_code": major, "result": "fail", "note": "泄爆片被杂物遮挡", "photo_ids": [app.photo(&s.inspector).await]});
+    *find(&mut answers, &major) = json!({"item_code": major, "result": "fail", "note": "泄爆片被杂物遮挡", "location_text": "抛光车间2号除尘器", "photo_ids": [app.photo(&s.inspector).await]});
     let over = number["max"]
         .as_f64()
         .map(|m| m + 1.0)
@@ -188,6 +188,10 @@ async fn phone_flow_from_draft_to_findings() {
         .as_str()
         .unwrap()
         .contains("泄爆片被杂物遮挡"));
+    assert_eq!(
+        f_major["location_text"], "抛光车间2号除尘器",
+        "the answer's 部位"
+    );
     assert_eq!(f_major["enterprise_id"], s.enterprise.as_str());
     let f_num = findings
         .iter()

@@ -3,7 +3,7 @@
 //! the event). What each command does is its own function in `answers`
 //! (the addressee's side) or `decisions` (the park's side).
 
-use super::answers::{self, CommentBody, ExtensionBody, ProgressBody, SubmitBody};
+use super::answers::{self, AcknowledgeBody, CommentBody, ExtensionBody, ProgressBody, SubmitBody};
 use super::chain::{append, EventBody};
 use super::decisions::{
     self, CancelBody, Decision, ExtensionDecisionBody, SupervisionBody, VerifyBody,
@@ -24,7 +24,7 @@ use uuid::Uuid;
 /// One user request against an order.
 #[derive(Debug, Clone)]
 pub enum Command {
-    Acknowledge(CommentBody),
+    Acknowledge(AcknowledgeBody),
     Progress(ProgressBody),
     SavePlan(Plan),
     Submit(SubmitBody),
@@ -159,7 +159,7 @@ fn lost_race(
 /// Runs the command's own work; answers the event it records.
 fn perform(a: &mut Act, cmd: &Command) -> AppResult<EventBody> {
     match cmd {
-        Command::Acknowledge(b) => answers::acknowledge(b),
+        Command::Acknowledge(b) => answers::acknowledge(a, b),
         Command::Progress(b) => answers::progress(a, b),
         Command::SavePlan(p) => answers::save_plan(a, p),
         Command::Submit(b) => answers::submit(a, b),

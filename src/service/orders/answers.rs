@@ -30,6 +30,25 @@ pub struct CommentBody {
     pub comment: String,
 }
 
+/// The enterprise's 整改责任人: who answers for the rectification.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResponsiblePerson {
+    pub name: String,
+    pub phone: String,
+}
+
+/// 签收: a comment, and the enterprise's 整改责任人 (name and phone), who is
+/// then shown on the order.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcknowledgeBody {
+    #[serde(default)]
+    pub comment: String,
+    #[serde(default)]
+    pub responsible_person: Option<ResponsiblePerson>,
+}
+
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgressBody {
@@ -69,9 +88,32 @@ pub struct ExtensionBody {
     pub reason: String,
 }
 
-pub(super) fn acknowledge(b: &CommentBody) -> AppResult<EventBody> {
+pub(super) fn acknowledge(a: &mut Act, b: &AcknowledgeBody) -> AppResult<EventBody> {
     optional_text("comment", &b.comment, 4000)?;
-    Ok(EventBody::new(&b.comment, json!({})))
+    let Some(p) = &b.responsible_person else {
+        return Ok(EventBody::new(&b.comment, json!({})));
+    };
+    let (name, phone) = (p.name.trim(), p.phone.trim());
+    let mut errs = FieldErrors::new();
+    if name.is_empty() || name.chars().count() > 50 {
+        errs.add(
+            "responsible_person.name",
+            "整改责任人姓名须为1至50个字 / the name must be 1 to 50 characters",
+        );
+    }
+    if !crate::domain::enterprise::plausible_phone(phone) {
+        errs.add(
+            "responsible_person.phone",
+            "电话号码格式不正确（至少7位数字）/ a phone number: digits, spaces and + - ( ), at least 7 digits",
+        );
+    }
+    errs.finish().map_err(AppError::validation)?;
+    a.row.responsible_name = Some(name.to_string());
+    a.row.responsible_phone = Some(phone.to_string());
+    Ok(EventBody::new(
+        &b.comment,
+        json!({"responsible_person": {"name": name, "phone": phone}}),
+    ))
 }
 
 pub(super) fn progress(a: &mut Act, b: &ProgressBody) -> AppResult<EventBody> {

@@ -175,6 +175,8 @@ pub(crate) fn issue_in_tx(
             public_criticism_at: None,
             version: 1,
             updated_at: at,
+            responsible_name: None,
+            responsible_phone: None,
         },
     )?;
     let ids: Vec<DbUuid> = finding_ids.iter().copied().map(DbUuid).collect();

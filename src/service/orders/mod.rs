@@ -17,7 +17,10 @@ mod issue;
 mod view;
 
 pub use actions::{act, Command};
-pub use answers::{CommentBody, ExtensionBody, ProgressBody, SubmitBody, SubmitItem};
+pub use answers::{
+    AcknowledgeBody, CommentBody, ExtensionBody, ProgressBody, ResponsiblePerson, SubmitBody,
+    SubmitItem,
+};
 pub use chain::{events, verify_chain, ChainReport};
 pub use deadlines::{deadline_job, DeadlineRun};
 pub use decisions::{CancelBody, Decision, ExtensionDecisionBody, SupervisionBody, VerifyBody};

@@ -95,6 +95,8 @@ pub struct OrderView {
     /// Waiting for verification longer than the 10-day 复查时限.
     pub verification_late: bool,
     pub plan: Option<Plan>,
+    /// The enterprise's 整改责任人, once named (at 签收).
+    pub responsible_person: Option<super::ResponsiblePerson>,
     /// The 督办函 and 通报批评 the order received, if any.
     pub escalation: Option<Escalation>,
     pub issued_by: Uuid,
@@ -295,6 +297,11 @@ pub(super) fn view(
             .map(serde_json::from_str)
             .transpose()
             .map_err(AppError::internal)?,
+        responsible_person: row
+            .responsible_name
+            .clone()
+            .zip(row.responsible_phone.clone())
+            .map(|(name, phone)| super::ResponsiblePerson { name, phone }),
         escalation,
         issued_by: row.issued_by.0,
         issued_at: row.issued_at.and_utc(),
