@@ -117,6 +117,7 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("level", "等级", "Level"),
     ("deadline", "整改期限", "Deadline"),
     ("days_left", "剩余天数", "Days left"),
+    ("closed_in_days", "销号用时（天）", "Closed in (days)"),
     ("overdue", "已逾期", "Overdue"),
     ("all", "全部", "All"),
     ("search", "搜索", "Search"),

@@ -49,8 +49,23 @@ pub fn row(lang: Lang, o: &OrderView) -> Row {
         major: o.level == HazardLevel::Major,
         level: lang.t(o.level.as_str()),
         deadline: lang.date(o.effective_deadline),
-        days_left: o.days_left.map(|d| d.to_string()).unwrap_or_default(),
+        days_left: days_cell(lang, o),
         overdue: o.overdue,
+    }
+}
+
+/// Days left while open; for a closed case the days it took (issue to
+/// 销号, in the park's calendar), for a cancelled one a dash.
+fn days_cell(lang: Lang, o: &OrderView) -> String {
+    let day = crate::domain::time::park_today;
+    match (o.days_left, o.closed_at, o.cancelled_at) {
+        (Some(d), _, _) => d.to_string(),
+        (None, Some(closed), _) => {
+            let took = (day(closed) - day(o.issued_at)).num_days();
+            format!("{} {took}", lang.t("closed_in_days"))
+        }
+        (None, None, Some(_)) => "—".into(),
+        _ => String::new(),
     }
 }
 

@@ -689,6 +689,10 @@ async fn the_whole_case_through_the_forms() {
     assert!(page.contains("复查不通过") && page.contains("暂存间未设防渗地面"));
     let list = ent.page("/orders?status=closed").await;
     assert!(list.contains("已销号"));
+    assert!(
+        list.contains("销号用时（天） 0"),
+        "a closed case shows the days it took"
+    );
     // The enterprise's evidence photo is served to it through the console.
     let at = page.find("/c/photos/").unwrap();
     let src = &page[at..at + page[at..].find('"').unwrap()];
