@@ -140,6 +140,7 @@ impl Application {
                 }))
                 .wrap(from_fn(api::idempotency::middleware))
                 .wrap(from_fn(api::extract::authenticate_first))
+                .wrap(from_fn(api::uploads::tus_protocol))
                 .wrap(ErrorHandlers::new().default_handler(api::problemize))
                 .wrap(prom.clone())
                 .wrap(TracingLogger::<api::request_id::RootSpan>::new())

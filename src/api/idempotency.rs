@@ -20,7 +20,17 @@ pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED: &str = "idempotent-replayed";
 
 /// Headers of an answer that a replay must repeat.
-const KEPT: [header::HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
+/// (tus creation answers with its upload's state in headers.)
+const KEPT: [&str; 8] = [
+    "content-type",
+    "location",
+    "etag",
+    "upload-offset",
+    "upload-length",
+    "upload-expires",
+    "upload-state",
+    "upload-result",
+];
 
 /// Multipart framing on top of the largest photo.
 const MULTIPART_SLACK: u64 = 64 * 1024;
@@ -162,8 +172,8 @@ async fn store(
             let headers = KEPT
                 .iter()
                 .filter_map(|n| {
-                    let v = head.headers().get(n)?.to_str().ok()?;
-                    Some((n.as_str().to_string(), v.to_string()))
+                    let v = head.headers().get(*n)?.to_str().ok()?;
+                    Some((n.to_string(), v.to_string()))
                 })
                 .collect();
             let answer = Stored {

@@ -12,7 +12,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue, CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use actix_web::http::Method;
-use actix_web::middleware::{from_fn, Next};
+use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -29,7 +29,6 @@ const METADATA_MAX: usize = 4096;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/uploads")
-            .wrap(from_fn(tus_protocol))
             .service(
                 web::resource("")
                     .route(web::method(Method::OPTIONS).to(options))
@@ -121,13 +120,18 @@ fn require_tus(req: &HttpRequest) -> AppResult<()> {
     }
 }
 
-/// Every answer under `/uploads` carries `Tus-Resumable`; a 412 also
-/// `Tus-Version`.
-async fn tus_protocol(
+/// Every answer under `/api/v1/uploads` carries `Tus-Resumable`, those of
+/// authentication and `Idempotency-Key` too (so this wraps the whole app);
+/// a 412 also `Tus-Version`.
+pub async fn tus_protocol(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let tus = req.path().starts_with("/api/v1/uploads");
     let mut res = next.call(req).await?;
+    if !tus {
+        return Ok(res);
+    }
     if res.status().as_u16() == 412 {
         let (n, v) = tus_header("tus-version", TUS_VERSION);
         res.headers_mut().insert(n, v);

@@ -105,15 +105,20 @@ pub fn finish(
         Ok(r) => ("done", Some(r), None),
         Err(f) => ("failed", None, Some(f)),
     };
-    diesel::update(u::table.filter(u::id.eq(id)))
-        .set((
-            u::state.eq(state),
-            u::result_id.eq(result_id),
-            u::failure.eq(failure),
-            u::updated_at.eq(now),
-            u::expires_at.eq(expires_at),
-        ))
-        .execute(conn)
+    // Only a receiving upload ends: a second completer changes nothing.
+    diesel::update(
+        u::table
+            .filter(u::id.eq(id))
+            .filter(u::state.eq("receiving")),
+    )
+    .set((
+        u::state.eq(state),
+        u::result_id.eq(result_id),
+        u::failure.eq(failure),
+        u::updated_at.eq(now),
+        u::expires_at.eq(expires_at),
+    ))
+    .execute(conn)
 }
 
 pub fn delete(conn: &mut DbConn, id: DbUuid) -> QueryResult<usize> {

@@ -188,8 +188,15 @@ pub async fn create(
             ),
         });
     }
-    if kind == UploadKind::Photo {
-        photos::check_meta(ctx, who, &meta.client).await?;
+    match kind {
+        UploadKind::Photo => photos::check_meta(ctx, who, &meta.client).await?,
+        UploadKind::Document if has_photo_fields(&meta.client) => {
+            return Err(AppError::bad_request(
+                codes::UPLOAD_METADATA_INVALID,
+                "文件上传不带照片字段（enterprise_id、lat、lon、accuracy_m、taken_at）/ a document upload takes no photo fields",
+            ))
+        }
+        UploadKind::Document => {}
     }
     let now = time::now();
     let row = UploadRow {
@@ -226,6 +233,14 @@ pub async fn create(
             })
         })
         .await
+}
+
+fn has_photo_fields(c: &ClientMeta) -> bool {
+    c.enterprise_id.is_some()
+        || c.lat.is_some()
+        || c.lon.is_some()
+        || c.accuracy_m.is_some()
+        || c.taken_at.is_some()
 }
 
 /// The caller's own upload (anyone else's is 404); 410 once expired.
@@ -400,22 +415,29 @@ async fn store_part(ctx: &Ctx, row: &UploadRow, got: Received) -> AppResult<Uplo
     let expires = expiry(ctx, now);
     let id = row.id;
     let stored = part.clone();
-    let moved = ctx
+    let outcome = ctx
         .db
         .run(move |c| {
-            c.write_tx(|c| {
+            let moved = c.write_tx(|c| {
                 db::uploads::append_part(c, &stored, now.naive_utc(), expires)
                     .map_err(AppError::from)
             })?;
-            Ok::<_, AppError>(db::uploads::find(c, id)?)
+            Ok::<_, AppError>((moved, db::uploads::find(c, id)?))
         })
-        .await?;
-    let now_row = moved.ok_or_else(not_found)?;
-    if now_row.upload_offset as u64 != start + size {
-        delete_blobs(ctx, std::slice::from_ref(&part)).await;
-        return Err(offset_mismatch(now_row.upload_offset));
+        .await;
+    match outcome {
+        Ok((true, Some(row))) => Ok(row),
+        // Another part took this offset first, or the upload was deleted
+        // meanwhile: this part's blob counts for nothing.
+        Ok((_, found)) => {
+            delete_blobs(ctx, std::slice::from_ref(&part)).await;
+            Err(found.map_or_else(not_found, |r| offset_mismatch(r.upload_offset)))
+        }
+        Err(e) => {
+            delete_blobs(ctx, std::slice::from_ref(&part)).await;
+            Err(e)
+        }
     }
-    Ok(now_row)
 }
 
 /// The whole upload, read back part by part into the plain upload's spool

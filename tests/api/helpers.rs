@@ -187,6 +187,19 @@ impl TestApp {
         }
     }
 
+    /// Photo rows in the database (uploads that became photos).
+    pub fn photo_rows(&self) -> i64 {
+        use diesel::prelude::*;
+        self.db()
+            .run_blocking(|c| {
+                anhuan::db::schema::photos::table
+                    .count()
+                    .get_result::<i64>(c)
+                    .map_err(anhuan::db::DbError::from)
+            })
+            .unwrap()
+    }
+
     pub fn sql(&self, statements: &str) {
         let statements = statements.to_string();
         self.db()

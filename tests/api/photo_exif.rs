@@ -5,18 +5,6 @@
 use crate::helpers::*;
 use serde_json::Value;
 
-async fn count_photo_rows(app: &TestApp) -> i64 {
-    use diesel::prelude::*;
-    app.db()
-        .run_blocking(|c| {
-            anhuan::db::schema::photos::table
-                .count()
-                .get_result::<i64>(c)
-                .map_err(anhuan::db::DbError::from)
-        })
-        .unwrap()
-}
-
 async fn created(r: reqwest::Response, what: &str) -> Value {
     let status = r.status();
     let body = r.text().await.unwrap();
@@ -201,7 +189,7 @@ async fn corrupt_scan_data_is_refused_and_nothing_stored() {
         *byte = x as u8;
     }
     assert_problem(app.upload(&insp, jpeg, "").await, 422, "image_corrupt").await;
-    assert_eq!(count_photo_rows(&app).await, 0);
+    assert_eq!(app.photo_rows(), 0);
     let blobs = app.store().list().await.unwrap();
     assert!(
         blobs
@@ -269,5 +257,5 @@ async fn odd_file_names_are_sanitised_not_refused() {
         .await
         .unwrap();
     created(r, "reqwest CR LF").await;
-    assert_eq!(count_photo_rows(&app).await, 5);
+    assert_eq!(app.photo_rows(), 5);
 }

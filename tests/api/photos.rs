@@ -34,18 +34,6 @@ fn heic_enabled() -> bool {
     cfg!(feature = "heic")
 }
 
-async fn count_photo_rows(app: &TestApp) -> i64 {
-    use diesel::prelude::*;
-    app.db()
-        .run_blocking(|c| {
-            anhuan::db::schema::photos::table
-                .count()
-                .get_result::<i64>(c)
-                .map_err(anhuan::db::DbError::from)
-        })
-        .unwrap()
-}
-
 async fn stored_blobs(app: &TestApp) -> usize {
     app.store()
         .list()
@@ -207,7 +195,7 @@ async fn retries_and_identical_content() {
     let second: Value = r.json().await.unwrap();
     assert_ne!(second["id"], first["id"]);
     assert_eq!(second["sha256"], first["sha256"]);
-    assert_eq!(count_photo_rows(&app).await, 2);
+    assert_eq!(app.photo_rows(), 2);
     assert_eq!(
         stored_blobs(&app).await,
         3,
@@ -398,7 +386,7 @@ async fn hostile_files_are_refused_and_leave_nothing() {
         "validation_failed",
     )
     .await;
-    assert_eq!(count_photo_rows(&app).await, 0);
+    assert_eq!(app.photo_rows(), 0);
     assert_eq!(stored_blobs(&app).await, 0, "nothing stored");
     let tmp = std::fs::read_dir(app.settings.upload_tmp_dir())
         .unwrap()

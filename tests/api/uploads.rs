@@ -104,18 +104,6 @@ fn offset_of(r: &Response) -> usize {
         .unwrap()
 }
 
-fn photo_rows(app: &TestApp) -> i64 {
-    use diesel::prelude::*;
-    app.db()
-        .run_blocking(|c| {
-            anhuan::db::schema::photos::table
-                .count()
-                .get_result::<i64>(c)
-                .map_err(anhuan::db::DbError::from)
-        })
-        .unwrap()
-}
-
 async fn upload_blobs(app: &TestApp) -> usize {
     app.store()
         .list()
@@ -241,7 +229,7 @@ async fn a_photo_arrives_in_checksummed_parts_and_becomes_the_same_photo_as_a_pl
     let r = app.upload(&insp, jpeg.clone(), "").await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["id"], photo["id"]);
-    assert_eq!(photo_rows(&app), 1);
+    assert_eq!(app.photo_rows(), 1);
 }
 
 /// Sends the request line, headers and `sent` of the body's bytes at a
@@ -343,7 +331,7 @@ async fn hostile_content_is_refused_at_the_last_byte_like_a_plain_upload() {
     let r = patch(&app, &insp, &path, 0, truncated, None).await;
     assert_eq!(r.status(), 422);
     assert_eq!(code_of(r).await, "image_corrupt");
-    assert_eq!(photo_rows(&app), 0);
+    assert_eq!(app.photo_rows(), 0);
     assert_eq!(upload_blobs(&app).await, 0);
     // More bytes than the upload declared.
     let path = new_upload(&app, &insp, 10).await;
@@ -585,7 +573,7 @@ async fn twenty_photos_through_a_connection_cutting_proxy_arrive_once_each_byte_
         photos.insert(photo_path);
     }
     assert_eq!(photos.len(), 20);
-    assert_eq!(photo_rows(&app), 20, "no photo twice");
+    assert_eq!(app.photo_rows(), 20, "no photo twice");
     assert_eq!(upload_blobs(&app).await, 0);
 }
 
@@ -612,4 +600,87 @@ async fn a_retried_creation_with_its_key_gets_the_same_upload_and_its_headers_co
     let other = send("2000").await.unwrap();
     assert_eq!(other.status(), 422);
     assert_eq!(code_of(other).await, "idempotency_key_reused");
+}
+
+#[actix_web::test]
+async fn parts_racing_for_one_offset_one_wins_and_the_losers_leave_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, insp) = app.user("inspector", None, &[]).await;
+    let a = noisy_jpeg(300, 200, 21);
+    let mut b = a.clone();
+    let k = a.len() / 2;
+    b[k / 2] ^= 0x55; // same size, other bytes
+    let path = new_upload(&app, &insp, a.len()).await;
+    // Six phones' worth of the same-sized first half, at once.
+    let sends = (0..6).map(|i| {
+        let part = if i % 2 == 0 { &a[..k] } else { &b[..k] };
+        patch(&app, &insp, &path, 0, part, None)
+    });
+    let answers = futures_util::future::join_all(sends).await;
+    let won: Vec<usize> = answers
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.status() == 204)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(won.len(), 1, "exactly one part counts");
+    for r in &answers {
+        assert!(r.status() == 204 || r.status() == 409, "{}", r.status());
+    }
+    assert_eq!(upload_blobs(&app).await, 1, "the losers' blobs are deleted");
+    let winner = if won[0] % 2 == 0 { &a } else { &b };
+    let r = patch(&app, &insp, &path, k, &winner[k..], None).await;
+    assert_eq!(r.status(), 204);
+    let photo: Value = app
+        .get(r.headers()["upload-result"].to_str().unwrap(), &insp)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        photo["sha256"],
+        sha_hex(winner),
+        "the winner's bytes, whole"
+    );
+    assert_eq!(upload_blobs(&app).await, 0);
+}
+
+#[actix_web::test]
+async fn refusals_before_the_handler_still_speak_tus() {
+    let app = TestApp::spawn().await;
+    let r = app.client.post(app.url(UPLOADS)).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["tus-resumable"], "1.0.0");
+    // A replayed creation repeats the upload's headers too.
+    let send = || {
+        app.client
+            .post(app.url(UPLOADS))
+            .bearer_auth(&app.admin)
+            .header("tus-resumable", "1.0.0")
+            .header("idempotency-key", "c-2")
+            .header("upload-length", "77")
+            .send()
+    };
+    let first = send().await.unwrap();
+    let again = send().await.unwrap();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    for h in [
+        "tus-resumable",
+        "location",
+        "upload-offset",
+        "upload-length",
+        "upload-expires",
+    ] {
+        assert_eq!(again.headers().get(h), first.headers().get(h), "{h}");
+    }
+    // A document takes no photo fields.
+    let r = create(
+        &app,
+        &app.admin,
+        100,
+        &[("kind", "document"), ("lat", "29.5")],
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(code_of(r).await, "upload_metadata_invalid");
 }
