@@ -83,6 +83,15 @@ pub fn append_part(
     Ok(true)
 }
 
+/// Whether a part row names this blob.
+pub fn part_key_in_use(conn: &mut DbConn, key: &str) -> QueryResult<bool> {
+    Ok(up::table
+        .filter(up::blob_key.eq(key))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
 pub fn parts(conn: &mut DbConn, upload: DbUuid) -> QueryResult<Vec<PartRow>> {
     up::table
         .filter(up::upload_id.eq(upload))

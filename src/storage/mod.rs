@@ -78,6 +78,14 @@ pub fn upload_part_key(upload: uuid::Uuid, start: u64, nonce: uuid::Uuid) -> Obj
     ObjPath::from(format!("upload/{upload}/{start:020}-{nonce}"))
 }
 
+/// The upload a part's key belongs to, if it is one.
+pub fn parse_upload_part_key(k: &ObjPath) -> Option<uuid::Uuid> {
+    let rest = k.as_ref().strip_prefix("upload/")?;
+    let (id, part) = rest.split_once('/')?;
+    (!part.is_empty() && !part.contains('/')).then_some(())?;
+    id.parse().ok()
+}
+
 /// A key as this module made it earlier (kept in the database as text).
 pub fn stored_key(k: &str) -> ObjPath {
     ObjPath::from(k)

@@ -684,3 +684,43 @@ async fn refusals_before_the_handler_still_speak_tus() {
     assert_eq!(r.status(), 400);
     assert_eq!(code_of(r).await, "upload_metadata_invalid");
 }
+
+#[actix_web::test]
+async fn photos_gc_collects_part_blobs_nothing_records() {
+    let app = TestApp::spawn().await;
+    let (_, insp) = app.user("inspector", None, &[]).await;
+    let jpeg = noisy_jpeg(160, 120, 31);
+    let path = new_upload(&app, &insp, jpeg.len()).await;
+    assert_eq!(
+        patch(&app, &insp, &path, 0, &jpeg[..700], None)
+            .await
+            .status(),
+        204
+    );
+    // What a process killed between writing a part and recording it leaves.
+    let orphan = anhuan::storage::upload_part_key(uuid::Uuid::new_v4(), 0, uuid::Uuid::new_v4());
+    app.store()
+        .put(&orphan, bytes::Bytes::from_static(b"half a photo"))
+        .await
+        .unwrap();
+    assert_eq!(upload_blobs(&app).await, 2);
+    let ctx = app.ctx();
+    let kept = anhuan::service::photos::gc(&ctx, chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert!(
+        kept.deleted.is_empty(),
+        "recent blobs wait out the grace period"
+    );
+    let r = anhuan::service::photos::gc(&ctx, chrono::Duration::zero())
+        .await
+        .unwrap();
+    assert_eq!(r.deleted, vec![orphan.to_string()]);
+    assert_eq!(upload_blobs(&app).await, 1, "the live part stays");
+    assert_eq!(
+        patch(&app, &insp, &path, 700, &jpeg[700..], None)
+            .await
+            .status(),
+        204
+    );
+}

@@ -17,7 +17,9 @@ pub struct GcReport {
     pub kept_recent: usize,
 }
 
-/// Removes blobs no upload references, if older than `grace`.
+/// Removes blobs no upload references, if older than `grace`: photo
+/// variants no photo row names, and resumable-upload parts no part row
+/// names (a process that died between writing a part and recording it).
 pub async fn gc(ctx: &Ctx, grace: chrono::Duration) -> AppResult<GcReport> {
     let objects = ctx.photos.list().await?;
     let in_use: std::collections::HashSet<String> = ctx
@@ -29,6 +31,24 @@ pub async fn gc(ctx: &Ctx, grace: chrono::Duration) -> AppResult<GcReport> {
     let cutoff = Utc::now() - grace;
     let mut r = GcReport::default();
     for o in objects {
+        if storage::parse_upload_part_key(&o.key).is_some() {
+            r.examined += 1;
+            let key = o.key.to_string();
+            let named = ctx
+                .db
+                .run(move |c| Ok::<_, AppError>(db::uploads::part_key_in_use(c, &key)?))
+                .await?;
+            if named {
+                continue;
+            }
+            if o.last_modified > cutoff {
+                r.kept_recent += 1;
+                continue;
+            }
+            ctx.photos.delete(&o.key).await?;
+            r.deleted.push(o.key.to_string());
+            continue;
+        }
         let Some((sha, _)) = storage::parse_key(&o.key) else {
             continue;
         };
