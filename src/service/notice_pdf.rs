@@ -267,9 +267,16 @@ fn letter_blocks(src: &Source, number: &str, limit: NaiveDate, at: DateTime<Utc>
             level_zh(f.level),
             f.description
         )));
+        if let Some(loc) = f.location_text.as_deref().filter(|s| !s.is_empty()) {
+            b.push(Block::Small(format!("位置：{loc}")));
+        }
     }
     b.push(Block::Heading("原整改要求".into()));
     b.push(Block::Para(o.requirements.clone()));
+    // The person the enterprise named when it signed answers for it.
+    if let (Some(name), Some(phone)) = (&o.responsible_name, &o.responsible_phone) {
+        b.push(Block::Para(format!("整改责任人：{name}（{phone}）")));
+    }
     signature(&mut b, src, park_date(at));
     verification(&mut b, src);
     b

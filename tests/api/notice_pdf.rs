@@ -216,6 +216,16 @@ async fn a_text_only_notice_is_small() {
 async fn the_supervision_letter_exists_once_issued() {
     let p = park().await;
     let order = p.order(0).await;
+    let id = order["id"].as_str().unwrap();
+    let r = p
+        .app
+        .post(
+            &format!("/api/v1/rectification-orders/{id}/acknowledge"),
+            &p.ent_e,
+            json!({"responsible_person": {"name": "王建国", "phone": "13823456789"}}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     assert_problem(
         p.pdf(&order, "supervision-letter.pdf", &p.ent_e).await,
         404,
@@ -226,7 +236,6 @@ async fn the_supervision_letter_exists_once_issued() {
     p.app.sql(&format!(
         "UPDATE rectification_orders SET deadline = '{yesterday}', effective_deadline = '{yesterday}'"
     ));
-    let id = order["id"].as_str().unwrap();
     let current: Value = p
         .app
         .get(&format!("/api/v1/rectification-orders/{id}"), &p.officer)
@@ -257,6 +266,8 @@ async fn the_supervision_letter_exists_once_issued() {
     assert!(text.contains(order["number"].as_str().unwrap()), "{text}");
     assert!(text.contains(ENTERPRISE), "{text}");
     assert!(text.contains(&p.chain_head(&order).await), "{text}");
+    assert!(text.contains("整改责任人：王建国（13823456789）"), "{text}");
+    assert!(text.contains("位置：熔铸车间东侧"), "{text}");
     assert_problem(
         p.pdf(&order, "supervision-letter.pdf", &p.ent_f).await,
         404,
