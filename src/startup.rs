@@ -188,9 +188,12 @@ fn deadline_job(ctx: &Ctx) {
         loop {
             tick.tick().await;
             match crate::service::orders::deadline_job(&ctx).await {
-                Ok(r) if r.overdue + r.reminders > 0 => {
-                    tracing::info!(overdue = r.overdue, reminders = r.reminders, "deadline job")
-                }
+                Ok(r) if r.overdue + r.reminders + r.verification_late > 0 => tracing::info!(
+                    overdue = r.overdue,
+                    reminders = r.reminders,
+                    verification_late = r.verification_late,
+                    "deadline job"
+                ),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "deadline job failed"),
             }

@@ -372,6 +372,45 @@ pub fn due_for_overdue(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<D
         .load(conn)
 }
 
+/// Submissions waiting for 复查 since before `cutoff`, not yet told late.
+pub fn due_for_verification_late(
+    conn: &mut DbConn,
+    cutoff: NaiveDateTime,
+) -> QueryResult<Vec<DbUuid>> {
+    o::table
+        .filter(o::status.eq(OrderStatus::PendingVerification))
+        .filter(o::submitted_at.lt(cutoff))
+        .filter(o::verification_late_recorded.eq(false))
+        .select(o::id)
+        .load(conn)
+}
+
+/// Claims the late-复查 flag of a submission still waiting since before
+/// `cutoff` (1 when this caller won it). The order itself does not change:
+/// its version stays.
+pub fn claim_verification_late(
+    conn: &mut DbConn,
+    id: DbUuid,
+    cutoff: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        o::table
+            .find(id)
+            .filter(o::status.eq(OrderStatus::PendingVerification))
+            .filter(o::submitted_at.lt(cutoff))
+            .filter(o::verification_late_recorded.eq(false)),
+    )
+    .set(o::verification_late_recorded.eq(true))
+    .execute(conn)
+}
+
+/// A new submission starts a new 复查 clock.
+pub fn clear_verification_late(conn: &mut DbConn, id: DbUuid) -> QueryResult<usize> {
+    diesel::update(o::table.find(id))
+        .set(o::verification_late_recorded.eq(false))
+        .execute(conn)
+}
+
 /// Open orders whose deadline is within `until` and not yet reminded.
 pub fn due_for_reminder(
     conn: &mut DbConn,

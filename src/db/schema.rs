@@ -256,6 +256,7 @@ table! {
         version -> Integer,
         responsible_name -> Nullable<Text>,
         responsible_phone -> Nullable<Text>,
+        verification_late_recorded -> Bool,
         updated_at -> Timestamp,
     }
 }

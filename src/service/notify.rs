@@ -26,6 +26,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "order.overdue",
     "order.supervision_letter",
     "order.public_criticism",
+    "order.verification_late",
     "env_audit.imported",
     "delivery.dead",
 ];
@@ -138,6 +139,40 @@ pub(crate) fn order_event(
         body: body_of(&row, action),
         link: order_link(row.id.0),
         data,
+    };
+    write(c, m, &to, true)
+}
+
+/// Records that a submission has waited longer than the 复查 time: the
+/// issuing inspector and the safety office hear of it, once per submission.
+pub(crate) fn verification_late(c: &mut DbConn, order: DbUuid) -> AppResult<()> {
+    let row = db::orders::find(c, order)?.ok_or_else(|| AppError::not_found("order"))?;
+    let mut to: Vec<DbUuid> = ob::active_user(c, row.issued_by)?.into_iter().collect();
+    to.extend(ob::users_with_role(c, Role::SafetyOfficer)?);
+    to.sort();
+    to.dedup();
+    let submitted = row.submitted_at.map(|t| time::park_today(t.and_utc()));
+    let days = crate::domain::order::VERIFICATION_DAYS;
+    let m = Message {
+        kind: "order.verification_late",
+        mail_enterprise: false,
+        order: Some(row.id),
+        enterprise: row.enterprise_id,
+        title: format!("复查超时：{}", row.number),
+        body: format!(
+            "整改通知书{}已于{}提交整改情况，{days}日内尚未复查，请尽快复查。",
+            row.number,
+            submitted.map(|d| d.to_string()).unwrap_or_default()
+        ),
+        link: order_link(row.id.0),
+        data: json!({
+            "order_id": row.id.0,
+            "order_number": row.number,
+            "enterprise_id": row.enterprise_id.map(|e| e.0),
+            "status": row.status.as_str(),
+            "submitted_at": row.submitted_at.map(|t| t.and_utc()),
+            "verification_days": days,
+        }),
     };
     write(c, m, &to, true)
 }

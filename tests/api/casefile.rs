@@ -528,3 +528,62 @@ async fn the_enterprise_names_its_responsible_person_when_it_signs() {
         .unwrap();
     assert_eq!(ack["data"]["responsible_person"]["phone"], "138 2345 6789");
 }
+
+#[actix_web::test]
+async fn a_submission_waiting_too_long_for_review_is_told_to_the_park_once() {
+    let c = case_with(|_| {}).await;
+    let o = c.order(&c.insp, &c.insp, "general").await;
+    let o = c.submit(&o, &c.ent_e).await;
+    let id = o["id"].as_str().unwrap();
+    let late_of = |token: &str| {
+        let app = &c.app;
+        let token = token.to_string();
+        async move {
+            let page: Value = app
+                .get("/api/v1/me/notifications", &token)
+                .await
+                .json()
+                .await
+                .unwrap();
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["event_type"] == "order.verification_late")
+                .cloned()
+                .collect::<Vec<Value>>()
+        }
+    };
+    let ctx = c.app.ctx();
+    let run = anhuan::service::orders::deadline_job(&ctx).await.unwrap();
+    assert_eq!(run.verification_late, 0, "submitted just now");
+    // Eleven days later (复查 is due within ten), nobody has reviewed it.
+    let before = (chrono::Utc::now() - chrono::Duration::days(11)).naive_utc();
+    c.app.sql(&format!(
+        "UPDATE rectification_orders SET submitted_at = '{}' WHERE id = '{id}'",
+        before.format("%Y-%m-%d %H:%M:%S")
+    ));
+    let run = anhuan::service::orders::deadline_job(&ctx).await.unwrap();
+    assert_eq!(run.verification_late, 1);
+    let told = late_of(&c.insp).await;
+    assert_eq!(told.len(), 1, "the issuing inspector hears of it");
+    assert!(
+        told[0]["title"].as_str().unwrap().starts_with("复查超时"),
+        "{}",
+        told[0]
+    );
+    assert_eq!(late_of(&c.officer).await.len(), 1, "and the safety office");
+    assert!(late_of(&c.ent_e).await.is_empty(), "not the enterprise");
+    // Once per submission: the next runs stay quiet; the ETag did not move.
+    let run = anhuan::service::orders::deadline_job(&ctx).await.unwrap();
+    assert_eq!(run.verification_late, 0);
+    let now: Value = c
+        .app
+        .get(&format!("/api/v1/rectification-orders/{id}"), &c.officer)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["version"], o["version"]);
+    assert_eq!(now["verification_late"], true);
+}

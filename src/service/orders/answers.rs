@@ -269,6 +269,7 @@ pub(super) fn submit(a: &mut Act, b: &SubmitBody) -> AppResult<EventBody> {
         all_photos.extend(it.photo_ids.iter().copied());
     }
     a.row.submitted_at = Some(a.now.naive_utc());
+    db::orders::clear_verification_late(a.c, a.row.id)?;
     Ok(EventBody::new(&b.comment, json!({ "items": items })).with_photos(all_photos))
 }
 

@@ -16,6 +16,8 @@ use serde_json::json;
 pub struct DeadlineRun {
     pub reminders: usize,
     pub overdue: usize,
+    /// Submissions told to the park as waiting too long for 复查.
+    pub verification_late: usize,
 }
 
 /// The days of one run of the job.
@@ -68,6 +70,16 @@ pub async fn deadline_job(ctx: &Ctx) -> AppResult<DeadlineRun> {
             }
             for id in db::orders::due_for_reminder(c, w.today, w.remind_until)? {
                 run.reminders += usize::from(mark(c, id, false, w)?);
+            }
+            let cutoff = (now - chrono::Duration::days(rules::VERIFICATION_DAYS)).naive_utc();
+            for id in db::orders::due_for_verification_late(c, cutoff)? {
+                run.verification_late += usize::from(c.write_tx(|c| {
+                    if db::orders::claim_verification_late(c, id, cutoff)? != 1 {
+                        return Ok::<_, AppError>(false);
+                    }
+                    crate::service::notify::verification_late(c, id)?;
+                    Ok(true)
+                })?);
             }
             Ok(run)
         })

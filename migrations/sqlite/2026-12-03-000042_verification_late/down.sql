@@ -1,0 +1,1 @@
+ALTER TABLE rectification_orders DROP COLUMN verification_late_recorded;
