@@ -246,6 +246,32 @@ async fn the_whole_case_in_a_real_browser() {
     w.shot("03-my-orders").await;
     w.go(&format!("/orders/{order}")).await;
     w.shot("04-order-notice").await;
+    // At phone width: the 签收 form, and a phone number that is none refused.
+    let (_, _, width, height) = w.c.get_window_rect().await.unwrap();
+    w.c.set_window_size(360, 800).await.unwrap();
+    w.set("#ack-responsible_name", "王建国").await;
+    w.set("#ack-responsible_phone", "打电话").await;
+    w.c.execute(
+        "document.querySelector('#form-acknowledge').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    w.shot("04a-phone-acknowledge-form").await;
+    w.click("#btn-acknowledge").await;
+    let errors = w.el("ul.errors").await.text().await.unwrap();
+    assert!(errors.contains("responsible_person.phone"), "{errors}");
+    assert!(
+        errors.contains("整改责任人电话"),
+        "the field's label: {errors}"
+    );
+    w.shot("04b-phone-acknowledge-refused").await;
+    // Back to the order, to put it right.
+    w.click("#back").await;
+    w.el("#form-acknowledge").await;
+    w.c.set_window_size(width as u32, height as u32)
+        .await
+        .unwrap();
     w.set("#ack-responsible_name", "王建国").await;
     w.set("#ack-responsible_phone", "138 2345 6789").await;
     w.click("#btn-acknowledge").await;

@@ -28,11 +28,15 @@ impl Lang {
     /// The label `key` in this language; the key itself if missing (a test
     /// checks every key used exists).
     pub fn t(&self, key: &str) -> &'static str {
+        self.label(key).unwrap_or("?")
+    }
+
+    /// The label of `key`, if the table has one.
+    pub fn label(&self, key: &str) -> Option<&'static str> {
         LABELS
             .iter()
             .find(|(k, _, _)| *k == key)
             .map(|(_, zh, en)| if *self == Lang::Zh { *zh } else { *en })
-            .unwrap_or("?")
     }
 
     /// 2026年12月1日 / 1 Dec 2026.
@@ -162,12 +166,12 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("comment", "说明", "Comment"),
     ("responsible_person", "整改责任人", "Person responsible"),
     (
-        "responsible_name",
+        "responsible_person_name",
         "整改责任人姓名",
         "Person responsible: name",
     ),
     (
-        "responsible_phone",
+        "responsible_person_phone",
         "整改责任人电话",
         "Person responsible: phone",
     ),

@@ -371,7 +371,7 @@ fn order_page(req: &HttpRequest, s: &Session, o: &OrderView) -> OrderPage {
 
 fn parse_id(req: &HttpRequest, s: &str) -> Result<Uuid, ConsoleError> {
     s.parse()
-        .map_err(|_| ConsoleError::App(AppError::not_found("整改通知书 order"), Lang::of(req)))
+        .map_err(|_| ConsoleError::app(AppError::not_found("整改通知书 order"), req))
 }
 
 /// A form's fields; files uploaded in it are ingested as photos and their
@@ -500,6 +500,7 @@ fn bad(lang: Lang, detail: String) -> ConsoleError {
     ConsoleError::App(
         AppError::bad_request(crate::error::codes::MALFORMED_MULTIPART, detail),
         lang,
+        None,
     )
 }
 

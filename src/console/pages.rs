@@ -42,8 +42,26 @@ struct ErrorPage {
     c: Chrome,
     title: String,
     message: String,
-    fields: Vec<(String, String)>,
+    fields: Vec<FieldCell>,
     back: Option<String>,
+}
+
+/// A refused field: its label on the form (when the console has one), the
+/// API's name for it, and what is wrong.
+struct FieldCell {
+    label: &'static str,
+    field: String,
+    message: String,
+}
+
+/// The form label of an API field name: `responsible_person.phone` is
+/// labelled `responsible_person_phone`, `contacts[0].phone` by `phone`.
+fn field_label(lang: Lang, field: &str) -> &'static str {
+    let whole = field.replace('.', "_");
+    let last = field.rsplit('.').next().unwrap_or(field);
+    lang.label(&whole)
+        .or_else(|| lang.label(last))
+        .unwrap_or("")
 }
 
 pub fn error_page(lang: Lang, status: StatusCode, message: String) -> HttpResponse {
@@ -72,7 +90,7 @@ pub fn not_found_page() -> HttpResponse {
 
 /// A service error as a page: a stale version reads 已被他人更新; field
 /// errors are listed with their field.
-pub fn app_error_page(lang: Lang, e: &AppError) -> HttpResponse {
+pub fn app_error_page(lang: Lang, e: &AppError, back: Option<String>) -> HttpResponse {
     use actix_web::ResponseError;
     let status = e.status_code();
     let problem = e.to_problem();
@@ -94,9 +112,13 @@ pub fn app_error_page(lang: Lang, e: &AppError) -> HttpResponse {
         fields: problem
             .errors
             .iter()
-            .map(|f| (f.field.clone(), f.message.clone()))
+            .map(|f| FieldCell {
+                label: field_label(lang, &f.field),
+                field: f.field.clone(),
+                message: f.message.clone(),
+            })
             .collect(),
-        back: None,
+        back,
     };
     let status = if status == StatusCode::PRECONDITION_FAILED {
         StatusCode::CONFLICT
@@ -226,7 +248,7 @@ pub async fn login_submit(
             }
             Ok(res)
         }
-        Err(e) => Err(ConsoleError::App(e, Lang::of(&req))),
+        Err(e) => Err(ConsoleError::app(e, &req)),
     }
 }
 

@@ -299,6 +299,6 @@ pub async fn create_user(
     .page(&req)?;
     users::create(&ctx, Some(&s.who), input)
         .await
-        .map_err(|e| ConsoleError::App(e, Lang::of(&req)))?;
+        .map_err(|e| ConsoleError::app(e, &req))?;
     Ok(see_other("/registers/users"))
 }

@@ -79,7 +79,30 @@ pub enum ConsoleError {
         expired: bool,
     },
     Csrf(super::Lang),
-    App(AppError, super::Lang),
+    /// A service refusal, in the caller's language, with the page the
+    /// refused form was on (to go back to it and correct the entry).
+    App(AppError, super::Lang, Option<String>),
+}
+
+impl ConsoleError {
+    pub fn app(e: AppError, req: &HttpRequest) -> ConsoleError {
+        ConsoleError::App(e, super::Lang::of(req), form_page(req))
+    }
+}
+
+/// For a refused form (a POST), the console page it was sent from: the
+/// `Referer`'s path when it names this host; nothing for anything else.
+fn form_page(req: &HttpRequest) -> Option<String> {
+    if req.method() != actix_web::http::Method::POST {
+        return None;
+    }
+    let referer = req.headers().get("referer")?.to_str().ok()?;
+    let rest = referer
+        .strip_prefix("http://")
+        .or_else(|| referer.strip_prefix("https://"))?;
+    let (host, path) = rest.split_at(rest.find('/')?);
+    let ours = req.connection_info().host() == host;
+    (ours && !path.starts_with("//")).then(|| path.to_string())
 }
 
 impl std::fmt::Display for ConsoleError {
@@ -96,7 +119,7 @@ impl ResponseError for ConsoleError {
         match self {
             ConsoleError::Login { .. } => StatusCode::SEE_OTHER,
             ConsoleError::Csrf(_) => StatusCode::FORBIDDEN,
-            ConsoleError::App(e, _) => match e.status_code() {
+            ConsoleError::App(e, _, _) => match e.status_code() {
                 StatusCode::PRECONDITION_FAILED => StatusCode::CONFLICT,
                 s => s,
             },
@@ -127,7 +150,7 @@ impl ResponseError for ConsoleError {
                 actix_web::http::StatusCode::FORBIDDEN,
                 lang.t("csrf").to_string(),
             ),
-            ConsoleError::App(e, lang) => pages::app_error_page(*lang, e),
+            ConsoleError::App(e, lang, back) => pages::app_error_page(*lang, e, back.clone()),
         }
     }
 }
@@ -141,7 +164,7 @@ impl<T> OrPage<T> for Result<T, AppError> {
     fn page(self, req: &HttpRequest) -> Result<T, ConsoleError> {
         self.map_err(|e| match e {
             AppError::Unauthenticated { .. } => ConsoleError::Login { expired: true },
-            e => ConsoleError::App(e, super::Lang::of(req)),
+            e => ConsoleError::app(e, req),
         })
     }
 }
@@ -165,7 +188,7 @@ impl FromRequest for Session {
                 Ok(who) => {
                     let unread = outbox::unread(&ctx, &who)
                         .await
-                        .map_err(|e| ConsoleError::App(e, super::Lang::of(&req)))?;
+                        .map_err(|e| ConsoleError::app(e, &req))?;
                     Ok(Session {
                         who,
                         csrf: csrf_of(&token),
@@ -173,7 +196,7 @@ impl FromRequest for Session {
                     })
                 }
                 Err(AppError::Unauthenticated { .. }) => Err(ConsoleError::Login { expired: true }),
-                Err(e) => Err(ConsoleError::App(e, super::Lang::of(&req))),
+                Err(e) => Err(ConsoleError::app(e, &req)),
             }
         })
     }
