@@ -108,7 +108,7 @@ pub fn find(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<OrderRow>> {
 /// Writes `row` only if the stored version is still `expected` (optimistic
 /// concurrency: of two verifiers holding the same ETag exactly one wins).
 pub fn save_if_version(conn: &mut DbConn, row: &OrderRow, expected: i32) -> QueryResult<usize> {
-    let saved = diesel::update(o::table.find(row.id).filter(o::version.eq(expected)))
+    diesel::update(o::table.find(row.id).filter(o::version.eq(expected)))
         .set((
             o::status.eq(&row.status),
             o::effective_deadline.eq(row.effective_deadline),
@@ -127,17 +127,19 @@ pub fn save_if_version(conn: &mut DbConn, row: &OrderRow, expected: i32) -> Quer
             o::version.eq(row.version),
             o::updated_at.eq(row.updated_at),
         ))
-        .execute(conn)?;
-    // A second statement: diesel's `set` takes at most 16 columns at once.
-    if saved == 1 {
-        diesel::update(o::table.find(row.id))
-            .set((
-                o::responsible_name.eq(&row.responsible_name),
-                o::responsible_phone.eq(&row.responsible_phone),
-            ))
-            .execute(conn)?;
-    }
-    Ok(saved)
+        .execute(conn)
+}
+
+/// Records the enterprise's 整改责任人 (at 签收, in the action's transaction).
+pub fn set_responsible(
+    conn: &mut DbConn,
+    id: DbUuid,
+    name: &str,
+    phone: &str,
+) -> QueryResult<usize> {
+    diesel::update(o::table.find(id))
+        .set((o::responsible_name.eq(name), o::responsible_phone.eq(phone)))
+        .execute(conn)
 }
 
 /// Moves open findings into the order; answers how many moved.

@@ -4,6 +4,11 @@
 //! released. Each one is documented in `api-spec/problems.md`;
 //! `tests/problem_codes.rs` checks both directions against [`ALL`].
 
+/// The constant for a code read back from storage, if it is one of ours.
+pub fn known(code: &str) -> Option<&'static str> {
+    ALL.iter().copied().find(|c| *c == code)
+}
+
 // --- Request shape (framework-level and body reading) ---
 
 /// 422: the body or a parameter broke a rule; `errors` lists every field.

@@ -17,7 +17,6 @@ use futures_util::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
 /// A part whose next byte does not come for this long is taken as cut off.
@@ -148,19 +147,14 @@ fn stored_problem(json: &str) -> Option<Problem> {
     }
     let k: Kept = serde_json::from_str(json).ok()?;
     let status = actix_web::http::StatusCode::from_u16(k.status).ok()?;
-    let code = codes::ALL.iter().find(|c| **c == k.code)?;
-    Some(Problem::new(status, code, k.detail))
+    Some(Problem::new(status, codes::known(&k.code)?, k.detail))
 }
 
 /// The stored refusal answered again to a retry of the last part.
 fn replay_failure(p: &Problem) -> AppError {
     AppError::Protocol {
         status: p.status,
-        code: codes::ALL
-            .iter()
-            .find(|c| **c == p.code)
-            .copied()
-            .unwrap_or(codes::REQUEST_ERROR),
+        code: codes::known(&p.code).unwrap_or(codes::REQUEST_ERROR),
         detail: p.detail.clone(),
     }
 }
@@ -299,27 +293,23 @@ pub struct Patch {
     pub sha256: Option<[u8; 32]>,
 }
 
-/// A part as it arrived: in a temporary file, hashed, and whether the
-/// connection dropped before its end.
+/// A part as it arrived, hashed, and whether the connection dropped before
+/// its end. Held in memory: it is bounded by what remains of the upload
+/// (at most the kind's size limit), and the blob write takes it whole.
 struct Received {
-    path: tempfile::TempPath,
-    size: u64,
+    bytes: Bytes,
     sha256: [u8; 32],
     cut_off: bool,
 }
 
 /// Reads a part's bytes until the body ends, breaks off or goes idle;
 /// more than `remaining` is refused (nothing is kept).
-async fn receive<S, E>(ctx: &Ctx, mut body: S, remaining: u64) -> AppResult<Received>
+async fn receive<S, E>(mut body: S, remaining: u64) -> AppResult<Received>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
 {
-    let tmp = tempfile::NamedTempFile::new_in(ctx.settings.upload_tmp_dir())
-        .map_err(AppError::internal)?;
-    let (file, path) = tmp.into_parts();
-    let mut file = tokio::fs::File::from_std(file);
+    let mut buf = bytes::BytesMut::new();
     let mut hasher = Sha256::new();
-    let mut size = 0u64;
     let mut cut_off = false;
     loop {
         let chunk = match tokio::time::timeout(IDLE_BODY, body.next()).await {
@@ -330,20 +320,17 @@ where
                 break;
             }
         };
-        size += chunk.len() as u64;
-        if size > remaining {
+        if (buf.len() + chunk.len()) as u64 > remaining {
             return Err(AppError::PayloadTooLarge {
                 code: codes::UPLOAD_TOO_LARGE,
                 detail: format!("本次上传的内容超过剩余的{remaining}字节 / this PATCH carries more than the {remaining} bytes that remain"),
             });
         }
         hasher.update(&chunk);
-        file.write_all(&chunk).await.map_err(AppError::internal)?;
+        buf.extend_from_slice(&chunk);
     }
-    file.flush().await.map_err(AppError::internal)?;
     Ok(Received {
-        path,
-        size,
+        bytes: buf.freeze(),
         sha256: hasher.finalize().into(),
         cut_off,
     })
@@ -372,7 +359,7 @@ where
         return Err(offset_mismatch(row.upload_offset));
     }
     let remaining = (row.upload_length - row.upload_offset) as u64;
-    let got = receive(ctx, body, remaining).await?;
+    let got = receive(body, remaining).await?;
     if let Some(want) = patch.sha256 {
         if got.cut_off || got.sha256 != want {
             return Err(AppError::Protocol {
@@ -382,7 +369,7 @@ where
             });
         }
     }
-    let row = if got.size > 0 {
+    let row = if !got.bytes.is_empty() {
         store_part(ctx, &row, got).await?
     } else {
         row
@@ -400,11 +387,8 @@ where
 async fn store_part(ctx: &Ctx, row: &UploadRow, got: Received) -> AppResult<UploadRow> {
     let start = row.upload_offset as u64;
     let key = storage::upload_part_key(row.id.0, start, Uuid::new_v4());
-    let Received { path, size, .. } = got;
-    let bytes = actix_web::web::block(move || std::fs::read(&path))
-        .await?
-        .map_err(AppError::internal)?;
-    ctx.photos.put(&key, Bytes::from(bytes)).await?;
+    let size = got.bytes.len() as u64;
+    ctx.photos.put(&key, got.bytes).await?;
     let part = PartRow {
         upload_id: row.id,
         start_offset: start as i64,

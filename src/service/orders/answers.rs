@@ -108,6 +108,7 @@ pub(super) fn acknowledge(a: &mut Act, b: &AcknowledgeBody) -> AppResult<EventBo
         );
     }
     errs.finish().map_err(AppError::validation)?;
+    db::orders::set_responsible(a.c, a.row.id, name, phone)?;
     a.row.responsible_name = Some(name.to_string());
     a.row.responsible_phone = Some(phone.to_string());
     Ok(EventBody::new(
