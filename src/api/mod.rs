@@ -21,6 +21,7 @@ pub mod orders;
 pub mod photos;
 pub mod request_id;
 pub mod stats;
+pub mod sync;
 pub mod uploads;
 pub mod users;
 
@@ -53,6 +54,7 @@ pub fn v1(cfg: &mut web::ServiceConfig) {
             .configure(uploads::routes)
             .configure(orders::routes)
             .configure(stats::routes)
+            .configure(sync::routes)
             .configure(env_audits::routes)
             .configure(notifications::routes),
     );

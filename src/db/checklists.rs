@@ -33,6 +33,13 @@ pub fn find(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<TemplateRow>> {
         .optional()
 }
 
+pub fn find_many(conn: &mut DbConn, ids: &[DbUuid]) -> QueryResult<Vec<TemplateRow>> {
+    ct::table
+        .filter(ct::id.eq_any(ids.to_vec()))
+        .select(TemplateRow::as_select())
+        .load(conn)
+}
+
 pub fn find_version(
     conn: &mut DbConn,
     code: &str,

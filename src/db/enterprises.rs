@@ -52,6 +52,13 @@ pub fn find(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<EnterpriseRow>>
         .optional()
 }
 
+pub fn find_many(conn: &mut DbConn, ids: &[DbUuid]) -> QueryResult<Vec<EnterpriseRow>> {
+    enterprises::table
+        .filter(enterprises::id.eq_any(ids.to_vec()))
+        .select(EnterpriseRow::as_select())
+        .load(conn)
+}
+
 pub fn find_by_credit_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<EnterpriseRow>> {
     enterprises::table
         .filter(enterprises::credit_code.eq(code))

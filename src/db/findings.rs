@@ -48,6 +48,13 @@ pub fn find(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<FindingRow>> {
         .optional()
 }
 
+pub fn find_many(conn: &mut DbConn, ids: &[DbUuid]) -> QueryResult<Vec<FindingRow>> {
+    f::table
+        .filter(f::id.eq_any(ids.to_vec()))
+        .select(FindingRow::as_select())
+        .load(conn)
+}
+
 pub fn of_inspection(conn: &mut DbConn, inspection: DbUuid) -> QueryResult<Vec<FindingRow>> {
     f::table
         .filter(f::inspection_id.eq(inspection))

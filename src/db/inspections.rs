@@ -40,6 +40,13 @@ pub fn find(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<InspectionRow>>
         .optional()
 }
 
+pub fn find_many(conn: &mut DbConn, ids: &[DbUuid]) -> QueryResult<Vec<InspectionRow>> {
+    i::table
+        .filter(i::id.eq_any(ids.to_vec()))
+        .select(InspectionRow::as_select())
+        .load(conn)
+}
+
 /// Replaces a draft's content (keeps id, owner and first receipt time);
 /// with `newer`, only while the stored revision is below it, so of two
 /// racing revisions the older never lands last.

@@ -2,6 +2,7 @@
 //! PostgreSQL through `#[derive(MultiConnection)]`; the backend is chosen
 //! by the `DATABASE_URL` scheme.
 
+pub mod change_log;
 pub mod checklists;
 pub mod documents;
 pub mod enterprises;
@@ -68,6 +69,17 @@ impl DbConn {
             }
             DbConn::Postgresql(_) => self.transaction(f),
         }
+    }
+
+    /// A read transaction: every statement in `f` reads one snapshot on
+    /// SQLite (a deferred `BEGIN`); on PostgreSQL each statement still
+    /// sees what committed before it (READ COMMITTED).
+    pub fn read_tx<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        self.transaction(f)
     }
 
     pub fn backend(&self) -> Backend {

@@ -105,6 +105,25 @@ pub fn find(conn: &mut DbConn, id: DbUuid) -> QueryResult<Option<OrderRow>> {
         .optional()
 }
 
+pub fn find_many(conn: &mut DbConn, ids: &[DbUuid]) -> QueryResult<Vec<OrderRow>> {
+    o::table
+        .filter(o::id.eq_any(ids.to_vec()))
+        .select(OrderRow::as_select())
+        .load(conn)
+}
+
+/// Events by id, each with the enterprise of its order (None: a department's).
+pub fn events_by_id(
+    conn: &mut DbConn,
+    ids: &[DbUuid],
+) -> QueryResult<Vec<(EventRow, Option<DbUuid>)>> {
+    ev::table
+        .inner_join(o::table.on(o::id.eq(ev::order_id)))
+        .filter(ev::id.eq_any(ids.to_vec()))
+        .select((EventRow::as_select(), o::enterprise_id))
+        .load(conn)
+}
+
 /// Writes `row` only if the stored version is still `expected` (optimistic
 /// concurrency: of two verifiers holding the same ETag exactly one wins).
 pub fn save_if_version(conn: &mut DbConn, row: &OrderRow, expected: i32) -> QueryResult<usize> {

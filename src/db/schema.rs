@@ -479,6 +479,23 @@ table! {
     }
 }
 
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+
+    change_log (seq) {
+        seq -> BigInt,
+        txid -> BigInt,
+        entity -> Text,
+        entity_id -> Uuid,
+        op -> Text,
+        audience -> Text,
+        enterprise_id -> Nullable<Uuid>,
+        user_id -> Nullable<Uuid>,
+        changed_at -> Timestamp,
+    }
+}
+
 joinable!(order_findings -> rectification_orders (order_id));
 joinable!(order_findings -> findings (finding_id));
 joinable!(photo_links -> photos (photo_id));
@@ -496,6 +513,7 @@ joinable!(notifications -> outbox_messages (message_id));
 joinable!(deliveries -> outbox_messages (message_id));
 joinable!(deliveries -> webhooks (webhook_id));
 allow_tables_to_appear_in_same_query!(
+    change_log,
     uploads,
     upload_parts,
     enterprises,

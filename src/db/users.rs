@@ -106,17 +106,32 @@ pub fn assigned_enterprises(conn: &mut DbConn, user: DbUuid) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// Makes `enterprises` the user's assignments, touching only the rows
+/// that change: each removed or added row tells the change feed that the
+/// enterprise's records left or reached this user.
 pub fn set_assigned_enterprises(
     conn: &mut DbConn,
     user: DbUuid,
     enterprises: &[DbUuid],
 ) -> QueryResult<()> {
-    diesel::delete(user_enterprises::table.filter(user_enterprises::user_id.eq(user)))
+    let mut wanted = enterprises.to_vec();
+    wanted.sort();
+    wanted.dedup();
+    let current = assigned_enterprises(conn, user)?;
+    let removed: Vec<DbUuid> = current
+        .iter()
+        .filter(|e| !wanted.contains(e))
+        .copied()
+        .collect();
+    if !removed.is_empty() {
+        diesel::delete(
+            user_enterprises::table
+                .filter(user_enterprises::user_id.eq(user))
+                .filter(user_enterprises::enterprise_id.eq_any(removed)),
+        )
         .execute(conn)?;
-    let mut unique = enterprises.to_vec();
-    unique.sort();
-    unique.dedup();
-    for e in &unique {
+    }
+    for e in wanted.iter().filter(|e| !current.contains(e)) {
         diesel::insert_into(user_enterprises::table)
             .values((
                 user_enterprises::user_id.eq(user),

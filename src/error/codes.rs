@@ -172,6 +172,8 @@ pub const IDEMPOTENCY_KEY_IN_FLIGHT: &str = "idempotency_key_in_flight";
 pub const IDEMPOTENCY_KEY_REUSED: &str = "idempotency_key_reused";
 /// 400: the `Idempotency-Key` header is empty, too long or not plain text.
 pub const IDEMPOTENCY_KEY_INVALID: &str = "idempotency_key_invalid";
+/// 410: a sync cursor of another user, or of a role or enterprise binding that has changed.
+pub const SYNC_CURSOR_STALE: &str = "sync_cursor_stale";
 /// 409: a uniqueness rule of the database was hit.
 pub const ALREADY_EXISTS: &str = "already_exists";
 /// 409: a referenced record does not exist.
@@ -258,6 +260,7 @@ pub const ALL: &[&str] = &[
     AUDIT_ITEM_CLOSED,
     IDEMPOTENCY_KEY_IN_FLIGHT,
     IDEMPOTENCY_KEY_REUSED,
+    SYNC_CURSOR_STALE,
     IDEMPOTENCY_KEY_INVALID,
     ALREADY_EXISTS,
     REFERENCED_RECORD_MISSING,

@@ -97,7 +97,11 @@ fn not_found() -> AppError {
     AppError::not_found("检查记录 inspection")
 }
 
-fn view(c: &mut DbConn, row: InspectionRow, with_findings: bool) -> AppResult<InspectionView> {
+pub(crate) fn view(
+    c: &mut DbConn,
+    row: InspectionRow,
+    with_findings: bool,
+) -> AppResult<InspectionView> {
     let trow = db::checklists::find(c, row.template_id)?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("template missing")))?;
     let t = parse_row(&trow)?;

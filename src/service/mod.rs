@@ -25,6 +25,7 @@ pub mod password_hash;
 pub mod photos;
 pub mod spreadsheet;
 pub mod stats;
+pub mod sync;
 pub mod text_file;
 pub mod uploads;
 pub mod users;

@@ -30,6 +30,7 @@ mod photos;
 mod revisions;
 mod roles;
 mod spreadsheet_bombs;
+mod sync;
 mod tokens;
 mod uploads;
 mod users;

@@ -27,6 +27,7 @@ pub use decisions::{CancelBody, Decision, ExtensionDecisionBody, SupervisionBody
 pub use issue::{create, NewOrder};
 pub(crate) use issue::{issue_in_tx, Addressee};
 pub use view::{etag, get, list, EventView, ExtensionView, OrderQuery, OrderView, Plan};
+pub(crate) use view::{event_view, view};
 
 pub use crate::domain::env_audit::{Acceptance, Disclosure};
 

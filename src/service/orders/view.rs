@@ -186,7 +186,7 @@ pub(super) fn escalation_of(row: &OrderRow) -> Escalation {
     }
 }
 
-pub(super) fn event_view(e: EventRow, who: &Principal) -> EventView {
+pub(crate) fn event_view(e: EventRow, who: &Principal) -> EventView {
     // A tampered row must still be readable (verification reports it).
     let mut data: Value =
         serde_json::from_str(&e.data).unwrap_or_else(|_| Value::String(e.data.clone()));
@@ -245,7 +245,7 @@ fn details(c: &mut DbConn, row: &OrderRow, who: &Principal) -> AppResult<Details
     Ok((findings, events, extensions))
 }
 
-pub(super) fn view(
+pub(crate) fn view(
     c: &mut DbConn,
     row: OrderRow,
     who: &Principal,

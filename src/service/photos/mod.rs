@@ -68,7 +68,7 @@ pub struct PhotoView {
     pub created_at: DateTime<Utc>,
 }
 
-fn view(r: PhotoRow, who: &Principal) -> AppResult<PhotoView> {
+pub(crate) fn view(r: PhotoRow, who: &Principal) -> AppResult<PhotoView> {
     let taken_at_basis = ingest::taken_at_basis(&r).map(str::to_string);
     let base = format!("/api/v1/photos/{}", r.id.0);
     let enterprise_user = who.role == Role::Enterprise;
