@@ -249,6 +249,24 @@ fn header_u64(req: &HttpRequest, name: &str) -> Option<u64> {
     (v <= i64::MAX as u64).then_some(v)
 }
 
+/// 412: a tus request of another protocol version.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // a description for the spec, never built
+enum TusVersion {
+    /// `tus_version_unsupported`: a `Tus-Resumable` other than 1.0.0 (without one: 400).
+    #[response(status = 412, content_type = "application/problem+json")]
+    Unsupported(Problem),
+}
+
+/// 410: the upload expired and its bytes are gone.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum TusExpired {
+    /// `upload_expired`: create a new upload.
+    #[response(status = 410, content_type = "application/problem+json")]
+    Expired(Problem),
+}
+
 /// Create an upload (tus creation): `Upload-Length` and `Upload-Metadata`;
 /// the new upload's address is in `Location`. Refused at once when the
 /// plain upload would refuse its size or metadata.
@@ -258,7 +276,7 @@ fn header_u64(req: &HttpRequest, name: &str) -> Option<u64> {
         super::openapi::Authenticated,
         (status = 201, body = UploadView, headers(("Location" = String), ("Upload-Expires" = String), ("Upload-Offset" = u64))),
         (status = 400, body = Problem, content_type = "application/problem+json", description = "upload_length_invalid, upload_metadata_invalid, tus_version_unsupported (no Tus-Resumable)"),
-        (status = 412, body = Problem, content_type = "application/problem+json", description = "tus_version_unsupported: a Tus-Resumable other than 1.0.0 (without one: 400)"),
+        TusVersion,
         (status = 413, body = Problem, content_type = "application/problem+json", description = "upload_too_large"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "a photo field is invalid, or the enterprise is not one the caller sees"),
         (status = 429, body = Problem, content_type = "application/problem+json", description = "upload_limit_reached"),
@@ -307,8 +325,7 @@ pub async fn create(
         super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
         (status = 200, description = "the offset durably stored",
             headers(("Upload-Offset" = u64), ("Upload-Length" = u64), ("Upload-Expires" = String), ("Upload-State" = String), ("Upload-Result" = Option<String>))),
-        (status = 410, body = Problem, content_type = "application/problem+json", description = "upload_expired"),
-        (status = 412, body = Problem, content_type = "application/problem+json", description = "tus_version_unsupported: a Tus-Resumable other than 1.0.0 (without one: 400)"),
+        TusExpired, TusVersion,
 ))]
 pub async fn head(
     ctx: web::Data<Ctx>,
@@ -331,7 +348,7 @@ pub async fn head(
     responses(
         super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
         (status = 200, body = UploadView),
-        (status = 410, body = Problem, content_type = "application/problem+json", description = "upload_expired"),
+        TusExpired,
 ))]
 pub async fn get(
     ctx: web::Data<Ctx>,
@@ -379,8 +396,7 @@ fn checksum(req: &HttpRequest) -> AppResult<Option<[u8; 32]>> {
         (status = 204, description = "stored; the new offset, and on the last part what the upload became",
             headers(("Upload-Offset" = u64), ("Upload-Expires" = String), ("Upload-State" = String), ("Upload-Result" = Option<String>))),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "upload_offset_mismatch"),
-        (status = 410, body = Problem, content_type = "application/problem+json", description = "upload_expired"),
-        (status = 412, body = Problem, content_type = "application/problem+json", description = "tus_version_unsupported: a Tus-Resumable other than 1.0.0 (without one: 400)"),
+        TusExpired, TusVersion,
         (status = 413, body = Problem, content_type = "application/problem+json", description = "upload_too_large, or the content's own limits (photo_too_large, image_too_many_pixels …)"),
         (status = 415, body = Problem, content_type = "application/problem+json", description = "upload_content_type, or the content is no supported photo or document"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "the complete content was refused (image_corrupt, document_malformed …)"),
@@ -436,8 +452,7 @@ pub async fn patch(
     responses(
         super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
         (status = 204, description = "deleted"),
-        (status = 410, body = Problem, content_type = "application/problem+json", description = "upload_expired"),
-        (status = 412, body = Problem, content_type = "application/problem+json", description = "tus_version_unsupported: a Tus-Resumable other than 1.0.0 (without one: 400)"),
+        TusExpired, TusVersion,
 ))]
 pub async fn terminate(
     ctx: web::Data<Ctx>,
