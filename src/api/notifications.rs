@@ -6,6 +6,7 @@ use crate::service::outbox::{
     self, DeliveryQuery, DeliveryView, InboxQuery, MarkedRead, NewWebhook, NotificationView,
     WebhookView,
 };
+use crate::service::preferences::{self, NotificationSettings, SettingsInput};
 use crate::service::{Ctx, Page};
 use actix_web::{web, HttpResponse};
 use uuid::Uuid;
@@ -14,6 +15,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/me/notifications").route(web::get().to(inbox)))
         .service(web::resource("/me/notifications/read-all").route(web::post().to(read_all)))
         .service(web::resource("/me/notifications/{id}/read").route(web::post().to(read)))
+        .service(
+            web::resource("/me/notification-settings")
+                .route(web::get().to(settings))
+                .route(web::put().to(save_settings)),
+        )
         .service(
             web::resource("/webhooks")
                 .route(web::post().to(create_webhook))
@@ -62,6 +68,35 @@ pub async fn read(
 ))]
 pub async fn read_all(ctx: web::Data<Ctx>, Auth(who): Auth) -> AppResult<web::Json<MarkedRead>> {
     Ok(web::Json(outbox::mark_read(&ctx, &who, None).await?))
+}
+
+/// The caller's own e-mail address for notifications and the kinds of
+/// message they muted (legal notices always arrive).
+#[utoipa::path(get, path = "/api/v1/me/notification-settings", operation_id = "get_my_notification_settings", tag = "notifications", security(("bearer" = [])), responses(
+    (status = 200, body = NotificationSettings),
+    super::openapi::Authenticated,
+))]
+pub async fn settings(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+) -> AppResult<web::Json<NotificationSettings>> {
+    Ok(web::Json(preferences::get(&ctx, &who).await?))
+}
+
+/// Replace the caller's notification settings: `email` (null: none) and
+/// `muted` event types.
+#[utoipa::path(put, path = "/api/v1/me/notification-settings", operation_id = "put_my_notification_settings", tag = "notifications", security(("bearer" = [])), request_body = SettingsInput, responses(
+    (status = 200, body = NotificationSettings),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::JsonBody,
+))]
+pub async fn save_settings(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    body: web::Json<SettingsInput>,
+) -> AppResult<web::Json<NotificationSettings>> {
+    Ok(web::Json(
+        preferences::put(&ctx, &who, body.into_inner()).await?,
+    ))
 }
 
 /// Register a webhook endpoint (admin). Deliveries are signed as Standard

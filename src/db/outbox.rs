@@ -352,3 +352,36 @@ pub fn replay(c: &mut DbConn, id: DbUuid, now: NaiveDateTime) -> QueryResult<usi
     ))
     .execute(c)
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = super::schema::notification_preferences)]
+#[diesel(treat_none_as_null = true)]
+pub struct PreferenceRow {
+    pub user_id: DbUuid,
+    pub email: Option<String>,
+    /// JSON list of muted event types.
+    pub muted: String,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The stored preferences of these users (users who never chose have none).
+pub fn preferences_of(c: &mut DbConn, users: &[DbUuid]) -> QueryResult<Vec<PreferenceRow>> {
+    use super::schema::notification_preferences as np;
+    np::table
+        .filter(np::user_id.eq_any(users.to_vec()))
+        .select(PreferenceRow::as_select())
+        .load(c)
+}
+
+/// Writes a user's preferences, replacing what they chose before. Run in
+/// a write transaction (update, else insert).
+pub fn save_preferences(c: &mut DbConn, row: &PreferenceRow) -> QueryResult<()> {
+    use super::schema::notification_preferences as np;
+    let updated = diesel::update(np::table.find(row.user_id))
+        .set(row)
+        .execute(c)?;
+    if updated == 0 {
+        diesel::insert_into(np::table).values(row).execute(c)?;
+    }
+    Ok(())
+}

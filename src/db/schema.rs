@@ -496,6 +496,18 @@ table! {
     }
 }
 
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+
+    notification_preferences (user_id) {
+        user_id -> Uuid,
+        email -> Nullable<Text>,
+        muted -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 joinable!(order_findings -> rectification_orders (order_id));
 joinable!(order_findings -> findings (finding_id));
 joinable!(photo_links -> photos (photo_id));
@@ -513,6 +525,7 @@ joinable!(notifications -> outbox_messages (message_id));
 joinable!(deliveries -> outbox_messages (message_id));
 joinable!(deliveries -> webhooks (webhook_id));
 allow_tables_to_appear_in_same_query!(
+    notification_preferences,
     change_log,
     uploads,
     upload_parts,

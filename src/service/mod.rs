@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod pagination;
 pub mod password_hash;
 pub mod photos;
+pub mod preferences;
 pub mod spreadsheet;
 pub mod stats;
 pub mod sync;

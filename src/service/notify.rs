@@ -1,15 +1,18 @@
 //! Who hears of what: each event worth telling writes one outbox message,
 //! an inbox row per recipient and a pending delivery per subscribed
 //! webhook, all in the caller's transaction (the change and its message
-//! commit or vanish together). Recipients are derived, never typed in, and
-//! disabled accounts get nothing.
+//! commit or vanish together). Recipients are derived, never typed in,
+//! disabled accounts get nothing, and each recipient's own choices
+//! (`service::preferences`) decide what reaches their inbox and e-mail.
 
+use super::preferences::Choice;
 use crate::db::outbox::{self as ob, DeliveryRow, MessageRow, NotificationRow};
 use crate::db::{self, orders::OrderRow, DbConn, DbUuid};
 use crate::domain::order::Action;
 use crate::domain::{time, Role};
 use crate::error::{AppError, AppResult};
 use serde_json::json;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Event types as webhooks name them.
@@ -251,10 +254,17 @@ fn write(c: &mut DbConn, m: Message, to: &[DbUuid], webhooks: bool) -> AppResult
         created_at: now,
     };
     ob::insert_message(c, &row)?;
-    let mut seen = std::collections::BTreeSet::new();
+    let mut to = to.to_vec();
+    to.sort();
+    to.dedup();
+    // Each recipient's own choices: what they muted, where their e-mail goes.
+    let choices: HashMap<DbUuid, Choice> = ob::preferences_of(c, &to)?
+        .iter()
+        .map(|p| (p.user_id, Choice::of(p)))
+        .collect();
+    to.retain(|u| choices.get(u).is_none_or(|ch| ch.wants(m.kind)));
     let inbox: Vec<NotificationRow> = to
         .iter()
-        .filter(|u| seen.insert(**u))
         .map(|u| NotificationRow {
             id: DbUuid(Uuid::now_v7()),
             user_id: *u,
@@ -300,7 +310,11 @@ fn write(c: &mut DbConn, m: Message, to: &[DbUuid], webhooks: bool) -> AppResult
     } else {
         None
     };
-    for address in enterprise_emails(c, mailed)? {
+    let mut addresses = enterprise_emails(c, mailed)?;
+    addresses.extend(to.iter().filter_map(|u| choices.get(u)?.email.clone()));
+    addresses.sort();
+    addresses.dedup();
+    for address in addresses {
         ob::insert_delivery(c, &pending(ob::CHANNEL_EMAIL, None, Some(address)))?;
     }
     Ok(())

@@ -951,3 +951,179 @@ async fn without_smtp_an_email_is_skipped_not_retried() {
         "no alarm for a channel not set up"
     );
 }
+
+// ------------------------------------------------- a user's own choices
+
+async fn put_settings(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
+    app.client
+        .put(app.url("/api/v1/me/notification-settings"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_user_mutes_what_they_do_not_need_but_never_a_legal_notice() {
+    let p = park_with(|_| {}).await;
+    let app = &p.app;
+    let (_, colleague) = app.user("enterprise", Some(&p.e), &[]).await;
+    let r = app.get("/api/v1/me/notification-settings", &p.ent_e).await;
+    assert_eq!(r.status(), 200);
+    let s: Value = r.json().await.unwrap();
+    assert_eq!((&s["email"], &s["muted"]), (&Value::Null, &json!([])));
+    assert!(s["always_sent"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("order.issued")));
+    assert!(s["mutable_events"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("order.cancelled")));
+
+    // Refused where typed: every field at once; nothing stored.
+    let r = put_settings(
+        app,
+        &p.ent_e,
+        json!({"email": "wang wu@qj", "muted": ["order.overdue", "order.nope"]}),
+    )
+    .await;
+    let problem = assert_problem(r, 422, "validation_failed").await;
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["email", "muted[0]", "muted[1]"]);
+    let r = put_settings(app, &p.ent_e, json!({"muted": [], "channel": "sms"})).await;
+    assert_eq!(r.status(), 422, "an unknown field");
+    let s: Value = app
+        .get("/api/v1/me/notification-settings", &p.ent_e)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["muted"], json!([]));
+
+    let r = put_settings(
+        app,
+        &p.ent_e,
+        json!({"muted": ["order.cancelled", "order.cancelled"]}),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let s: Value = app
+        .get("/api/v1/me/notification-settings", &p.ent_e)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["muted"], json!(["order.cancelled"]));
+
+    // A new order reaches both accounts (it cannot be muted); its
+    // cancellation only the colleague, who muted nothing.
+    let o = p.order().await;
+    assert_eq!(types(&p.inbox(&p.ent_e, "").await), ["order.issued"]);
+    let r = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/rectification-orders/{}/cancel",
+            o["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&p.officer)
+        .header(
+            "if-match",
+            format!("\"{}-v{}\"", o["id"].as_str().unwrap(), o["version"]),
+        )
+        .json(&json!({"reason": "重复开具"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    assert_eq!(types(&p.inbox(&p.ent_e, "").await), ["order.issued"]);
+    assert_eq!(
+        types(&p.inbox(&colleague, "").await),
+        ["order.cancelled", "order.issued"]
+    );
+    let r = app
+        .client
+        .get(app.url("/api/v1/me/notification-settings"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[actix_web::test]
+async fn a_user_with_an_address_of_their_own_gets_e_mail_of_what_they_did_not_mute() {
+    let Some(smtp) = smtp_server().await else {
+        return;
+    };
+    let port = smtp.port;
+    let p = park_with(move |s| {
+        fast(s);
+        s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        s.smtp_from = Some("安环 <anhuan@park.example.cn>".into());
+    })
+    .await;
+    let app = &p.app;
+    let r = put_settings(
+        app,
+        &p.ent_e,
+        json!({"email": " wang.wu@qjly.example.cn ", "muted": ["order.rejected"]}),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["email"],
+        "wang.wu@qjly.example.cn"
+    );
+    // The office wants its 签收 notices by mail too.
+    let r = put_settings(app, &p.insp, json!({"email": "zhao@park.example.cn"})).await;
+    assert_eq!(r.status(), 200);
+
+    let o = p.order().await;
+    let number = o["number"].as_str().unwrap().to_string();
+    wait_for("the enterprise user's e-mail", || {
+        !smtp.decoded().is_empty()
+    })
+    .await;
+    let r = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/rectification-orders/{}/acknowledge",
+            o["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&p.ent_e)
+        .json(&json!({"comment": "已签收"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    wait_for("the issuer's e-mail", || smtp.decoded().len() >= 2).await;
+    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+    let mail = smtp.decoded();
+    assert_eq!(mail.len(), 2, "{mail:?}");
+    let to_enterprise = mail
+        .iter()
+        .find(|m| m.contains("To: wang.wu@qjly.example.cn"))
+        .expect("to the enterprise user");
+    assert!(
+        to_enterprise.contains(&number) && to_enterprise.contains("收到整改通知书"),
+        "{to_enterprise}"
+    );
+    let to_issuer = mail
+        .iter()
+        .find(|m| m.contains("To: zhao@park.example.cn"))
+        .expect("to the issuer");
+    assert!(to_issuer.contains("已签收"), "{to_issuer}");
+    // Clearing the address stops the mail; the inbox still tells.
+    let r = put_settings(app, &p.insp, json!({"email": null})).await;
+    assert_eq!(r.status(), 200);
+    p.order().await;
+    wait_for("the second order's e-mail", || smtp.decoded().len() >= 3).await;
+    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smtp.decoded().len(), 3, "only the enterprise user's");
+}
