@@ -117,6 +117,9 @@ pub struct Settings {
     pub reminder_days: u32,
     /// How often the deadline job looks for reminders and overdue orders.
     pub deadline_job_secs: u64,
+    /// The hour (0–23, park time) when the day's deadline reminders go
+    /// out by e-mail, one digest per address; urgent kinds never wait.
+    pub digest_hour: u32,
     /// SMTP server for e-mail: `smtp://host:port` (plain, or STARTTLS
     /// with `?tls=required`), `smtps://user:pass@host` (TLS). Unset: no
     /// e-mail (deliveries are marked `skipped`).
@@ -222,6 +225,7 @@ impl Default for Settings {
             photo_max_distance_m: 1000.0,
             evidence_max_distance_m: 500.0,
             reminder_days: 3,
+            digest_hour: 8,
             deadline_job_secs: 60,
             smtp_url: None,
             smtp_from: None,
@@ -337,6 +341,9 @@ impl Settings {
         }
         if self.idempotency_lease_secs == 0 {
             return Err(bad("idempotency_lease_secs", "must be at least 1".into()));
+        }
+        if self.digest_hour > 23 {
+            return Err(bad("digest_hour", "must be 0..=23".into()));
         }
         if self.db_pool_size == 0 {
             return Err(bad("db_pool_size", "must be at least 1".into()));

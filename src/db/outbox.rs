@@ -80,6 +80,8 @@ pub const SKIPPED: &str = "skipped";
 
 pub const CHANNEL_WEBHOOK: &str = "webhook";
 pub const CHANNEL_EMAIL: &str = "email";
+/// One e-mail carrying several messages (`delivery_messages`).
+pub const CHANNEL_EMAIL_DIGEST: &str = "email_digest";
 
 pub fn insert_message(c: &mut DbConn, row: &MessageRow) -> QueryResult<()> {
     diesel::insert_into(outbox_messages::table)
@@ -384,4 +386,41 @@ pub fn save_preferences(c: &mut DbConn, row: &PreferenceRow) -> QueryResult<()> 
         diesel::insert_into(np::table).values(row).execute(c)?;
     }
     Ok(())
+}
+
+/// The digest for `address` that goes out at `at` and has not been tried
+/// yet, if one is open.
+pub fn open_digest(
+    c: &mut DbConn,
+    address: &str,
+    at: NaiveDateTime,
+) -> QueryResult<Option<DbUuid>> {
+    deliveries::table
+        .filter(deliveries::channel.eq(CHANNEL_EMAIL_DIGEST))
+        .filter(deliveries::address.eq(address))
+        .filter(deliveries::status.eq(PENDING))
+        .filter(deliveries::attempts.eq(0))
+        .filter(deliveries::next_attempt_at.eq(at))
+        .select(deliveries::id)
+        .first(c)
+        .optional()
+}
+
+pub fn add_to_digest(c: &mut DbConn, delivery: DbUuid, message: DbUuid) -> QueryResult<()> {
+    use super::schema::delivery_messages as dm;
+    diesel::insert_into(dm::table)
+        .values((dm::delivery_id.eq(delivery), dm::message_id.eq(message)))
+        .execute(c)?;
+    Ok(())
+}
+
+/// The messages a digest carries, oldest first.
+pub fn digest_messages(c: &mut DbConn, delivery: DbUuid) -> QueryResult<Vec<MessageRow>> {
+    use super::schema::delivery_messages as dm;
+    dm::table
+        .inner_join(outbox_messages::table.on(outbox_messages::id.eq(dm::message_id)))
+        .filter(dm::delivery_id.eq(delivery))
+        .order((outbox_messages::created_at.asc(), outbox_messages::id.asc()))
+        .select(MessageRow::as_select())
+        .load(c)
 }

@@ -508,6 +508,16 @@ table! {
     }
 }
 
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+
+    delivery_messages (delivery_id, message_id) {
+        delivery_id -> Uuid,
+        message_id -> Uuid,
+    }
+}
+
 joinable!(order_findings -> rectification_orders (order_id));
 joinable!(order_findings -> findings (finding_id));
 joinable!(photo_links -> photos (photo_id));
@@ -525,6 +535,7 @@ joinable!(notifications -> outbox_messages (message_id));
 joinable!(deliveries -> outbox_messages (message_id));
 joinable!(deliveries -> webhooks (webhook_id));
 allow_tables_to_appear_in_same_query!(
+    delivery_messages,
     notification_preferences,
     change_log,
     uploads,

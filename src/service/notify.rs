@@ -107,6 +107,33 @@ pub(crate) fn order_event(
     action: Action,
     actor: Option<Uuid>,
 ) -> AppResult<()> {
+    order_message(c, order, action, actor, None)
+}
+
+/// A deadline reminder: told in the inbox at once, by e-mail in the
+/// day's digest at `digest_at` (one e-mail per address however many
+/// deadlines come near).
+pub(crate) fn reminder(
+    c: &mut DbConn,
+    order: DbUuid,
+    digest_at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    order_message(
+        c,
+        order,
+        Action::Reminder,
+        None,
+        Some(digest_at.naive_utc()),
+    )
+}
+
+fn order_message(
+    c: &mut DbConn,
+    order: DbUuid,
+    action: Action,
+    actor: Option<Uuid>,
+    digest_at: Option<chrono::NaiveDateTime>,
+) -> AppResult<()> {
     let row = db::orders::find(c, order)?.ok_or_else(|| AppError::not_found("order"))?;
     let Some((kind, audience, title)) = describe(action, &row.number) else {
         return Ok(());
@@ -142,6 +169,7 @@ pub(crate) fn order_event(
         body: body_of(&row, action),
         link: order_link(row.id.0),
         data,
+        digest_at,
     };
     write(c, m, &to, true)
 }
@@ -176,6 +204,7 @@ pub(crate) fn verification_late(c: &mut DbConn, order: DbUuid) -> AppResult<()> 
             "submitted_at": row.submitted_at.map(|t| t.and_utc()),
             "verification_days": days,
         }),
+        digest_at: None,
     };
     write(c, m, &to, true)
 }
@@ -201,6 +230,7 @@ pub(crate) fn env_audit_imported(
         body: format!("新增问题{created}项，生成整改通知书{orders}份。"),
         link: format!("/env-audits/{}", audit.0),
         data: json!({"env_audit_id": audit.0, "created": created, "orders": orders}),
+        digest_at: None,
     };
     write(c, m, &to, true)
 }
@@ -223,6 +253,7 @@ pub(crate) fn delivery_dead(
         body: format!("事件{event}多次投递到{url}均失败，已停止重试；可在管理页重放。"),
         link: "/admin/webhooks".to_string(),
         data: json!({"delivery_id": delivery.0, "url": url, "event": event}),
+        digest_at: None,
     };
     write(c, m, &to, false)
 }
@@ -237,6 +268,8 @@ struct Message {
     body: String,
     link: String,
     data: serde_json::Value,
+    /// E-mail waits for the digest at this time (None: at once).
+    digest_at: Option<chrono::NaiveDateTime>,
 }
 
 fn write(c: &mut DbConn, m: Message, to: &[DbUuid], webhooks: bool) -> AppResult<()> {
@@ -315,8 +348,42 @@ fn write(c: &mut DbConn, m: Message, to: &[DbUuid], webhooks: bool) -> AppResult
     addresses.sort();
     addresses.dedup();
     for address in addresses {
-        ob::insert_delivery(c, &pending(ob::CHANNEL_EMAIL, None, Some(address)))?;
+        match m.digest_at {
+            None => ob::insert_delivery(c, &pending(ob::CHANNEL_EMAIL, None, Some(address)))?,
+            Some(at) => add_to_digest(
+                c,
+                pending(ob::CHANNEL_EMAIL_DIGEST, None, Some(address)),
+                at,
+                now,
+            )?,
+        }
     }
+    Ok(())
+}
+
+/// Files message `fresh.message_id` into the open digest of its address for
+/// `at`, or opens one with `fresh`. A digest due within minutes is not
+/// joined: a worker may be sending it already.
+fn add_to_digest(
+    c: &mut DbConn,
+    mut fresh: DeliveryRow,
+    at: chrono::NaiveDateTime,
+    now: chrono::NaiveDateTime,
+) -> AppResult<()> {
+    let address = fresh.address.clone().unwrap_or_default();
+    let open = match at - now > chrono::Duration::minutes(5) {
+        true => ob::open_digest(c, &address, at)?,
+        false => None,
+    };
+    let digest = match open {
+        Some(d) => d,
+        None => {
+            fresh.next_attempt_at = at;
+            ob::insert_delivery(c, &fresh)?;
+            fresh.id
+        }
+    };
+    ob::add_to_digest(c, digest, fresh.message_id)?;
     Ok(())
 }
 

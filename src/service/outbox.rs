@@ -534,6 +534,8 @@ struct Attempt {
     delivery: DeliveryRow,
     to: Recipient,
     message: ob::MessageRow,
+    /// For a digest: every message it carries (`message` is the first).
+    digest: Vec<ob::MessageRow>,
 }
 
 /// Where one delivery goes.
@@ -586,6 +588,17 @@ fn payload(ctx: &Ctx, m: &ob::MessageRow) -> serde_json::Value {
 /// Sends one attempt; answers the HTTP status (0 for an e-mail), or why
 /// there is none.
 async fn send(ctx: &Ctx, a: &Attempt) -> Result<u16, String> {
+    if a.digest.len() > 1 {
+        if let Recipient::Email(address) = &a.to {
+            let (title, body, link) = digest_text(ctx, &a.digest);
+            let notice = Notice {
+                title: &title,
+                body: &body,
+                link: &link,
+            };
+            return send_email(ctx, address, &notice).await;
+        }
+    }
     let link = link_of(ctx, &a.message);
     let notice = Notice {
         title: &a.message.title,
@@ -648,6 +661,24 @@ async fn send(ctx: &Ctx, a: &Attempt) -> Result<u16, String> {
     channels::robot_outcome(status, &body[..body.len().min(64 * 1024)])
 }
 
+/// One e-mail for several reminders: a count in the subject, each order's
+/// title, text and link in the body, the console's order list as the link.
+fn digest_text(ctx: &Ctx, messages: &[ob::MessageRow]) -> (String, String, String) {
+    let title = format!("整改期限提醒：{}份整改通知书期限临近", messages.len());
+    let body = messages
+        .iter()
+        .map(|m| format!("· {}\n  {}\n  {}", m.title, m.body, link_of(ctx, m)))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let base = ctx
+        .settings
+        .public_url
+        .as_deref()
+        .unwrap_or("")
+        .trim_end_matches('/');
+    (title, body, format!("{base}/orders"))
+}
+
 /// An e-mail through `smtp_url`; answered as 250 (SMTP's "accepted").
 async fn send_email(ctx: &Ctx, address: &str, notice: &Notice<'_>) -> Result<u16, String> {
     let (Some(url), Some(from)) = (&ctx.settings.smtp_url, &ctx.settings.smtp_from) else {
@@ -665,10 +696,9 @@ fn load_attempt(c: &mut DbConn, id: DbUuid) -> AppResult<Option<Attempt>> {
     let Some(delivery) = ob::find_delivery(c, id)? else {
         return Ok(None);
     };
+    let email = [ob::CHANNEL_EMAIL, ob::CHANNEL_EMAIL_DIGEST].contains(&delivery.channel.as_str());
     let to = match (&delivery.address, delivery.webhook_id) {
-        (Some(address), _) if delivery.channel == ob::CHANNEL_EMAIL => {
-            Recipient::Email(address.clone())
-        }
+        (Some(address), _) if email => Recipient::Email(address.clone()),
         (_, Some(w)) => match ob::find_webhook(c, w)? {
             Some(w) => Recipient::Endpoint {
                 kind: EndpointKind::parse(&w.kind).unwrap_or_default(),
@@ -680,10 +710,15 @@ fn load_attempt(c: &mut DbConn, id: DbUuid) -> AppResult<Option<Attempt>> {
         _ => return Ok(None),
     };
     let message = ob::find_message(c, delivery.message_id)?;
+    let digest = match delivery.channel == ob::CHANNEL_EMAIL_DIGEST {
+        true => ob::digest_messages(c, delivery.id)?,
+        false => Vec::new(),
+    };
     Ok(Some(Attempt {
         delivery,
         to,
         message,
+        digest,
     }))
 }
 

@@ -1127,3 +1127,97 @@ async fn a_user_with_an_address_of_their_own_gets_e_mail_of_what_they_did_not_mu
     actix_web::rt::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(smtp.decoded().len(), 3, "only the enterprise user's");
 }
+
+#[actix_web::test]
+async fn reminders_wait_for_the_daily_digest_one_mail_per_address() {
+    let Some(smtp) = smtp_server().await else {
+        return;
+    };
+    let port = smtp.port;
+    // Two hours from now, park time: the digest is ahead whatever the hour.
+    let now = chrono::Utc::now();
+    let hour =
+        (chrono::Timelike::hour(&now.with_timezone(&anhuan::domain::time::park_offset())) + 2) % 24;
+    let p = park_with(move |s| {
+        fast(s);
+        s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        s.smtp_from = Some("安环 <anhuan@park.example.cn>".into());
+        s.digest_hour = hour;
+    })
+    .await;
+    let app = &p.app;
+    let r = put_settings(app, &p.ent_e, json!({"email": "wang.wu@qjly.example.cn"})).await;
+    assert_eq!(r.status(), 200);
+    let mut numbers = Vec::new();
+    for text in ["配电箱加装接地线", "更换破损的防爆灯具"] {
+        let fid = Uuid::new_v4().to_string();
+        let body = json!({"enterprise_id": p.e, "category": "safety", "level": "general", "description": text});
+        assert_eq!(
+            app.put(&format!("/api/v1/findings/{fid}"), &p.insp, &body)
+                .await
+                .status(),
+            201
+        );
+        let body = json!({"enterprise_id": p.e, "finding_ids": [fid], "requirements": text,
+                          "deadline": (today() + chrono::Duration::days(1)).to_string()});
+        let r = app
+            .post("/api/v1/rectification-orders", &p.insp, body)
+            .await;
+        assert_eq!(r.status(), 201);
+        numbers.push(
+            r.json::<Value>().await.unwrap()["number"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    // A new order is no reminder: both are mailed at once.
+    wait_for("the two orders' e-mails", || smtp.decoded().len() >= 2).await;
+
+    let run = anhuan::service::orders::deadline_job(&app.ctx())
+        .await
+        .unwrap();
+    assert_eq!(run.reminders, 2);
+    let inbox = types(&p.inbox(&p.ent_e, "").await);
+    assert_eq!(
+        inbox.iter().filter(|t| *t == "order.reminder").count(),
+        2,
+        "the inbox at once: {inbox:?}"
+    );
+    actix_web::rt::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(smtp.decoded().len(), 2, "the reminders wait for the digest");
+    let due: Vec<chrono::NaiveDateTime> = app
+        .db()
+        .run_blocking(|c| {
+            use anhuan::db::schema::deliveries as d;
+            use diesel::prelude::*;
+            d::table
+                .filter(d::channel.eq("email_digest"))
+                .select(d::next_attempt_at)
+                .load(c)
+                .map_err(anhuan::db::DbError::from)
+        })
+        .unwrap();
+    let expected = anhuan::domain::time::next_park_hour(anhuan::domain::time::now(), hour);
+    assert_eq!(
+        due,
+        vec![expected.naive_utc()],
+        "one digest for the address, at {hour}:00"
+    );
+
+    // The hour comes: one e-mail carries both.
+    app.sql("UPDATE deliveries SET next_attempt_at = '2000-01-01 00:00:00' WHERE channel = 'email_digest'");
+    wait_for("the digest", || smtp.decoded().len() >= 3).await;
+    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+    let mail = smtp.decoded();
+    assert_eq!(mail.len(), 3, "{mail:?}");
+    let digest = mail
+        .iter()
+        .find(|m| m.contains("整改期限提醒"))
+        .expect("the digest");
+    assert!(digest.contains("To: wang.wu@qjly.example.cn"), "{digest}");
+    assert!(digest.contains("2份整改通知书"), "{digest}");
+    for n in &numbers {
+        assert!(digest.contains(n.as_str()), "{n} in {digest}");
+    }
+}

@@ -26,6 +26,8 @@ struct Window {
     now: DateTime<Utc>,
     today: NaiveDate,
     remind_until: NaiveDate,
+    /// When the reminders of this run are e-mailed (the next digest).
+    digest_at: DateTime<Utc>,
 }
 
 /// Claims the flag of `id` and, when this process won it, records the
@@ -45,7 +47,10 @@ fn mark(c: &mut DbConn, id: DbUuid, overdue: bool, w: Window) -> AppResult<bool>
             (Action::Reminder, data)
         };
         append(c, id, action, None, EventBody::new("", data))?;
-        crate::service::notify::order_event(c, id, action, None)?;
+        match action {
+            Action::Reminder => crate::service::notify::reminder(c, id, w.digest_at)?,
+            _ => crate::service::notify::order_event(c, id, action, None)?,
+        }
         Ok(true)
     })
 }
@@ -55,6 +60,7 @@ fn mark(c: &mut DbConn, id: DbUuid, overdue: bool, w: Window) -> AppResult<bool>
 /// every process at once: each flag is claimed by a conditional update.
 pub async fn deadline_job(ctx: &Ctx) -> AppResult<DeadlineRun> {
     let days = i64::from(ctx.settings.reminder_days);
+    let digest_hour = ctx.settings.digest_hour;
     ctx.db
         .run(move |c| {
             let now = time::now();
@@ -63,6 +69,7 @@ pub async fn deadline_job(ctx: &Ctx) -> AppResult<DeadlineRun> {
                 now,
                 today,
                 remind_until: today + chrono::Duration::days(days),
+                digest_at: time::next_park_hour(now, digest_hour),
             };
             let mut run = DeadlineRun::default();
             for id in db::orders::due_for_overdue(c, w.today)? {
