@@ -57,13 +57,23 @@ pub fn read(
     limit: i64,
 ) -> QueryResult<Vec<ChangeRow>> {
     let (t, s) = after;
-    let mut q = cl::table
-        .filter(cl::txid.gt(t).or(cl::txid.eq(t).and(cl::seq.gt(s))))
-        .filter(cl::txid.lt(horizon))
-        .select(ChangeRow::as_select())
-        .order((cl::txid.asc(), cl::seq.asc()))
-        .limit(limit)
-        .into_boxed();
+    // (txid, seq) > (t, s) in feed order, written so the index seeks to the
+    // cursor instead of scanning from the start: SQLite's txid is always 0
+    // (seq alone is the order), and on PostgreSQL `txid >= t` bounds the range.
+    let mut q = match c.backend() {
+        Backend::Sqlite => cl::table
+            .filter(cl::seq.gt(s))
+            .order(cl::seq.asc())
+            .into_boxed(),
+        Backend::Postgres => cl::table
+            .filter(cl::txid.ge(t))
+            .filter(cl::txid.gt(t).or(cl::seq.gt(s)))
+            .order((cl::txid.asc(), cl::seq.asc()))
+            .into_boxed(),
+    }
+    .filter(cl::txid.lt(horizon))
+    .select(ChangeRow::as_select())
+    .limit(limit);
     let mine = cl::audience
         .eq("everyone")
         .or(cl::audience.eq("user").and(cl::user_id.eq(reader.user)));

@@ -2,7 +2,8 @@
 //! disabled accounts, unread first, read marks), webhook endpoints (admin
 //! only, SSRF refusals), signed deliveries to a receiver on loopback
 //! (retries after a 500, dead after the limit and replay, once across two
-//! processes, delivered after a restart).
+//! processes, delivered after `kill -9` and a restart), each user's own
+//! choices and the daily digest of reminders.
 
 use crate::helpers::*;
 use actix_web::{web, HttpRequest, HttpResponse, HttpServer};
@@ -621,11 +622,58 @@ async fn two_processes_on_one_database_deliver_each_message_once() {
     assert_eq!(resources, orders);
 }
 
+/// `anhuan serve` as its own process on this app's database, on a free
+/// port; killed (SIGKILL) when dropped.
+struct Served {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn serve_process(app: &TestApp, poll_ms: &str) -> Served {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_anhuan"));
+    cmd.arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(app.cli_env())
+        .env("ANHUAN_BIND", format!("127.0.0.1:{port}"))
+        .env("ANHUAN_OUTBOX_POLL_MS", poll_ms)
+        .env("ANHUAN_OUTBOX_RETRY_BASE_MS", "50")
+        .env("ANHUAN_WEBHOOK_ALLOW_PRIVATE", "true")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let served = Served {
+        child: cmd.spawn().expect("anhuan serve"),
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let ready = format!("{}/readyz", served.base);
+    for _ in 0..300 {
+        if let Ok(r) = app.client.get(&ready).send().await {
+            if r.status() == 200 {
+                return served;
+            }
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("anhuan serve did not get ready on {port}");
+}
+
 #[actix_web::test]
-async fn a_message_written_before_a_crash_is_delivered_after_restart() {
+async fn a_message_written_before_kill_9_is_delivered_after_restart() {
     let rx = receiver(0).await;
-    // This process's worker looks once, at start, and never again: as if
-    // it were killed right after the order was committed.
+    // This test's own server only registers the webhook: its worker looks
+    // once, at start, and never again.
     let p = park_with(|s| {
         fast(s);
         s.outbox_poll_ms = 3_600_000;
@@ -633,16 +681,45 @@ async fn a_message_written_before_a_crash_is_delivered_after_restart() {
     .await;
     let (s, key) = secret();
     register(&p.app, &rx.url(), json!(["order.issued"]), &s).await;
-    let o = p.order().await;
-    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
-    assert!(rx.got().is_empty(), "delivered without a worker");
-    // The restarted process finds it in the outbox.
-    second_instance(&p.app, |s| s.outbox_poll_ms = 100).await;
+    let fid = Uuid::new_v4().to_string();
+    let finding = json!({"enterprise_id": p.e, "category": "safety", "level": "general", "description": "配电箱未接地"});
+    assert_eq!(
+        p.app
+            .put(&format!("/api/v1/findings/{fid}"), &p.insp, &finding)
+            .await
+            .status(),
+        201
+    );
+
+    // A separate process issues the order and is killed before its worker
+    // (an hour away) could deliver it.
+    let first = serve_process(&p.app, "3600000").await;
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    let order: Value = {
+        let r = p
+            .app
+            .client
+            .post(format!("{}/api/v1/rectification-orders", first.base))
+            .bearer_auth(&p.insp)
+            .json(&json!({"enterprise_id": p.e, "finding_ids": [fid], "requirements": "配电箱加装接地线",
+                          "deadline": (today() + chrono::Duration::days(14)).to_string()}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        r.json().await.unwrap()
+    };
+    drop(first); // SIGKILL
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    assert!(rx.got().is_empty(), "delivered before the crash");
+
+    // The restarted process finds it in the outbox and delivers it once.
+    let _second = serve_process(&p.app, "100").await;
     wait_for("delivery after restart", || !rx.got().is_empty()).await;
     actix_web::rt::time::sleep(Duration::from_millis(500)).await;
     let got = rx.got();
     assert_eq!(got.len(), 1);
-    assert_eq!(verify(&got[0], &key)["data"]["resource_id"], o["id"]);
+    assert_eq!(verify(&got[0], &key)["data"]["resource_id"], order["id"]);
 }
 
 // ------------------------------------------------------- group robots
