@@ -30,6 +30,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/webhooks/{id}/deliveries/{delivery_id}/replay")
                 .route(web::post().to(replay)),
+        )
+        .service(web::resource("/email-deliveries").route(web::get().to(email_deliveries)))
+        .service(
+            web::resource("/email-deliveries/{id}/replay").route(web::post().to(replay_email)),
         );
 }
 
@@ -172,4 +176,36 @@ pub async fn replay(
 ) -> AppResult<web::Json<DeliveryView>> {
     let (w, d) = path.into_inner();
     Ok(web::Json(outbox::replay(&ctx, &who, w, d).await?))
+}
+
+/// Every e-mail (single or daily digest), newest first; `status=dead`
+/// lists the ones that gave up, `skipped` those sent with no SMTP set (admin).
+#[utoipa::path(get, path = "/api/v1/email-deliveries", operation_id = "list_email_deliveries", tag = "notifications", security(("bearer" = [])), params(DeliveryQuery), responses(
+    (status = 200, body = Page<DeliveryView>),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::QueryRules,
+))]
+pub async fn email_deliveries(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    q: web::Query<DeliveryQuery>,
+) -> AppResult<web::Json<Page<DeliveryView>>> {
+    Ok(web::Json(
+        outbox::email_deliveries(&ctx, &who, q.into_inner()).await?,
+    ))
+}
+
+/// Queue a dead e-mail again, with a fresh attempt count (admin).
+#[utoipa::path(post, path = "/api/v1/email-deliveries/{id}/replay", operation_id = "replay_email_delivery", tag = "notifications", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+    (status = 200, body = DeliveryView),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "the delivery is not dead (`delivery_not_dead`)"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
+))]
+pub async fn replay_email(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+) -> AppResult<web::Json<DeliveryView>> {
+    Ok(web::Json(
+        outbox::replay_email(&ctx, &who, id.into_inner()).await?,
+    ))
 }

@@ -293,6 +293,8 @@ impl Modify for IdempotencyKey {
         super::notifications::delete_webhook,
         super::notifications::deliveries,
         super::notifications::replay,
+        super::notifications::email_deliveries,
+        super::notifications::replay_email,
     ),
     components(schemas(
         Problem, FieldError, Role, Industry, Contact,

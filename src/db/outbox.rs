@@ -245,21 +245,44 @@ pub fn find_delivery(c: &mut DbConn, id: DbUuid) -> QueryResult<Option<DeliveryR
         .optional()
 }
 
+/// Whose deliveries: one endpoint's, or the e-mails (single and digests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryTarget {
+    Webhook(DbUuid),
+    Email,
+}
+
+impl DeliveryTarget {
+    pub fn holds(self, d: &DeliveryRow) -> bool {
+        match self {
+            DeliveryTarget::Webhook(w) => d.webhook_id == Some(w),
+            DeliveryTarget::Email => {
+                [CHANNEL_EMAIL, CHANNEL_EMAIL_DIGEST].contains(&d.channel.as_str())
+            }
+        }
+    }
+}
+
 pub struct DeliveryFilter {
-    pub webhook: DbUuid,
+    pub target: DeliveryTarget,
     pub status: Option<String>,
     pub before: Option<DbUuid>,
     pub limit: i64,
 }
 
-/// Deliveries of one endpoint, newest first.
+/// Deliveries of one endpoint, or the e-mails, newest first.
 pub fn deliveries_of(c: &mut DbConn, f: &DeliveryFilter) -> QueryResult<Vec<DeliveryRow>> {
-    let mut q = deliveries::table
-        .filter(deliveries::webhook_id.eq(f.webhook))
-        .select(DeliveryRow::as_select())
-        .order(deliveries::id.desc())
-        .limit(f.limit)
-        .into_boxed();
+    let mut q = match f.target {
+        DeliveryTarget::Webhook(w) => deliveries::table
+            .filter(deliveries::webhook_id.eq(w))
+            .into_boxed(),
+        DeliveryTarget::Email => deliveries::table
+            .filter(deliveries::channel.eq_any([CHANNEL_EMAIL, CHANNEL_EMAIL_DIGEST]))
+            .into_boxed(),
+    }
+    .select(DeliveryRow::as_select())
+    .order(deliveries::id.desc())
+    .limit(f.limit);
     if let Some(s) = &f.status {
         q = q.filter(deliveries::status.eq(s.clone()));
     }

@@ -6,7 +6,9 @@
 use super::channels::{self, EndpointKind, Notice};
 use super::pagination::{self, Page};
 use super::{Ctx, Principal};
-use crate::db::outbox::{self as ob, DeliveryFilter, DeliveryRow, InboxFilter, Outcome};
+use crate::db::outbox::{
+    self as ob, DeliveryFilter, DeliveryRow, DeliveryTarget, InboxFilter, Outcome,
+};
 use crate::db::{DbConn, DbUuid};
 use crate::domain::FieldErrors;
 use crate::domain::{time, Role};
@@ -441,6 +443,24 @@ pub async fn deliveries(
     id: Uuid,
     q: DeliveryQuery,
 ) -> AppResult<Page<DeliveryView>> {
+    list_deliveries(ctx, who, DeliveryTarget::Webhook(DbUuid(id)), q).await
+}
+
+/// `GET /email-deliveries` (admin): every e-mail, single or digest, newest first.
+pub async fn email_deliveries(
+    ctx: &Ctx,
+    who: &Principal,
+    q: DeliveryQuery,
+) -> AppResult<Page<DeliveryView>> {
+    list_deliveries(ctx, who, DeliveryTarget::Email, q).await
+}
+
+async fn list_deliveries(
+    ctx: &Ctx,
+    who: &Principal,
+    target: DeliveryTarget,
+    q: DeliveryQuery,
+) -> AppResult<Page<DeliveryView>> {
     require_admin(who)?;
     let limit = pagination::limit(q.limit)?;
     let before = pagination::decode_cursor(q.cursor.as_deref())?;
@@ -454,9 +474,11 @@ pub async fn deliveries(
     }
     ctx.db
         .run(move |c| {
-            ob::find_webhook(c, DbUuid(id))?.ok_or_else(|| AppError::not_found("webhook"))?;
+            if let DeliveryTarget::Webhook(w) = target {
+                ob::find_webhook(c, w)?.ok_or_else(|| AppError::not_found("webhook"))?;
+            }
             let f = DeliveryFilter {
-                webhook: DbUuid(id),
+                target,
                 status: q.status,
                 before: before.map(DbUuid),
                 limit: limit + 1,
@@ -479,12 +501,26 @@ pub async fn replay(
     webhook: Uuid,
     delivery: Uuid,
 ) -> AppResult<DeliveryView> {
+    replay_of(ctx, who, DeliveryTarget::Webhook(DbUuid(webhook)), delivery).await
+}
+
+/// `POST /email-deliveries/{id}/replay` (admin), as for webhooks.
+pub async fn replay_email(ctx: &Ctx, who: &Principal, delivery: Uuid) -> AppResult<DeliveryView> {
+    replay_of(ctx, who, DeliveryTarget::Email, delivery).await
+}
+
+async fn replay_of(
+    ctx: &Ctx,
+    who: &Principal,
+    target: DeliveryTarget,
+    delivery: Uuid,
+) -> AppResult<DeliveryView> {
     require_admin(who)?;
     ctx.db
         .run(move |c| {
             c.write_tx(|c| {
                 let d = ob::find_delivery(c, DbUuid(delivery))?
-                    .filter(|d| d.webhook_id == Some(DbUuid(webhook)))
+                    .filter(|d| target.holds(d))
                     .ok_or_else(|| AppError::not_found("delivery"))?;
                 if ob::replay(c, d.id, time::now().naive_utc())? == 0 {
                     return Err(AppError::conflict(

@@ -835,7 +835,19 @@ fn smtp_python() -> Option<String> {
     })
 }
 
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 async fn smtp_server() -> Option<Smtp> {
+    smtp_server_on(free_port()).await
+}
+
+async fn smtp_server_on(port: u16) -> Option<Smtp> {
     let Some(py) = smtp_python() else {
         assert!(
             std::env::var("REQUIRE_SMTP").as_deref() != Ok("1"),
@@ -844,11 +856,6 @@ async fn smtp_server() -> Option<Smtp> {
         eprintln!("######## SMTP TEST SKIPPED: no Python with aiosmtpd (scripts/test.sh installs it) ########");
         return None;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let maildir = tempfile::tempdir().unwrap();
     let child = std::process::Command::new(&py)
         .args([
@@ -1297,4 +1304,94 @@ async fn reminders_wait_for_the_daily_digest_one_mail_per_address() {
     for n in &numbers {
         assert!(digest.contains(n.as_str()), "{n} in {digest}");
     }
+}
+
+#[actix_web::test]
+async fn a_dead_e_mail_is_listed_for_admins_and_replayed() {
+    if smtp_python().is_none() {
+        smtp_server().await; // says why, or fails under REQUIRE_SMTP=1
+        return;
+    }
+    // The SMTP server is down at first.
+    let port = free_port();
+    let p = park_with(move |s| {
+        fast(s);
+        s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        s.smtp_from = Some("安环 <anhuan@park.example.cn>".into());
+        s.outbox_max_attempts = 2;
+    })
+    .await;
+    let app = &p.app;
+    let r = put_settings(app, &p.ent_e, json!({"email": "wang.wu@qjly.example.cn"})).await;
+    assert_eq!(r.status(), 200);
+    let o = p.order().await;
+    let dead = || async {
+        let r = app
+            .get("/api/v1/email-deliveries?status=dead", &app.admin)
+            .await;
+        assert_eq!(r.status(), 200);
+        items(&r.json::<Value>().await.unwrap())
+    };
+    let mut listed = Vec::new();
+    for _ in 0..100 {
+        listed = dead().await;
+        if !listed.is_empty() {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let d = &listed[0];
+    assert_eq!(
+        (d["channel"].as_str(), d["address"].as_str()),
+        (Some("email"), Some("wang.wu@qjly.example.cn"))
+    );
+    assert_eq!(
+        (d["event_type"].as_str(), d["attempts"].as_i64()),
+        (Some("order.issued"), Some(2))
+    );
+    assert!(d["last_error"].as_str().unwrap().contains("SMTP"), "{d}");
+    assert!(types(&p.inbox(&app.admin, "").await).contains(&"delivery.dead".to_string()));
+    for token in [&p.officer, &p.ent_e] {
+        assert_eq!(
+            app.get("/api/v1/email-deliveries", token).await.status(),
+            403
+        );
+    }
+    let r = app
+        .get("/api/v1/email-deliveries?status=gone", &app.admin)
+        .await;
+    assert_problem(r, 422, "validation_failed").await;
+
+    // The server is back; the admin replays, and it arrives.
+    let smtp = smtp_server_on(port).await.expect("aiosmtpd");
+    let id = d["id"].as_str().unwrap();
+    let r = app
+        .post(
+            &format!("/api/v1/email-deliveries/{id}/replay"),
+            &app.admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    assert_eq!(r.json::<Value>().await.unwrap()["attempts"], 0);
+    wait_for("the replayed e-mail", || !smtp.decoded().is_empty()).await;
+    let mail = smtp.decoded();
+    assert!(mail[0].contains(o["number"].as_str().unwrap()), "{mail:?}");
+    let r = app
+        .post(
+            &format!("/api/v1/email-deliveries/{id}/replay"),
+            &app.admin,
+            json!({}),
+        )
+        .await;
+    assert_problem(r, 409, "delivery_not_dead").await;
+    let r = app
+        .post(
+            &format!("/api/v1/email-deliveries/{}/replay", Uuid::new_v4()),
+            &app.admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 404);
 }
