@@ -320,7 +320,7 @@ impl Modify for IdempotencyKey {
         env_audit::AuditLevel, env_audits::NewAudit, env_audits::AuditView, env_audits::Figures, env_audits::UnitFigures,
         env_audits::LedgerRow, env_audits::ImportReport, env_audits::ItemChange, super::env_audits::AuditList,
         crate::service::outbox::NotificationView, crate::service::outbox::MarkedRead,
-        crate::service::preferences::NotificationSettings, crate::service::preferences::SettingsInput,
+        crate::service::preferences::NotificationSettings, crate::service::preferences::SettingsInput, crate::service::preferences::EventKind,
         crate::service::outbox::NewWebhook, crate::service::outbox::WebhookView, crate::service::outbox::DeliveryView,
     )),
     modifiers(&BearerAuth, &IdempotencyKey),

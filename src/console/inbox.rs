@@ -4,7 +4,9 @@
 use super::chrome::{Chrome, Lang};
 use super::pages::{html, see_other, PageResult};
 use super::session::{OrPage, Session};
+use crate::error::AppError;
 use crate::service::outbox::{self, InboxQuery};
+use crate::service::preferences;
 use crate::service::Ctx;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
@@ -96,4 +98,84 @@ pub async fn read(
     s.check_csrf(&req, &form.csrf)?;
     outbox::mark_read(&ctx, &s.who, form.id).await.page(&req)?;
     Ok(see_other("/inbox"))
+}
+
+/// One kind of message on the settings page.
+struct KindRow {
+    event_type: &'static str,
+    label: &'static str,
+    muted: bool,
+}
+
+#[derive(Template)]
+#[template(path = "notification_settings.html")]
+struct SettingsPage {
+    c: Chrome,
+    email: String,
+    kinds: Vec<KindRow>,
+    always: Vec<&'static str>,
+    saved: bool,
+}
+
+#[derive(Deserialize)]
+pub struct SettingsParams {
+    saved: Option<u8>,
+}
+
+fn label_in(lang: Lang, k: &preferences::EventKind) -> &'static str {
+    match lang {
+        Lang::Zh => k.label.zh,
+        Lang::En => k.label.en,
+    }
+}
+
+/// `GET /inbox/settings`: the caller's e-mail address and muted kinds.
+pub async fn settings_page(
+    ctx: web::Data<Ctx>,
+    req: HttpRequest,
+    s: Session,
+    q: web::Query<SettingsParams>,
+) -> PageResult {
+    let lang = Lang::of(&req);
+    let v = preferences::get(&ctx, &s.who).await.page(&req)?;
+    let page = SettingsPage {
+        c: Chrome::new(&req, Some(&s)),
+        email: v.email.unwrap_or_default(),
+        kinds: v
+            .mutable_events
+            .iter()
+            .map(|k| KindRow {
+                event_type: k.event_type,
+                label: label_in(lang, k),
+                muted: v.muted.iter().any(|m| m == k.event_type),
+            })
+            .collect(),
+        always: v.always_sent.iter().map(|k| label_in(lang, k)).collect(),
+        saved: q.saved.is_some(),
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+/// `POST /inbox/settings`: the form's checkboxes repeat `muted`.
+pub async fn save_settings(
+    ctx: web::Data<Ctx>,
+    req: HttpRequest,
+    s: Session,
+    body: web::Bytes,
+) -> PageResult {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|_| AppError::field("body", "表单无法读取 / unreadable form"))
+        .page(&req)?;
+    let value = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    s.check_csrf(&req, &value("csrf").unwrap_or_default())?;
+    let input = preferences::SettingsInput {
+        email: value("email"),
+        muted: pairs
+            .iter()
+            .filter(|(n, _)| n == "muted")
+            .map(|(_, v)| v.clone())
+            .collect(),
+    };
+    preferences::put(&ctx, &s.who, input).await.page(&req)?;
+    Ok(see_other("/inbox/settings?saved=1"))
 }

@@ -105,6 +105,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(registers::create_user)),
         )
         .service(web::resource("/inbox/read").route(web::post().to(inbox::read)))
+        .service(
+            web::resource("/inbox/settings")
+                .route(web::get().to(inbox::settings_page))
+                .route(web::post().to(inbox::save_settings)),
+        )
         .service(web::resource("/orders").route(web::get().to(orders::list)))
         .service(
             web::resource("/orders/new")

@@ -10,7 +10,7 @@ use super::{Ctx, Principal};
 use crate::db::outbox::{self as ob, PreferenceRow};
 use crate::db::DbUuid;
 use crate::domain::enterprise::plausible_email;
-use crate::domain::{time, FieldErrors};
+use crate::domain::{time, FieldErrors, Label};
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +22,36 @@ pub const ALWAYS_SENT: &[&str] = &[
     "order.public_criticism",
 ];
 
+/// The name users read for each kind of message.
+pub fn event_label(event_type: &str) -> Label {
+    let (zh, en) = match event_type {
+        "order.issued" => ("收到整改通知书", "order issued"),
+        "order.acknowledged" => ("整改通知书已签收", "order acknowledged"),
+        "order.submitted" => ("整改已提交待复查", "rectification submitted"),
+        "order.rejected" => ("复查未通过", "verification rejected"),
+        "order.accepted" => ("复查通过已销号", "accepted and closed"),
+        "order.cancelled" => ("整改通知书撤销", "order cancelled"),
+        "order.extension_requested" => ("延期申请", "extension requested"),
+        "order.extension_decided" => ("延期审批结果", "extension decided"),
+        "order.reminder" => ("整改期限临近提醒", "deadline reminder"),
+        "order.overdue" => ("整改逾期", "overdue"),
+        "order.supervision_letter" => ("督办函", "supervision letter"),
+        "order.public_criticism" => ("通报批评", "public criticism"),
+        "order.verification_late" => ("复查超时", "verification late"),
+        "env_audit.imported" => ("督察反馈清单导入", "feedback list imported"),
+        "delivery.dead" => ("消息投递失败", "delivery failed"),
+        _ => ("其他消息", "other message"),
+    };
+    Label { zh, en }
+}
+
+/// One kind of message, with its label.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EventKind {
+    pub event_type: &'static str,
+    pub label: Label,
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NotificationSettings {
     /// Where this user's e-mail goes; null: no e-mail.
@@ -29,9 +59,9 @@ pub struct NotificationSettings {
     /// Event types this user does not want (inbox and e-mail).
     pub muted: Vec<String>,
     /// What may be muted.
-    pub mutable_events: Vec<&'static str>,
+    pub mutable_events: Vec<EventKind>,
     /// What always arrives (legal notices).
-    pub always_sent: Vec<&'static str>,
+    pub always_sent: Vec<EventKind>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -73,12 +103,22 @@ fn mutable_events() -> Vec<&'static str> {
         .collect()
 }
 
+fn kinds(types: &[&'static str]) -> Vec<EventKind> {
+    types
+        .iter()
+        .map(|t| EventKind {
+            event_type: t,
+            label: event_label(t),
+        })
+        .collect()
+}
+
 fn settings(choice: Choice) -> NotificationSettings {
     NotificationSettings {
         email: choice.email,
         muted: choice.muted,
-        mutable_events: mutable_events(),
-        always_sent: ALWAYS_SENT.to_vec(),
+        mutable_events: kinds(&mutable_events()),
+        always_sent: kinds(ALWAYS_SENT),
     }
 }
 
@@ -158,6 +198,9 @@ mod tests {
         for t in ALWAYS_SENT {
             assert!(EVENT_TYPES.contains(t), "{t}");
             assert!(!mutable_events().contains(t));
+        }
+        for t in EVENT_TYPES {
+            assert_ne!(event_label(t).en, "other message", "{t} has a label");
         }
         let bad = validated(SettingsInput {
             email: Some("li si@qj".into()),

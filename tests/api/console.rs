@@ -928,3 +928,87 @@ async fn registers_let_the_office_add_an_enterprise_and_its_account() {
         "its own, empty list"
     );
 }
+
+#[actix_web::test]
+async fn notification_settings_through_the_form() {
+    let c = case().await;
+    let ent = Web::login(&c.app, &c.ent_name).await;
+    assert!(ent
+        .page("/inbox")
+        .await
+        .contains("href=\"/inbox/settings\""));
+    let page = ent.page("/inbox/settings").await;
+    assert!(page.contains("消息设置"), "{page}");
+    assert!(page.contains("name=\"muted\" value=\"order.cancelled\""));
+    assert!(
+        !page.contains("value=\"order.issued\""),
+        "a legal notice has no box"
+    );
+    assert!(
+        page.contains("收到整改通知书"),
+        "but is named as always sent"
+    );
+    let r = ent
+        .post(
+            "/inbox/settings",
+            form(&[("csrf", "x"), ("email", "wang@qjly.example.cn")]),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let csrf = csrf_in(&page);
+    let r = ent
+        .post(
+            "/inbox/settings",
+            form(&[
+                ("csrf", &csrf),
+                ("email", "wang@qjly.example.cn"),
+                ("muted", "order.cancelled"),
+                ("muted", "order.reminder"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/inbox/settings?saved=1");
+    let page = ent.page("/inbox/settings?saved=1").await;
+    assert!(page.contains("id=\"settings-saved\""));
+    assert!(page.contains("value=\"wang@qjly.example.cn\""));
+    assert!(
+        page.contains("value=\"order.cancelled\" checked")
+            && page.contains("value=\"order.reminder\" checked")
+    );
+    // The API sees what the form saved.
+    let token = c.app.login(&c.ent_name, PASSWORD).await;
+    let v: serde_json::Value = c
+        .app
+        .get("/api/v1/me/notification-settings", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        v["muted"],
+        serde_json::json!(["order.cancelled", "order.reminder"])
+    );
+    // A bad address is refused, named by its label; nothing changes.
+    let r = ent
+        .post(
+            "/inbox/settings",
+            form(&[
+                ("csrf", &csrf),
+                ("email", "wang wu@qj"),
+                ("muted", "order.overdue"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("电子邮箱") && text.contains("不能屏蔽"),
+        "{text}"
+    );
+    assert!(ent
+        .page("/inbox/settings")
+        .await
+        .contains("value=\"wang@qjly.example.cn\""));
+    assert_eq!(Web::new(&c.app).get("/inbox/settings").await.status(), 303);
+}

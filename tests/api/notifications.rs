@@ -1060,11 +1060,12 @@ async fn a_user_mutes_what_they_do_not_need_but_never_a_legal_notice() {
     assert!(s["always_sent"]
         .as_array()
         .unwrap()
-        .contains(&json!("order.issued")));
+        .contains(&json!({"event_type": "order.issued", "label": {"zh": "收到整改通知书", "en": "order issued"}})));
     assert!(s["mutable_events"]
         .as_array()
         .unwrap()
-        .contains(&json!("order.cancelled")));
+        .iter()
+        .any(|k| k["event_type"] == "order.cancelled"));
 
     // Refused where typed: every field at once; nothing stored.
     let r = put_settings(
