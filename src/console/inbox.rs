@@ -169,7 +169,8 @@ pub async fn save_settings(
     let value = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     s.check_csrf(&req, &value("csrf").unwrap_or_default())?;
     let input = preferences::SettingsInput {
-        email: value("email"),
+        // An empty field means "no e-mail" (the API takes null for that).
+        email: value("email").filter(|e| !e.trim().is_empty()),
         muted: pairs
             .iter()
             .filter(|(n, _)| n == "muted")

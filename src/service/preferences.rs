@@ -64,14 +64,38 @@ pub struct NotificationSettings {
     pub always_sent: Vec<EventKind>,
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsInput {
-    /// The user's own address; null or empty: no e-mail.
+    /// The user's own address; null: no e-mail.
     #[serde(default)]
+    #[schema(format = Email)]
     pub email: Option<String>,
     #[serde(default)]
     pub muted: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsFields {
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    muted: Vec<String>,
+}
+
+impl<'de> Deserialize<'de> for SettingsInput {
+    /// Only a JSON object: serde's derive would also take an array (`[]`)
+    /// as a struct whose fields all have defaults.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        let f: SettingsFields = serde_json::from_value(serde_json::Value::Object(map))
+            .map_err(serde::de::Error::custom)?;
+        Ok(SettingsInput {
+            email: f.email,
+            muted: f.muted,
+        })
+    }
 }
 
 /// A user's choices, as `notify` applies them.
@@ -124,10 +148,7 @@ fn settings(choice: Choice) -> NotificationSettings {
 
 fn validated(input: SettingsInput) -> AppResult<Choice> {
     let mut errs = FieldErrors::default();
-    let email = input
-        .email
-        .map(|e| e.trim().to_string())
-        .filter(|e| !e.is_empty());
+    let email = input.email.map(|e| e.trim().to_string());
     if email.as_deref().is_some_and(|e| !plausible_email(e)) {
         errs.add(
             "email",
@@ -214,7 +235,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let ok = validated(SettingsInput {
-            email: Some("  ".into()),
+            email: None,
             muted: vec!["order.reminder".into(), "order.reminder".into()],
         })
         .unwrap();

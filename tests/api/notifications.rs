@@ -340,6 +340,13 @@ async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     panic!("timed out waiting for {what}");
 }
 
+/// `fast`, and e-mail through the SMTP server on `port`.
+fn mailing(s: &mut anhuan::config::Settings, port: u16) {
+    fast(s);
+    s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+    s.smtp_from = Some("安环 <anhuan@park.example.cn>".into());
+}
+
 fn fast(s: &mut anhuan::config::Settings) {
     s.webhook_allow_private = true;
     s.outbox_retry_base_ms = 50;
@@ -921,9 +928,7 @@ async fn an_order_is_emailed_to_the_enterprise_contacts_in_chinese_with_the_link
     };
     let port = smtp.port;
     let p = park_with(move |s| {
-        fast(s);
-        s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
-        s.smtp_from = Some("安环 <anhuan@park.example.cn>".into());
+        mailing(s, port);
         s.public_url = Some("https://anhuan.example.cn".into());
     })
     .await;
@@ -1082,6 +1087,16 @@ async fn a_user_mutes_what_they_do_not_need_but_never_a_legal_notice() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, ["email", "muted[0]", "muted[1]"]);
+    for not_an_object in [json!([]), json!([null, []]), json!("x")] {
+        let r = put_settings(app, &p.ent_e, not_an_object.clone()).await;
+        assert!(
+            r.status().is_client_error(),
+            "{not_an_object}: {}",
+            r.status()
+        );
+    }
+    let r = put_settings(app, &p.ent_e, json!({"email": ""})).await;
+    assert_problem(r, 422, "validation_failed").await;
     let r = put_settings(app, &p.ent_e, json!({"muted": [], "channel": "sms"})).await;
     assert_eq!(r.status(), 422, "an unknown field");
     let s: Value = app
@@ -1148,9 +1163,7 @@ async fn a_user_with_an_address_of_their_own_gets_e_mail_of_what_they_did_not_mu
     };
     let port = smtp.port;
     let p = park_with(move |s| {
-        fast(s);
-        s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
-        s.smtp_from = Some("安环 <anhuan@park.example.cn>".into());
+        mailing(s, port);
     })
     .await;
     let app = &p.app;
@@ -1224,9 +1237,7 @@ async fn reminders_wait_for_the_daily_digest_one_mail_per_address() {
     let hour =
         (chrono::Timelike::hour(&now.with_timezone(&anhuan::domain::time::park_offset())) + 2) % 24;
     let p = park_with(move |s| {
-        fast(s);
-        s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
-        s.smtp_from = Some("安环 <anhuan@park.example.cn>".into());
+        mailing(s, port);
         s.digest_hour = hour;
     })
     .await;
@@ -1316,9 +1327,7 @@ async fn a_dead_e_mail_is_listed_for_admins_and_replayed() {
     // The SMTP server is down at first.
     let port = free_port();
     let p = park_with(move |s| {
-        fast(s);
-        s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
-        s.smtp_from = Some("安环 <anhuan@park.example.cn>".into());
+        mailing(s, port);
         s.outbox_max_attempts = 2;
     })
     .await;
