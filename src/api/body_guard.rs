@@ -3,6 +3,12 @@
 //! for every JSON endpoint at once. Only a NUL the JSON text decodes to
 //! counts: `"\\u0000"` (an escaped backslash, then `u0000`) is no NUL.
 //!
+//! Every JSON body of this API is an object: well-formed JSON of another
+//! kind (`[]`, `"x"`, `1`) is refused here too, because serde would read
+//! an array as a struct whose fields all have defaults (an `acknowledge`
+//! with `[]` would be taken as an empty one). Malformed JSON goes on to
+//! the handler's own 400.
+//!
 //! Its refusals are answers, not errors: they pass back out through the
 //! request-id, metrics and logging layers like any other response.
 
@@ -39,6 +45,15 @@ pub fn has_nul_escape(body: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// Well-formed JSON whose top level is not an object (an empty body is
+/// left to the handler, as is malformed JSON).
+pub fn is_json_but_no_object(body: &[u8]) -> bool {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None | Some(b'{') => false,
+        Some(_) => serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok(),
+    }
 }
 
 fn refuse<B>(req: ServiceRequest, e: AppError) -> ServiceResponse<EitherBody<B>> {
@@ -81,6 +96,13 @@ pub async fn reject_nul(
             );
             return Ok(refuse(req, e));
         }
+        if is_json_but_no_object(&buf) {
+            let e = AppError::field(
+                "body",
+                "请求体应为JSON对象 / the body must be a JSON object",
+            );
+            return Ok(refuse(req, e));
+        }
         req.set_payload(Payload::from(buf.freeze()));
     }
     next.call(req)
@@ -99,5 +121,31 @@ mod tests {
         assert!(!super::has_nul_escape(br#"{"a":"\\u0000"}"#));
         assert!(super::has_nul_escape(br#"{"a":"\\\u0000"}"#));
         assert!(!super::has_nul_escape(br#"{"a":"x\"}"#));
+    }
+
+    #[test]
+    fn only_objects_pass_as_json_bodies() {
+        for no in [&b"[]"[..], b" [null, []]", b"\"x\"", b"1", b"null", b"true"] {
+            assert!(
+                super::is_json_but_no_object(no),
+                "{}",
+                String::from_utf8_lossy(no)
+            );
+        }
+        for left in [
+            &b""[..],
+            b"  ",
+            b"{}",
+            b" {\"a\":1}",
+            b"{not json",
+            b"not json",
+            b"[1,",
+        ] {
+            assert!(
+                !super::is_json_but_no_object(left),
+                "{}",
+                String::from_utf8_lossy(left)
+            );
+        }
     }
 }

@@ -64,7 +64,7 @@ pub struct NotificationSettings {
     pub always_sent: Vec<EventKind>,
 }
 
-#[derive(Debug, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsInput {
     /// The user's own address; null: no e-mail.
@@ -73,29 +73,6 @@ pub struct SettingsInput {
     pub email: Option<String>,
     #[serde(default)]
     pub muted: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SettingsFields {
-    #[serde(default)]
-    email: Option<String>,
-    #[serde(default)]
-    muted: Vec<String>,
-}
-
-impl<'de> Deserialize<'de> for SettingsInput {
-    /// Only a JSON object: serde's derive would also take an array (`[]`)
-    /// as a struct whose fields all have defaults.
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
-        let f: SettingsFields = serde_json::from_value(serde_json::Value::Object(map))
-            .map_err(serde::de::Error::custom)?;
-        Ok(SettingsInput {
-            email: f.email,
-            muted: f.muted,
-        })
-    }
 }
 
 /// A user's choices, as `notify` applies them.

@@ -125,7 +125,8 @@ async fn served_spec_is_the_checked_in_one() {
     assert!(v["openapi"].as_str().unwrap().starts_with("3.1"));
 }
 
-/// The answers the JSON body guard gives (413 too large, 422 NUL) pass back
+/// The answers the JSON body guard gives (413 too large, 422 NUL or no
+/// object) pass back
 /// out through the request-id and metrics layers like any other answer.
 #[actix_web::test]
 async fn body_guard_answers_carry_the_request_id_and_are_counted() {
@@ -150,6 +151,29 @@ async fn body_guard_answers_carry_the_request_id_and_are_counted() {
     assert_eq!(r.status(), 422);
     assert_eq!(r.headers()["x-request-id"], "guard-422");
     assert_problem(r, 422, "validation_failed").await;
+    // Well-formed JSON that is no object: serde would read `[]` as a
+    // struct of defaults. Malformed JSON is left to the handler.
+    for body in ["[]", "[null, []]", "\"x\"", "1"] {
+        let r = send(body.into(), "guard-object").await.unwrap();
+        let p = assert_problem(r, 422, "validation_failed").await;
+        assert!(
+            p["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("JSON对象"),
+            "{body}: {p}"
+        );
+    }
+    let r = send("[1 2]".into(), "guard-malformed").await.unwrap();
+    assert!(r.status().is_client_error());
+    let p: Value = r.json().await.unwrap();
+    assert!(
+        !p["errors"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("JSON对象"),
+        "malformed JSON is the handler's: {p}"
+    );
     let text = app
         .client
         .get(app.url("/metrics"))
