@@ -99,6 +99,9 @@ pub struct Settings {
     /// A one-person safety office may verify its own work; each such step
     /// is then marked on its event and counted.
     pub allow_self_verification: bool,
+    /// Days the safety office has to decide a 复产 (resumption) application
+    /// of a major hazard (16号令 第二十三条: 10); later shows as overdue.
+    pub resumption_review_days: u32,
     /// Largest decoded image (width × height).
     pub photo_max_pixels: u64,
     /// Longest image side in pixels.
@@ -217,6 +220,7 @@ impl Default for Settings {
             upload_max_pending: 50,
             upload_max_pending_bytes: 1024 * 1024 * 1024,
             allow_self_verification: false,
+            resumption_review_days: 10,
             photo_max_pixels: 100_000_000,
             photo_max_side: 20_000,
             image_workers: None,
@@ -401,6 +405,9 @@ impl Settings {
         }
         if self.outbox_poll_ms == 0 {
             return Err(bad("outbox_poll_ms", "must be at least 1".into()));
+        }
+        if !(1..=90).contains(&self.resumption_review_days) {
+            return Err(bad("resumption_review_days", "must be 1 to 90 days".into()));
         }
         if self.deadline_job_secs == 0 {
             return Err(bad("deadline_job_secs", "must be at least 1".into()));

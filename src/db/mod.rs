@@ -10,6 +10,7 @@ pub mod env_audits;
 pub mod findings;
 pub mod idempotency;
 pub mod inspections;
+pub mod major_hazards;
 pub mod orders;
 pub mod outbox;
 pub mod photos;

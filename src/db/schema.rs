@@ -518,6 +518,37 @@ table! {
     }
 }
 
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    major_hazard_files (order_id) {
+        order_id -> Uuid,
+        listed_unit -> Nullable<Text>,
+        listed_number -> Nullable<Text>,
+        listed_time_limit -> Nullable<Date>,
+        listed_at -> Nullable<Timestamp>,
+        listed_by -> Nullable<Uuid>,
+        stop_mode -> Nullable<Text>,
+        stop_date -> Nullable<Date>,
+        stop_scope -> Nullable<Text>,
+        interim_measures -> Nullable<Text>,
+        assessor_kind -> Nullable<Text>,
+        assessor_name -> Nullable<Text>,
+        assessment_conclusion -> Nullable<Text>,
+        assessment_eliminated -> Nullable<Bool>,
+        assessment_document_ids -> Text,
+        assessed_at -> Nullable<Timestamp>,
+        resumption_status -> Nullable<Text>,
+        resumption_applied_at -> Nullable<Timestamp>,
+        resumption_decide_by -> Nullable<Date>,
+        resumption_decided_at -> Nullable<Timestamp>,
+        resumption_decided_by -> Nullable<Uuid>,
+        resumption_comment -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+joinable!(major_hazard_files -> rectification_orders (order_id));
 joinable!(order_findings -> rectification_orders (order_id));
 joinable!(order_findings -> findings (finding_id));
 joinable!(photo_links -> photos (photo_id));
@@ -535,6 +566,7 @@ joinable!(notifications -> outbox_messages (message_id));
 joinable!(deliveries -> outbox_messages (message_id));
 joinable!(deliveries -> webhooks (webhook_id));
 allow_tables_to_appear_in_same_query!(
+    major_hazard_files,
     delivery_messages,
     notification_preferences,
     change_log,

@@ -125,6 +125,7 @@ use crate::domain::checklist::{Category, HazardLevel};
 use crate::domain::env_audit::AuditLevel;
 use crate::domain::finding::{FindingStatus, Source};
 use crate::domain::inspection::{InspectionKind, InspectionState};
+use crate::domain::major_hazard::{AssessorKind, ResumptionStatus, StopMode};
 use crate::domain::order::{Action, ExtensionStatus, MajorReason, OrderStatus};
 use crate::domain::Role;
 
@@ -141,4 +142,7 @@ text_enum!(
     InspectionState,
     AuditLevel,
     Role,
+    StopMode,
+    AssessorKind,
+    ResumptionStatus,
 );

@@ -13,6 +13,7 @@ pub mod industry;
 pub mod inspection;
 pub mod label;
 pub mod login_policy;
+pub mod major_hazard;
 pub mod order;
 pub mod password;
 pub mod photo_flags;

@@ -88,10 +88,20 @@ pub enum Action {
     Overdue,
     SupervisionLetter,
     PublicCriticism,
+    /// 挂牌督办 of a major hazard.
+    ListForSupervision,
+    /// Production or use stopped while a major hazard is fixed.
+    RecordStop,
+    /// 治理评估 of a major hazard's fix.
+    Assess,
+    /// 复产申请.
+    ApplyResumption,
+    ApproveResumption,
+    RejectResumption,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 21] = [
         Action::Issue,
         Action::Acknowledge,
         Action::Progress,
@@ -107,6 +117,12 @@ impl Action {
         Action::Overdue,
         Action::SupervisionLetter,
         Action::PublicCriticism,
+        Action::ListForSupervision,
+        Action::RecordStop,
+        Action::Assess,
+        Action::ApplyResumption,
+        Action::ApproveResumption,
+        Action::RejectResumption,
     ];
 
     pub fn parse(s: &str) -> Option<Action> {
@@ -130,6 +146,12 @@ impl Action {
             Action::Overdue => "overdue",
             Action::SupervisionLetter => "supervision_letter",
             Action::PublicCriticism => "public_criticism",
+            Action::ListForSupervision => "list_for_supervision",
+            Action::RecordStop => "record_stop",
+            Action::Assess => "assess",
+            Action::ApplyResumption => "apply_resumption",
+            Action::ApproveResumption => "approve_resumption",
+            Action::RejectResumption => "reject_resumption",
         }
     }
 
@@ -150,11 +172,17 @@ impl Action {
             Action::Overdue => "逾期",
             Action::SupervisionLetter => "督办函",
             Action::PublicCriticism => "通报批评",
+            Action::ListForSupervision => "挂牌督办",
+            Action::RecordStop => "停产停业（停止使用）",
+            Action::Assess => "治理评估",
+            Action::ApplyResumption => "申请复产",
+            Action::ApproveResumption => "同意复产",
+            Action::RejectResumption => "不同意复产",
         }
     }
 
     /// Actions a user asks for by URL (the rest are made by the system).
-    pub const USER: [Action; 12] = [
+    pub const USER: [Action; 18] = [
         Action::Acknowledge,
         Action::Progress,
         Action::SavePlan,
@@ -167,7 +195,26 @@ impl Action {
         Action::Cancel,
         Action::SupervisionLetter,
         Action::PublicCriticism,
+        Action::ListForSupervision,
+        Action::RecordStop,
+        Action::Assess,
+        Action::ApplyResumption,
+        Action::ApproveResumption,
+        Action::RejectResumption,
     ];
+
+    /// The steps of the major-hazard path: only on a major-hazard order.
+    pub fn major_only(self) -> bool {
+        matches!(
+            self,
+            Action::ListForSupervision
+                | Action::RecordStop
+                | Action::Assess
+                | Action::ApplyResumption
+                | Action::ApproveResumption
+                | Action::RejectResumption
+        )
+    }
 }
 
 /// The state after `action`, or `None` when it is not allowed from `s`.
@@ -191,6 +238,21 @@ pub fn next(s: OrderStatus, action: Action) -> Option<OrderStatus> {
             S::Issued | S::Rectifying,
             A::Reminder | A::Overdue | A::SupervisionLetter | A::PublicCriticism,
         ) => Some(s),
+        // The major-hazard path runs beside the states and moves none but
+        // one (below):
+        // listing and the 复产 decision while the case is open, the stop
+        // before the fix is submitted, the assessment and the application
+        // once rectification has begun.
+        (
+            S::Issued | S::Rectifying | S::PendingVerification,
+            A::ListForSupervision | A::ApproveResumption,
+        ) => Some(s),
+        (S::Issued | S::Rectifying, A::RejectResumption) => Some(s),
+        (S::Issued | S::Rectifying, A::RecordStop) => Some(s),
+        (S::Rectifying | S::PendingVerification, A::Assess | A::ApplyResumption) => Some(s),
+        // A refused 复产 is a failed on-site review (16号令 第二十三条: 责令改正):
+        // a submitted case goes back to rectification.
+        (S::PendingVerification, A::RejectResumption) => Some(S::Rectifying),
         _ => None,
     }
 }
@@ -207,7 +269,14 @@ pub fn allowed(s: OrderStatus) -> Vec<Action> {
 pub fn may(role: Role, action: Action, level: HazardLevel) -> bool {
     use Action as A;
     match action {
-        A::Acknowledge | A::Progress | A::Submit | A::RequestExtension => role == Role::Enterprise,
+        A::Acknowledge
+        | A::Progress
+        | A::Submit
+        | A::RequestExtension
+        | A::Assess
+        | A::ApplyResumption => role == Role::Enterprise,
+        // The office may order the stop on site; the enterprise reports its own.
+        A::RecordStop => matches!(role, Role::Enterprise | Role::SafetyOfficer),
         // The enterprise drafts its governance plan; the safety office may too.
         A::SavePlan => matches!(role, Role::Enterprise | Role::SafetyOfficer),
         // 复查: inspectors for general hazards, the safety office for major ones.
@@ -219,7 +288,10 @@ pub fn may(role: Role, action: Action, level: HazardLevel) -> bool {
         | A::DenyExtension
         | A::Cancel
         | A::SupervisionLetter
-        | A::PublicCriticism => role == Role::SafetyOfficer,
+        | A::PublicCriticism
+        | A::ListForSupervision
+        | A::ApproveResumption
+        | A::RejectResumption => role == Role::SafetyOfficer,
         A::Issue => matches!(role, Role::Inspector | Role::SafetyOfficer),
         A::Reminder | A::Overdue => false, // the system only
     }
@@ -236,6 +308,9 @@ pub fn may_on(role: Role, action: Action, level: HazardLevel, department_owned: 
             | Action::SavePlan
             | Action::Submit
             | Action::RequestExtension
+            | Action::RecordStop
+            | Action::Assess
+            | Action::ApplyResumption
     );
     if department_owned && addressee_side {
         return role == Role::SafetyOfficer;
@@ -485,7 +560,11 @@ mod tests {
                 A::DenyExtension,
                 A::Cancel,
                 A::SupervisionLetter,
-                A::PublicCriticism
+                A::PublicCriticism,
+                A::ListForSupervision,
+                A::RecordStop,
+                A::ApproveResumption,
+                A::RejectResumption
             ]
         );
         assert_eq!(
@@ -495,10 +574,52 @@ mod tests {
                 A::Reject,
                 A::ApproveExtension,
                 A::DenyExtension,
-                A::Cancel
+                A::Cancel,
+                A::ListForSupervision,
+                A::Assess,
+                A::ApplyResumption,
+                A::ApproveResumption,
+                A::RejectResumption
             ]
         );
         assert!(allowed(S::Closed).is_empty());
+    }
+
+    #[test]
+    fn the_major_hazard_path_moves_no_state_but_a_refused_resumption() {
+        use Action as A;
+        use OrderStatus as S;
+        for a in Action::USER.into_iter().filter(|a| a.major_only()) {
+            for s in OrderStatus::ALL {
+                if (s, a) == (S::PendingVerification, A::RejectResumption) {
+                    assert_eq!(next(s, a), Some(S::Rectifying));
+                    continue;
+                }
+                assert!(next(s, a).is_none_or(|x| x == s), "{a:?} in {s:?}");
+            }
+        }
+        assert_eq!(next(S::Rectifying, A::RecordStop), Some(S::Rectifying));
+        assert_eq!(
+            next(S::PendingVerification, A::RecordStop),
+            None,
+            "stop before submitting"
+        );
+        assert_eq!(next(S::Issued, A::Assess), None, "acknowledge first");
+        assert_eq!(
+            next(S::PendingVerification, A::ApplyResumption),
+            Some(S::PendingVerification)
+        );
+        use HazardLevel::Major;
+        assert!(may(Role::Enterprise, A::Assess, Major));
+        assert!(
+            !may(Role::SafetyOfficer, A::Assess, Major),
+            "the enterprise has it assessed"
+        );
+        assert!(may(Role::SafetyOfficer, A::RecordStop, Major));
+        assert!(may(Role::SafetyOfficer, A::ApproveResumption, Major));
+        assert!(!may(Role::Inspector, A::ApproveResumption, Major));
+        assert!(!may(Role::Enterprise, A::ListForSupervision, Major));
+        assert!(may_on(Role::SafetyOfficer, A::ApplyResumption, Major, true));
     }
 
     #[test]

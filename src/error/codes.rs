@@ -148,6 +148,12 @@ pub const FINDING_ALREADY_ORDERED: &str = "finding_already_ordered";
 pub const GOVERNANCE_PLAN_REQUIRED: &str = "governance_plan_required";
 /// 422: a submitted finding has no photo or document as evidence.
 pub const EVIDENCE_REQUIRED: &str = "evidence_required";
+/// 409: a step of the major-hazard path only a major-hazard order has.
+pub const NOT_MAJOR_HAZARD: &str = "not_major_hazard";
+/// 409: a step of the major-hazard path that its file does not allow now.
+pub const MAJOR_HAZARD_STEP_REFUSED: &str = "major_hazard_step_refused";
+/// 422: closing a major hazard before its assessment, report or 复产 approval.
+pub const MAJOR_HAZARD_PATH_INCOMPLETE: &str = "major_hazard_path_incomplete";
 /// 409: an extension request is already waiting for a decision.
 pub const EXTENSION_PENDING: &str = "extension_pending";
 /// 409: the extension request was already decided.
@@ -249,6 +255,9 @@ pub const ALL: &[&str] = &[
     FINDING_ALREADY_ORDERED,
     GOVERNANCE_PLAN_REQUIRED,
     EVIDENCE_REQUIRED,
+    NOT_MAJOR_HAZARD,
+    MAJOR_HAZARD_STEP_REFUSED,
+    MAJOR_HAZARD_PATH_INCOMPLETE,
     EXTENSION_PENDING,
     EXTENSION_DECIDED,
     NOT_OVERDUE,

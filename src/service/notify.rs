@@ -30,6 +30,11 @@ pub const EVENT_TYPES: &[&str] = &[
     "order.supervision_letter",
     "order.public_criticism",
     "order.verification_late",
+    "order.listed_for_supervision",
+    "order.production_stopped",
+    "order.assessed",
+    "order.resumption_applied",
+    "order.resumption_decided",
     "env_audit.imported",
     "delivery.dead",
 ];
@@ -63,6 +68,18 @@ fn describe(action: Action, number: &str) -> Option<(&'static str, Audience, Str
         Action::Overdue => ("order.overdue", Everyone, "整改已逾期"),
         Action::SupervisionLetter => ("order.supervision_letter", Addressee, "收到督办函"),
         Action::PublicCriticism => ("order.public_criticism", Addressee, "被通报批评"),
+        Action::ListForSupervision => {
+            ("order.listed_for_supervision", Everyone, "重大隐患挂牌督办")
+        }
+        Action::RecordStop => (
+            "order.production_stopped",
+            Everyone,
+            "重大隐患停产（停用）治理",
+        ),
+        Action::Assess => ("order.assessed", Park, "重大隐患治理评估已提交"),
+        Action::ApplyResumption => ("order.resumption_applied", Park, "申请复产，待审查"),
+        Action::ApproveResumption => ("order.resumption_decided", Addressee, "同意复产"),
+        Action::RejectResumption => ("order.resumption_decided", Addressee, "不同意复产"),
         Action::Progress | Action::SavePlan => return None,
     };
     Some((kind, who, format!("{title}：{number}")))

@@ -20,6 +20,7 @@ pub const ALWAYS_SENT: &[&str] = &[
     "order.overdue",
     "order.supervision_letter",
     "order.public_criticism",
+    "order.listed_for_supervision",
 ];
 
 /// The name users read for each kind of message.
@@ -38,6 +39,11 @@ pub fn event_label(event_type: &str) -> Label {
         "order.supervision_letter" => ("督办函", "supervision letter"),
         "order.public_criticism" => ("通报批评", "public criticism"),
         "order.verification_late" => ("复查超时", "verification late"),
+        "order.listed_for_supervision" => ("重大隐患挂牌督办", "listed for supervision"),
+        "order.production_stopped" => ("重大隐患停产治理", "production stopped"),
+        "order.assessed" => ("重大隐患治理评估", "rectification assessed"),
+        "order.resumption_applied" => ("复产申请", "resumption applied for"),
+        "order.resumption_decided" => ("复产审查结果", "resumption decided"),
         "env_audit.imported" => ("督察反馈清单导入", "feedback list imported"),
         "delivery.dead" => ("消息投递失败", "delivery failed"),
         _ => ("其他消息", "other message"),

@@ -8,6 +8,7 @@ use super::chain::{append, EventBody};
 use super::decisions::{
     self, CancelBody, Decision, ExtensionDecisionBody, SupervisionBody, VerifyBody,
 };
+use super::major;
 use super::view::{allowed_for, etag, extension_pending, view, Plan};
 use super::{scoped, OrderView};
 use crate::config::Settings;
@@ -34,6 +35,11 @@ pub enum Command {
     Cancel(CancelBody),
     SupervisionLetter(SupervisionBody),
     PublicCriticism(CommentBody),
+    ListForSupervision(major::ListingBody),
+    RecordStop(major::StopBody),
+    Assess(major::AssessmentBody),
+    ApplyResumption(major::ResumptionBody),
+    DecideResumption(major::ResumptionDecisionBody),
 }
 
 impl Command {
@@ -51,6 +57,12 @@ impl Command {
             Command::Cancel(_) => Action::Cancel,
             Command::SupervisionLetter(_) => Action::SupervisionLetter,
             Command::PublicCriticism(_) => Action::PublicCriticism,
+            Command::ListForSupervision(_) => Action::ListForSupervision,
+            Command::RecordStop(_) => Action::RecordStop,
+            Command::Assess(_) => Action::Assess,
+            Command::ApplyResumption(_) => Action::ApplyResumption,
+            Command::DecideResumption(d) if d.approve => Action::ApproveResumption,
+            Command::DecideResumption(_) => Action::RejectResumption,
         }
     }
 
@@ -107,7 +119,8 @@ fn not_allowed(
     action: Action,
 ) -> AppResult<AppError> {
     let pending = extension_pending(c, row)?;
-    let allowed: Vec<&str> = allowed_for(who, row, pending)
+    let file = major::file_of(c, row)?;
+    let allowed: Vec<&str> = allowed_for(who, row, pending, file.as_ref())
         .iter()
         .map(|a| a.as_str())
         .collect();
@@ -169,6 +182,11 @@ fn perform(a: &mut Act, cmd: &Command) -> AppResult<EventBody> {
         Command::Cancel(b) => decisions::cancel(a, b),
         Command::SupervisionLetter(b) => decisions::supervision_letter(a, b),
         Command::PublicCriticism(b) => decisions::public_criticism(a, b),
+        Command::ListForSupervision(b) => major::list_for_supervision(a, b),
+        Command::RecordStop(b) => major::record_stop(a, b),
+        Command::Assess(b) => major::assess(a, b),
+        Command::ApplyResumption(b) => major::apply_resumption(a, b),
+        Command::DecideResumption(b) => major::decide_resumption(a, b),
     }
 }
 

@@ -112,11 +112,13 @@ fn close_env_audit_items(a: &mut Act, b: &VerifyBody) -> AppResult<Option<Value>
 /// The separation-of-duties rules this verification breaks: 403 naming
 /// the first, unless `allow_self_verification` (a one-person office) lets
 /// it through; then they are answered, to be marked on the event.
-fn check_duties(a: &mut Act) -> AppResult<Vec<DutyRule>> {
+/// `submitted_by` is the action whose last actor counts as the submitter
+/// (submit for 复查, the application for a 复产 decision).
+pub(super) fn check_duties(a: &mut Act, submitted_by: rules::Action) -> AppResult<Vec<DutyRule>> {
     let submitter = db::orders::events_of(a.c, a.row.id)?
         .into_iter()
         .rev()
-        .find(|e| e.action == rules::Action::Submit)
+        .find(|e| e.action == submitted_by)
         .and_then(|e| e.actor_id)
         .map(|u| u.0);
     let reporters: Vec<Uuid> = db::orders::findings_of(a.c, a.row.id)?
@@ -142,9 +144,11 @@ fn check_duties(a: &mut Act) -> AppResult<Vec<DutyRule>> {
 
 pub(super) fn verify(a: &mut Act, b: &VerifyBody) -> AppResult<EventBody> {
     let accept = b.decision == Decision::Accept;
-    let waived = check_duties(a)?;
+    let waived = check_duties(a, rules::Action::Submit)?;
     if !accept {
         require_text("opinion", &b.opinion, 4000)?;
+    } else {
+        super::major::check_closable(a)?;
     }
     optional_text("opinion", &b.opinion, 4000)?;
     optional_text(

@@ -14,6 +14,7 @@ mod chain;
 mod deadlines;
 mod decisions;
 mod issue;
+mod major;
 mod view;
 
 pub use actions::{act, Command};
@@ -26,6 +27,10 @@ pub use deadlines::{deadline_job, DeadlineRun};
 pub use decisions::{CancelBody, Decision, ExtensionDecisionBody, SupervisionBody, VerifyBody};
 pub use issue::{create, NewOrder};
 pub(crate) use issue::{issue_in_tx, Addressee};
+pub use major::{
+    AssessmentBody, AssessmentView, ListingBody, ListingView, MajorHazardView, MissingStep,
+    ResumptionBody, ResumptionDecisionBody, ResumptionView, StopBody, StopView,
+};
 pub use view::{etag, get, list, EventView, ExtensionView, OrderQuery, OrderView, Plan};
 pub(crate) use view::{event_view, view};
 

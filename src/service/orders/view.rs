@@ -1,7 +1,8 @@
 //! What callers read of an order: the view with what they may do now, its
 //! events and extension requests, the ETag, and filtered lists.
 
-use super::scoped;
+use super::{major, scoped};
+use crate::db::major_hazards::MajorFileRow;
 use crate::db::{
     self,
     orders::{EventRow, ExtensionRow, OrderFilter, OrderRow},
@@ -99,6 +100,10 @@ pub struct OrderView {
     pub responsible_person: Option<super::ResponsiblePerson>,
     /// The 督办函 and 通报批评 the order received, if any.
     pub escalation: Option<Escalation>,
+    /// A major-hazard order's path (挂牌督办, stop, 评估, 复产) and what
+    /// closing still needs; absent for a general hazard.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub major_hazard: Option<major::MajorHazardView>,
     pub issued_by: Uuid,
     pub issued_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
@@ -132,8 +137,18 @@ pub(super) fn extension_pending(c: &mut DbConn, row: &OrderRow) -> AppResult<boo
 
 /// Would `action` pass the rules that depend on more than the state (the
 /// deadline, the escalation steps, a pending extension, the plan) now?
-fn rules_allow(action: Action, row: &OrderRow, pending: bool, now: DateTime<Utc>) -> bool {
+fn rules_allow(
+    action: Action,
+    row: &OrderRow,
+    pending: bool,
+    file: Option<&Option<MajorFileRow>>,
+    now: DateTime<Utc>,
+) -> bool {
+    if action.major_only() {
+        return major::offered(action, row, file);
+    }
     match action {
+        Action::Accept => major::closable(row, file),
         Action::SupervisionLetter => escalation_of(row)
             .check_letter(rules::is_overdue(row.status, row.effective_deadline, now))
             .is_ok(),
@@ -150,14 +165,20 @@ fn rules_allow(action: Action, row: &OrderRow, pending: bool, now: DateTime<Utc>
 /// The user actions `who` may take on `row` now: the state, the role, and
 /// the rules of each action (a not-overdue order offers no supervision
 /// letter, an order without a pending request no extension decision).
-/// `pending` says whether an extension request waits for a decision.
-pub(super) fn allowed_for(who: &Principal, row: &OrderRow, pending: bool) -> Vec<Action> {
+/// `pending` says whether an extension request waits for a decision;
+/// `file` is the major-hazard file (`major::file_of`).
+pub(super) fn allowed_for(
+    who: &Principal,
+    row: &OrderRow,
+    pending: bool,
+    file: Option<&Option<MajorFileRow>>,
+) -> Vec<Action> {
     let department = row.enterprise_id.is_none();
     let now = time::now();
     rules::allowed(row.status)
         .into_iter()
         .filter(|a| rules::may_on(who.role, *a, row.level, department))
-        .filter(|a| rules_allow(*a, row, pending, now))
+        .filter(|a| rules_allow(*a, row, pending, file, now))
         .collect()
 }
 
@@ -253,7 +274,11 @@ pub(crate) fn view(
 ) -> AppResult<OrderView> {
     let now = time::now();
     let pending = row.status.is_open() && extension_pending(c, &row)?;
-    let allowed = allowed_for(who, &row, pending);
+    let file = major::file_of(c, &row)?;
+    let allowed = allowed_for(who, &row, pending, file.as_ref());
+    let major_hazard = file
+        .as_ref()
+        .map(|f| major::view_of(f.as_ref(), rules::park_today(now)));
     let escalation = Some(escalation_of(&row)).filter(|e| !e.is_empty());
     let (findings, events, extensions) = match full {
         true => {
@@ -303,6 +328,7 @@ pub(crate) fn view(
             .zip(row.responsible_phone.clone())
             .map(|(name, phone)| super::ResponsiblePerson { name, phone }),
         escalation,
+        major_hazard,
         issued_by: row.issued_by.0,
         issued_at: row.issued_at.and_utc(),
         submitted_at: row.submitted_at.map(|t| t.and_utc()),
