@@ -1,8 +1,9 @@
 use super::extract::Auth;
 use crate::error::{AppResult, Problem};
 use crate::service::orders::{
-    self, AcknowledgeBody, CancelBody, ChainReport, Command, CommentBody, EventView, ExtensionBody,
-    ExtensionDecisionBody, NewOrder, OrderQuery, OrderView, Plan, ProgressBody, SubmitBody,
+    self, AcknowledgeBody, AssessmentBody, CancelBody, ChainReport, Command, CommentBody,
+    EventView, ExtensionBody, ExtensionDecisionBody, ListingBody, NewOrder, OrderQuery, OrderView,
+    Plan, ProgressBody, ResumptionBody, ResumptionDecisionBody, StopBody, SubmitBody,
     SupervisionBody, VerifyBody,
 };
 use crate::service::{Ctx, Page, Principal};
@@ -222,6 +223,16 @@ order_actions! {
     supervision_letter: post "/rectification-orders/{id}/supervision-letter", SupervisionBody => Command::SupervisionLetter, IfMatch, [ActionResponses];
     /// 通报批评 after the supervision letter's time limit passed (safety_officer).
     public_criticism: post "/rectification-orders/{id}/public-criticism", CommentBody => Command::PublicCriticism, IfMatch, [ActionResponses];
+    /// 挂牌督办 of a major hazard: supervising unit, 督办 number, time limit (safety_officer, once).
+    list_for_supervision: post "/rectification-orders/{id}/supervision-listing", ListingBody => Command::ListForSupervision, IfMatch, [ActionResponses];
+    /// Production or use stopped while a major hazard is fixed (停产停业 / 局部停产 / 停止使用), with the date, the scope and the measures meanwhile (enterprise or safety_officer; may be corrected until 复产 is applied for).
+    record_stop: post "/rectification-orders/{id}/production-stop", StopBody => Command::RecordStop, IfMatch, [ActionResponses];
+    /// 治理评估 of a major hazard's fix: who assessed, the conclusion and the 评估报告 document (enterprise; the latest counts).
+    assess: post "/rectification-orders/{id}/assessment", AssessmentBody => Command::Assess, IfMatch, [ActionResponses];
+    /// 复产申请 after a stop, once an assessment found the hazard eliminated (enterprise); the office's clock starts.
+    apply_resumption: post "/rectification-orders/{id}/resumption", ResumptionBody => Command::ApplyResumption, IfMatch, [ActionResponses];
+    /// The 复产 decision: approve, or refuse with reasons (safety_officer, not the order's issuer or reporter).
+    decide_resumption: post "/rectification-orders/{id}/resumption/decision", ResumptionDecisionBody => Command::DecideResumption, IfMatch, [ActionResponses];
 }
 
 /// Approve or deny an extension (safety_officer).
@@ -247,6 +258,10 @@ fn pdf_routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/rectification-orders/{id}/supervision-letter.pdf")
             .route(web::get().to(supervision_letter_pdf)),
+    )
+    .service(
+        web::resource("/rectification-orders/{id}/major-hazard-report")
+            .route(web::get().to(major_hazard_report)),
     );
 }
 
@@ -299,4 +314,32 @@ pub async fn supervision_letter_pdf(
     let pdf =
         crate::service::notice_pdf::supervision_letter_pdf(&ctx, &who, id.into_inner()).await?;
     Ok(pdf_response(pdf))
+}
+
+/// 重大事故隐患报告 to the supervising authority (《安全生产事故隐患排查治理暂行规定》第十四条第二款): the hazard's state and cause, its danger and difficulty, and the governance plan, with the path so far; PDF or XLSX. 404 for a general-hazard order.
+#[utoipa::path(get, path = "/api/v1/rectification-orders/{id}/major-hazard-report", operation_id = "order_major_hazard_report", tag = "orders", security(("bearer" = [])), params(("id" = Uuid, Path), crate::service::major_report::ReportQuery), responses(
+    (status = 200, description = "the report (sent as an attachment)", content(
+        (super::openapi::Binary = "application/pdf"),
+        (super::openapi::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound, super::openapi::QueryRules,
+))]
+pub async fn major_hazard_report(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+    q: web::Query<crate::service::major_report::ReportQuery>,
+) -> AppResult<HttpResponse> {
+    let r =
+        crate::service::major_report::report(&ctx, &who, id.into_inner(), q.into_inner()).await?;
+    Ok(report_response(r))
+}
+
+/// A generated report sent for download (API and console alike).
+pub(crate) fn report_response(r: crate::service::major_report::Report) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(r.content_type)
+        .insert_header((header::CONTENT_DISPOSITION, attachment(&r.file_name)))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(r.bytes)
 }

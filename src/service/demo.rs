@@ -17,6 +17,43 @@ pub const PHOTO: &str = "demo_orient6.jpg";
 pub const AFTER_PHOTO: &str = "demo_after.jpg";
 /// The sample feedback list, in the import format.
 pub const FEEDBACK: &str = "反馈问题清单.xlsx";
+/// The sample 评估报告 of a major hazard's fix (a PDF the enterprise attaches).
+pub const ASSESSMENT_REPORT: &str = "评估报告.pdf";
+
+/// The sample assessment report: who assessed, what was checked, the
+/// conclusion — a real PDF, as an agency would send it.
+pub fn assessment_pdf() -> crate::error::AppResult<Vec<u8>> {
+    use crate::service::notice_pdf::{report_pdf_now, ReportSection};
+    let row = |l: &str, t: &str| (l.to_string(), t.to_string());
+    let sections = [
+        ReportSection {
+            heading: "一、评估对象".into(),
+            rows: vec![
+                row("企业", ENTERPRISE_NAME),
+                row("隐患", "铝粉尘除尘系统未采用负压湿式除尘"),
+                row("治理措施", "改造为负压湿式除尘系统，加装泄爆片与隔爆阀"),
+            ],
+        },
+        ReportSection {
+            heading: "二、现场核查".into(),
+            rows: vec![
+                row("除尘方式", "负压湿式，风机位于除尘器之后"),
+                row("泄爆与隔爆", "泄爆片朝向室外安全区域，隔爆阀动作试验合格"),
+            ],
+        },
+        ReportSection {
+            heading: "三、评估结论".into(),
+            rows: vec![row("结论", "隐患已消除，具备恢复生产的安全条件")],
+        },
+    ];
+    let notes = ["示例文件：由 anhuan demo files 生成，仅供演示。".to_string()];
+    report_pdf_now(
+        "重大事故隐患治理评估报告",
+        "示例安全评价有限公司",
+        &sections,
+        &notes,
+    )
+}
 
 /// The sample feedback list (反馈问题清单): Chinese headers as the
 /// documents arrive, one item for the walkthrough's enterprise, one for a
@@ -98,7 +135,7 @@ pub fn after_photo() -> Vec<u8> {
     sample::demo_photo(&taken, ENTERPRISE_LAT + 0.0001, ENTERPRISE_LON + 0.0001)
 }
 
-/// Writes the sample photo and feedback list into `dir` (created if
+/// Writes the sample photos, feedback list and assessment report into `dir` (created if
 /// needed); answers the paths written.
 pub fn write_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
@@ -108,5 +145,8 @@ pub fn write_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::write(&after_path, after_photo())?;
     let xlsx_path = dir.join(FEEDBACK);
     std::fs::write(&xlsx_path, feedback_xlsx()?)?;
-    Ok(vec![photo_path, after_path, xlsx_path])
+    let report_path = dir.join(ASSESSMENT_REPORT);
+    let report = assessment_pdf().map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::fs::write(&report_path, report)?;
+    Ok(vec![photo_path, after_path, xlsx_path, report_path])
 }

@@ -16,6 +16,7 @@ pub mod findings;
 pub mod health;
 pub mod idempotency;
 pub mod inspections;
+pub mod major_report;
 pub mod notice_pdf;
 pub mod notify;
 pub mod orders;

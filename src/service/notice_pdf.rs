@@ -168,6 +168,63 @@ pub async fn supervision_letter_pdf(ctx: &Ctx, who: &Principal, order_id: Uuid) 
     })
 }
 
+/// A report made of headed sections of label and text pairs (the
+/// major-hazard report), printed in order under its title.
+#[derive(Debug, Clone)]
+pub struct ReportSection {
+    pub heading: String,
+    pub rows: Vec<(String, String)>,
+}
+
+/// `sections` as a PDF under `title` and `subtitle`, closed by `notes`
+/// in small print (rendered off the async threads).
+pub(crate) async fn report_pdf(
+    title: &str,
+    subtitle: &str,
+    sections: &[ReportSection],
+    notes: &[String],
+) -> AppResult<Vec<u8>> {
+    let blocks = report_blocks(title, subtitle, sections, notes);
+    render_blocking(blocks, format!("{title} {subtitle}")).await
+}
+
+/// `report_pdf` on the caller's thread (the demo files).
+pub fn report_pdf_now(
+    title: &str,
+    subtitle: &str,
+    sections: &[ReportSection],
+    notes: &[String],
+) -> AppResult<Vec<u8>> {
+    let blocks = report_blocks(title, subtitle, sections, notes);
+    render(&blocks, &format!("{title} {subtitle}"))
+}
+
+fn report_blocks(
+    title: &str,
+    subtitle: &str,
+    sections: &[ReportSection],
+    notes: &[String],
+) -> Vec<Block> {
+    let mut b = vec![
+        Block::Title(title.to_string()),
+        Block::Subtitle(subtitle.to_string()),
+        Block::Rule,
+    ];
+    for sec in sections {
+        b.push(Block::Heading(sec.heading.clone()));
+        for (label, text) in &sec.rows {
+            let text = if text.trim().is_empty() { "—" } else { text };
+            b.push(Block::Para(format!("{label}：{text}")));
+        }
+    }
+    b.push(Block::Gap(12.0));
+    b.push(Block::Rule);
+    for n in notes {
+        b.push(Block::Small(n.clone()));
+    }
+    b
+}
+
 async fn render_blocking(blocks: Vec<Block>, title: String) -> AppResult<Vec<u8>> {
     tokio::task::spawn_blocking(move || render(&blocks, &title))
         .await
