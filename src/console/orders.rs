@@ -6,9 +6,11 @@ use super::pages::{html, see_other, PageResult};
 use super::session::{ConsoleError, OrPage, Session};
 use crate::domain::checklist::HazardLevel;
 use crate::domain::finding::FindingStatus;
+use crate::domain::major_hazard::{AssessorKind, StopMode};
 use crate::domain::order::{Action, MajorReason, OrderStatus};
 use crate::error::AppError;
 use crate::service::findings::{self, FindingQuery};
+use crate::service::major_report::{self, ReportFormat, ReportQuery};
 use crate::service::orders::{self as svc, Command, OrderQuery, OrderView};
 use crate::service::{documents, enterprises, notice_pdf, photos, Ctx};
 use actix_multipart::Multipart;
@@ -181,6 +183,75 @@ fn doc_cell(lang: Lang, d: &documents::DocumentView) -> DocCell {
     DocCell { id: d.id, label }
 }
 
+/// The major-hazard path as the page states it, one line per step.
+struct PathCells {
+    listing: String,
+    stop: String,
+    assessment: String,
+    resumption: String,
+    resumption_overdue: bool,
+    needed: Vec<String>,
+}
+
+fn path_cells(lang: Lang, m: &svc::MajorHazardView) -> PathCells {
+    let listing = m.supervision.as_ref().map_or(String::new(), |s| {
+        format!(
+            "{} · {} · {} {}",
+            s.supervising_unit,
+            s.number,
+            lang.t("listing_time_limit"),
+            lang.date(s.time_limit)
+        )
+    });
+    let stop = m.production_stop.as_ref().map_or(String::new(), |s| {
+        let mode = lang.t(match s.mode {
+            StopMode::StopProduction => "stop_mode_stop_production",
+            StopMode::PartialStop => "stop_mode_partial_stop",
+            StopMode::StopUse => "stop_mode_stop_use",
+        });
+        format!(
+            "{mode} · {} · {} · {}",
+            lang.date(s.date),
+            s.scope,
+            s.interim_measures
+        )
+    });
+    let assessment = m.assessment.as_ref().map_or(String::new(), |a| {
+        let verdict = lang.t(if a.eliminated {
+            "eliminated"
+        } else {
+            "hazard_remains"
+        });
+        format!("{} · {} · {verdict}", a.assessor, a.conclusion)
+    });
+    let resumption = m.resumption.as_ref().map_or(String::new(), |r| {
+        let status = match lang {
+            Lang::Zh => r.status_label.clone(),
+            Lang::En => r.status.as_str().to_string(),
+        };
+        format!(
+            "{status} · {} {}",
+            lang.t("decide_by"),
+            lang.date(r.decide_by)
+        )
+    });
+    PathCells {
+        listing,
+        stop,
+        assessment,
+        resumption,
+        resumption_overdue: m.resumption.as_ref().is_some_and(|r| r.overdue),
+        needed: m
+            .needed_to_close
+            .iter()
+            .map(|n| match lang {
+                Lang::Zh => n.label.clone(),
+                Lang::En => n.code.replace('_', " "),
+            })
+            .collect(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "order.html")]
 struct OrderPage {
@@ -201,6 +272,8 @@ struct OrderPage {
     /// Documents attached through the order's events, oldest first.
     documents: Vec<DocCell>,
     today: String,
+    /// A major-hazard order's path so far.
+    path: Option<PathCells>,
 }
 
 impl OrderPage {
@@ -237,9 +310,22 @@ pub async fn download(
 ) -> PageResult {
     let (id, kind) = path.into_inner();
     let id = parse_id(&req, &id)?;
+    let report = |format| ReportQuery {
+        format: Some(format),
+    };
     let pdf = match kind.as_str() {
         "notice" => notice_pdf::notice_pdf(&ctx, &s.who, id).await,
         "supervision-letter" => notice_pdf::supervision_letter_pdf(&ctx, &s.who, id).await,
+        "major-hazard-report" | "major-hazard-report-xlsx" => {
+            let format = match kind.as_str() {
+                "major-hazard-report" => ReportFormat::Pdf,
+                _ => ReportFormat::Xlsx,
+            };
+            let r = major_report::report(&ctx, &s.who, id, report(format))
+                .await
+                .page(&req)?;
+            return Ok(crate::api::orders::report_response(r));
+        }
         _ => Err(AppError::not_found("文书 document")),
     }
     .page(&req)?;
@@ -366,6 +452,7 @@ fn order_page(req: &HttpRequest, s: &Session, o: &OrderView) -> OrderPage {
             .as_ref()
             .is_some_and(|e| e.supervision_letter.is_some()),
         today: crate::domain::time::park_today(chrono::Utc::now()).to_string(),
+        path: o.major_hazard.as_ref().map(|m| path_cells(lang, m)),
     }
 }
 
@@ -580,6 +667,42 @@ fn command(action: &str, o: &OrderView, f: &Form) -> Result<Command, AppError> {
                 comment: f.get("comment"),
             },
         ),
+        "list-for-supervision" => Command::ListForSupervision(svc::ListingBody {
+            supervising_unit: f.get("supervising_unit"),
+            number: f.get("number"),
+            time_limit: date_field(f, "time_limit")?,
+            comment: f.get("comment"),
+        }),
+        "record-stop" => Command::RecordStop(svc::StopBody {
+            mode: StopMode::parse(&f.get("mode"))
+                .ok_or_else(|| AppError::field("mode", "请选择停产方式 / choose how it stopped"))?,
+            date: date_field(f, "date")?,
+            scope: f.get("scope"),
+            interim_measures: f.get("interim_measures"),
+            photo_ids: f.photos("photos"),
+            document_ids: f.docs("documents"),
+        }),
+        "assess" => Command::Assess(svc::AssessmentBody {
+            assessor_kind: AssessorKind::parse(&f.get("assessor_kind")).ok_or_else(|| {
+                AppError::field("assessor_kind", "请选择评估方 / choose who assessed")
+            })?,
+            assessor: f.get("assessor"),
+            conclusion: f.get("conclusion"),
+            eliminated: f.get("eliminated") == "true",
+            document_ids: f.docs("documents"),
+            photo_ids: f.photos("photos"),
+        }),
+        "apply-resumption" => Command::ApplyResumption(svc::ResumptionBody {
+            comment: f.get("comment"),
+            document_ids: f.docs("documents"),
+            photo_ids: f.photos("photos"),
+        }),
+        "decide-resumption" => Command::DecideResumption(svc::ResumptionDecisionBody {
+            approve: f.get("approve") == "true",
+            comment: f.get("comment"),
+            document_ids: f.docs("documents"),
+            photo_ids: f.photos("photos"),
+        }),
         "cancel" => Command::Cancel(svc::CancelBody {
             reason: f.get("reason"),
             internal_note: None,
