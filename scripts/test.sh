@@ -20,6 +20,9 @@
 #   REQUIRE_SMTP=1  fail instead of skipping the e-mail test; the suite
 #       installs aiosmtpd (a real SMTP server, from PyPI) into a venv under
 #       /var/tmp/anhuan-ci/smtp (ANHUAN_SMTP_VENV) and starts it per test
+#   REQUIRE_OPENPYXL=1  fail when openpyxl (from PyPI, into a venv under
+#       /var/tmp/anhuan-ci/openpyxl, ANHUAN_OPENPYXL_VENV) cannot be had to
+#       read the major-hazard report back
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,19 +66,32 @@ MSG
 }
 photo_banner
 
-# The e-mail test talks to aiosmtpd on loopback; install it once.
+# python_tool VENV PIP_SPEC MODULE VAR: the Python tools a test drives
+# (a real SMTP server, the tus client, openpyxl), each installed once into
+# its own venv outside the clone. Exports VAR=the venv's python when the
+# module imports; answers 1 (and the caller decides) when it cannot.
+python_tool() {
+  local venv="$1" spec="$2" module="$3" var="$4"
+  if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c "import $module" 2>/dev/null; then
+    mkdir -p "$(dirname "$venv")"
+    { python3 -m venv "$venv" && "$venv/bin/pip" install -q "$spec"; } \
+      || echo "note: could not install $spec into $venv" >&2
+  fi
+  "$venv/bin/python" -c "import $module" 2>/dev/null || return 1
+  export "$var=$venv/bin/python"
+}
+# require_tool NAME VENV REQUIRE_VAR: fail when a required tool is missing.
+require_tool() {
+  if [[ "${!3:-0}" == "1" ]]; then
+    echo "ERROR: no $1 in $2 and $3=1" >&2
+    exit 1
+  fi
+}
+
+# The e-mail test talks to aiosmtpd on loopback.
 SMTP_VENV="${ANHUAN_SMTP_VENV:-/var/tmp/anhuan-ci/smtp}"
-if [[ ! -x "$SMTP_VENV/bin/python" ]] || ! "$SMTP_VENV/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
-  mkdir -p "$(dirname "$SMTP_VENV")"
-  { python3 -m venv "$SMTP_VENV" && "$SMTP_VENV/bin/pip" install -q aiosmtpd==1.4.6; } \
-    || echo "note: could not install aiosmtpd into $SMTP_VENV" >&2
-fi
-if "$SMTP_VENV/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
-  export ANHUAN_TEST_AIOSMTPD_PYTHON="$SMTP_VENV/bin/python"
-elif [[ "${REQUIRE_SMTP:-0}" == "1" ]]; then
-  echo "ERROR: no aiosmtpd in $SMTP_VENV and REQUIRE_SMTP=1" >&2
-  exit 1
-else
+if ! python_tool "$SMTP_VENV" aiosmtpd==1.4.6 aiosmtpd ANHUAN_TEST_AIOSMTPD_PYTHON; then
+  require_tool aiosmtpd "$SMTP_VENV" REQUIRE_SMTP
   SMTP_SKIPPED=1
 fi
 smtp_banner() {
@@ -94,18 +110,16 @@ MSG
 
 # The resumable-upload test drives tuspy through a connection-cutting proxy.
 TUS_VENV="${ANHUAN_TUS_VENV:-/var/tmp/anhuan-ci/tus}"
-if [[ ! -x "$TUS_VENV/bin/python" ]] || ! "$TUS_VENV/bin/python" -c 'import tusclient' 2>/dev/null; then
-  mkdir -p "$(dirname "$TUS_VENV")"
-  { python3 -m venv "$TUS_VENV" && "$TUS_VENV/bin/pip" install -q tuspy==1.1.0; } \
-    || echo "note: could not install tuspy into $TUS_VENV" >&2
-fi
-if "$TUS_VENV/bin/python" -c 'import tusclient' 2>/dev/null; then
-  export ANHUAN_TEST_TUSPY_PYTHON="$TUS_VENV/bin/python"
-elif [[ "${REQUIRE_TUS_CLIENT:-0}" == "1" ]]; then
-  echo "ERROR: no tuspy in $TUS_VENV and REQUIRE_TUS_CLIENT=1" >&2
-  exit 1
-else
+if ! python_tool "$TUS_VENV" tuspy==1.1.0 tusclient ANHUAN_TEST_TUSPY_PYTHON; then
+  require_tool tuspy "$TUS_VENV" REQUIRE_TUS_CLIENT
   echo "WARNING: tuspy could not be installed into $TUS_VENV: the real tus client test is skipped" >&2
+fi
+
+# The major-hazard report is read back with openpyxl, as its readers would.
+XLSX_VENV="${ANHUAN_OPENPYXL_VENV:-/var/tmp/anhuan-ci/openpyxl}"
+if ! python_tool "$XLSX_VENV" openpyxl==3.1.5 openpyxl ANHUAN_TEST_OPENPYXL_PYTHON; then
+  require_tool openpyxl "$XLSX_VENV" REQUIRE_OPENPYXL
+  echo "WARNING: openpyxl could not be installed into $XLSX_VENV: the report is read by calamine only" >&2
 fi
 
 echo "=== anhuan tests: unit + integration on SQLite ==="

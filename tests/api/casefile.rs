@@ -8,18 +8,18 @@ use crate::helpers::*;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-struct Case {
-    app: TestApp,
-    e: String,
-    insp: String,
-    officer: String,
-    officer2: String,
-    officer3: String,
-    ent_e: String,
-    ent_f: String,
+pub(crate) struct Case {
+    pub app: TestApp,
+    pub e: String,
+    pub insp: String,
+    pub officer: String,
+    pub officer2: String,
+    pub officer3: String,
+    pub ent_e: String,
+    pub ent_f: String,
 }
 
-async fn case_with(tweak: impl FnOnce(&mut anhuan::config::Settings)) -> Case {
+pub(crate) async fn case_with(tweak: impl FnOnce(&mut anhuan::config::Settings)) -> Case {
     let app = TestApp::spawn_with(tweak).await;
     let e = app.create_enterprise("黔江铝业有限公司").await["id"]
         .as_str()
@@ -47,11 +47,11 @@ async fn case_with(tweak: impl FnOnce(&mut anhuan::config::Settings)) -> Case {
     }
 }
 
-fn today() -> chrono::NaiveDate {
+pub(crate) fn today() -> chrono::NaiveDate {
     anhuan::domain::time::park_today(chrono::Utc::now())
 }
 
-fn etag_of(order: &Value) -> String {
+pub(crate) fn etag_of(order: &Value) -> String {
     format!(
         "\"{}-v{}\"",
         order["id"].as_str().unwrap(),
@@ -61,7 +61,7 @@ fn etag_of(order: &Value) -> String {
 
 impl Case {
     /// A finding reported by `reporter`, ordered by `issuer`; acknowledged.
-    async fn order(&self, reporter: &str, issuer: &str, level: &str) -> Value {
+    pub async fn order(&self, reporter: &str, issuer: &str, level: &str) -> Value {
         let fid = Uuid::new_v4().to_string();
         let body = json!({"enterprise_id": self.e, "category": "safety", "level": level,
                           "description": "除尘系统未设泄爆装置"});
@@ -103,7 +103,7 @@ impl Case {
         o
     }
 
-    async fn act(
+    pub async fn act(
         &self,
         order: &Value,
         action: &str,
@@ -122,14 +122,14 @@ impl Case {
         req.json(&body).send().await.unwrap()
     }
 
-    async fn ok(&self, order: &Value, action: &str, token: &str, body: Value) -> Value {
+    pub async fn ok(&self, order: &Value, action: &str, token: &str, body: Value) -> Value {
         let r = self.act(order, action, token, body).await;
         assert_eq!(r.status(), 200, "{action}: {}", r.text().await.unwrap());
         r.json().await.unwrap()
     }
 
     /// Submits every finding with a fresh PDF by `token`.
-    async fn submit(&self, order: &Value, token: &str) -> Value {
+    pub async fn submit(&self, order: &Value, token: &str) -> Value {
         let (doc, _) = pdf_doc(&self.app, token).await;
         let items: Vec<Value> = order["findings"]
             .as_array()
@@ -139,6 +139,16 @@ impl Case {
             .collect();
         self.ok(order, "submit", token, json!({"items": items}))
             .await
+    }
+
+    /// The enterprise's 治理评估 of a major hazard, with a fresh PDF as its
+    /// 评估报告: what closing a major hazard needs.
+    pub async fn assess(&self, order: &Value, eliminated: bool) -> Value {
+        let (doc, _) = pdf_doc(&self.app, &self.ent_e).await;
+        let body = json!({"assessor_kind": "agency", "assessor": "黔江安全评价有限公司",
+                          "conclusion": "泄爆装置已按GB/T 15605设置，隐患已消除",
+                          "eliminated": eliminated, "document_ids": [doc]});
+        self.ok(order, "assessment", &self.ent_e, body).await
     }
 }
 
@@ -276,6 +286,7 @@ async fn major_hazard_is_verified_by_an_officer_who_neither_issued_nor_reported_
     // Reported by officer2, issued by officer: officer3 alone may verify.
     let o = c.order(&c.officer2, &c.officer, "major").await;
     let o = c.submit(&o, &c.ent_e).await;
+    let o = c.assess(&o, true).await;
     for (token, rule) in [
         (&c.officer, "issuer_verifies_major"),
         (&c.officer2, "reporter_verifies_major"),
@@ -407,6 +418,7 @@ async fn a_one_person_office_may_verify_its_own_work_marked_and_counted() {
     );
     let m = c.order(&c.officer, &c.officer, "major").await;
     let m = c.submit(&m, &c.ent_e).await;
+    let m = c.assess(&m, true).await;
     let m = c
         .ok(
             &m,

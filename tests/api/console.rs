@@ -1012,3 +1012,206 @@ async fn notification_settings_through_the_form() {
         .contains("value=\"wang@qjly.example.cn\""));
     assert_eq!(Web::new(&c.app).get("/inbox/settings").await.status(), 303);
 }
+
+/// A multipart form post from the console (the action forms with files).
+async fn post_multipart(web: &Web, path: &str, f: reqwest::multipart::Form) -> Response {
+    web.client
+        .post(format!("{}{path}", web.base))
+        .header("cookie", &web.cookie)
+        .multipart(f)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn the_major_hazard_path_through_the_forms() {
+    let c = case().await;
+    let app = &c.app;
+    let (_, insp) = app.user("inspector", None, &[]).await;
+    let (reviewer_u, _) = app.user("safety_officer", None, &[]).await;
+    let fid = Uuid::new_v4();
+    let r = app
+        .put(
+            &format!("/api/v1/findings/{fid}"),
+            &insp,
+            &json!({"enterprise_id": c.e, "category": "safety", "level": "major", "description": "熔铝炉炉前未设置熔融金属应急储存设施"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = app
+        .post(
+            "/api/v1/rectification-orders",
+            &c.officer,
+            json!({"enterprise_id": c.e, "finding_ids": [fid], "requirements": "设置应急储存设施",
+                   "deadline": (today() + chrono::Duration::days(20)).to_string(), "major_reason": "stop_production"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ent = Web::login(app, &c.ent_name).await;
+    let office = Web::login(app, &c.officer_name).await;
+    let reviewer = Web::login(app, reviewer_u["username"].as_str().unwrap()).await;
+    let page = ent.page(&format!("/orders/{id}")).await;
+    assert!(page.contains("重大隐患治理") && page.contains("未挂牌") && page.contains("未停产"));
+    assert!(
+        !page.contains("id=\"form-listing\""),
+        "the enterprise does not list"
+    );
+    let r = ent
+        .post(
+            &format!("/orders/{id}/acknowledge"),
+            form(&[("csrf", &csrf_in(&page)), ("comment", "已签收")]),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let later = (today() + chrono::Duration::days(15)).to_string();
+    let page = ent.page(&format!("/orders/{id}")).await;
+    let mut plan = vec![
+        ("csrf".to_string(), csrf_in(&page)),
+        ("time_limit".into(), later.clone()),
+    ];
+    for k in [
+        "goal",
+        "measures",
+        "funds",
+        "responsible_people",
+        "safety_measures",
+        "contingency_plan",
+    ] {
+        plan.push((k.into(), format!("{k}：按方案实施")));
+    }
+    let r = ent
+        .post(
+            &format!("/orders/{id}/plan"),
+            serde_urlencoded::to_string(&plan).unwrap(),
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+
+    // 挂牌督办 by the office.
+    let page = office.page(&format!("/orders/{id}")).await;
+    assert!(page.contains("id=\"form-listing\""));
+    let r = office
+        .post(
+            &format!("/orders/{id}/list-for-supervision"),
+            form(&[
+                ("csrf", &csrf_in(&page)),
+                ("supervising_unit", "区应急管理局"),
+                ("number", "区安督〔2026〕11号"),
+                ("time_limit", &later),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+
+    // The enterprise records the stop, submits, has it assessed, applies.
+    let page = ent.page(&format!("/orders/{id}")).await;
+    assert!(
+        page.contains("区安督〔2026〕11号"),
+        "the listing is shown to the enterprise"
+    );
+    let today_s = today().to_string();
+    let f = reqwest::multipart::Form::new()
+        .text("csrf", csrf_in(&page))
+        .text("mode", "stop_use")
+        .text("date", today_s.clone())
+        .text("scope", "2号熔铝炉")
+        .text("interim_measures", "停炉降温，设置警戒区");
+    let r = post_multipart(&ent, &format!("/orders/{id}/record-stop"), f).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let r = submit(&ent, &id, Some(small_jpeg(4242))).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let page = ent.page(&format!("/orders/{id}")).await;
+    assert!(page.contains("停止使用") && page.contains("2号熔铝炉"));
+    let report = crate::documents::pdf(2, &["(assessment)"], "");
+    let f = reqwest::multipart::Form::new()
+        .text("csrf", csrf_in(&page))
+        .text("assessor_kind", "experts")
+        .text("assessor", "市级专家组")
+        .text("conclusion", "应急储存设施容量满足要求，隐患已消除")
+        .text("eliminated", "true")
+        .part(
+            "documents",
+            reqwest::multipart::Part::bytes(report)
+                .file_name("评估报告.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+    let r = post_multipart(&ent, &format!("/orders/{id}/assess"), f).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let page = ent.page(&format!("/orders/{id}")).await;
+    assert!(page.contains("市级专家组") && page.contains("PDF · 2页"));
+    let f = reqwest::multipart::Form::new()
+        .text("csrf", csrf_in(&page))
+        .text("comment", "申请恢复生产");
+    let r = post_multipart(&ent, &format!("/orders/{id}/apply-resumption"), f).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+
+    // The issuer may not decide it (named on the page); another officer approves and closes.
+    let page = office.page(&format!("/orders/{id}")).await;
+    assert!(page.contains("待审查"));
+    let f = reqwest::multipart::Form::new()
+        .text("csrf", csrf_in(&page))
+        .text("approve", "true");
+    let r = post_multipart(&office, &format!("/orders/{id}/decide-resumption"), f).await;
+    assert_eq!(r.status(), 403);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("重大隐患不能由下达整改通知书的人复查验收"));
+    let page = reviewer.page(&format!("/orders/{id}")).await;
+    assert!(page.contains("销号尚缺") && page.contains("同意复产的审查决定"));
+    assert!(
+        !page.contains("id=\"btn-accept\""),
+        "no 销号 before 复产 is approved"
+    );
+    let f = reqwest::multipart::Form::new()
+        .text("csrf", csrf_in(&page))
+        .text("version", version_in(&page))
+        .text("approve", "true")
+        .text("comment", "现场审查合格");
+    let r = post_multipart(&reviewer, &format!("/orders/{id}/decide-resumption"), f).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let page = reviewer.page(&format!("/orders/{id}")).await;
+    let r = reviewer
+        .post(
+            &format!("/orders/{id}/verify"),
+            form(&[
+                ("csrf", &csrf_in(&page)),
+                ("version", &version_in(&page)),
+                ("decision", "accept"),
+                ("opinion", "复查合格"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let page = ent.page(&format!("/orders/{id}")).await;
+    assert!(page.contains("已销号") && page.contains("同意复产"));
+
+    // The report downloads from the page, for the enterprise; nobody else's.
+    for (link, kind) in [
+        ("major-hazard-report", "application/pdf"),
+        (
+            "major-hazard-report-xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    ] {
+        assert!(page.contains(&format!("/orders/{id}/pdf/{link}")));
+        let r = ent.get(&format!("/orders/{id}/pdf/{link}")).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], kind);
+        let other = Web::login(app, &c.other_name).await;
+        assert_eq!(
+            other
+                .get(&format!("/orders/{id}/pdf/{link}"))
+                .await
+                .status(),
+            404
+        );
+    }
+}

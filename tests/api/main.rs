@@ -19,6 +19,7 @@ mod housekeeping;
 mod idempotency;
 mod industries;
 mod inspections;
+mod major_hazard;
 mod notice_pdf;
 mod notifications;
 mod ops;

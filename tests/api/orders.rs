@@ -324,6 +324,16 @@ async fn major_hazard_needs_reason_plan_and_the_safety_office() {
         "forbidden",
     )
     .await;
+    // 销号 of a major hazard needs its 治理评估 with the 评估报告.
+    let (report, _) = crate::documents::pdf_doc(&p.app, &p.ent_e).await;
+    let o = p
+        .ok(
+            &o,
+            "assessment",
+            &p.ent_e,
+            json!({"assessor_kind": "own_staff", "assessor": "本公司技术人员与外聘专家", "conclusion": "隐患已消除", "eliminated": true, "document_ids": [report]}),
+        )
+        .await;
     let o = p
         .ok(
             &o,
@@ -862,9 +872,15 @@ fn role_may(role: &str, action: &str) -> bool {
         "acknowledge" | "progress" | "submit" | "extension-requests" => role == "enterprise",
         "plan" => matches!(role, "enterprise" | "safety_officer"),
         "verify" => matches!(role, "inspector" | "safety_officer"), // general hazards
-        "decision" | "cancel" | "supervision-letter" | "public-criticism" => {
-            role == "safety_officer"
-        }
+        "decision"
+        | "cancel"
+        | "supervision-letter"
+        | "public-criticism"
+        | "supervision-listing"
+        | "resumption/decision" => role == "safety_officer",
+        // The major-hazard path (its rules of level and file come after these).
+        "production-stop" => matches!(role, "enterprise" | "safety_officer"),
+        "assessment" | "resumption" => role == "enterprise",
         _ => unreachable!(),
     }
 }
@@ -877,7 +893,11 @@ fn state_allows(state: &str, action: &str) -> bool {
             matches!(state, "issued" | "rectifying")
         }
         "verify" => state == "pending_verification",
-        "decision" | "cancel" => matches!(state, "issued" | "rectifying" | "pending_verification"),
+        "decision" | "cancel" | "supervision-listing" | "resumption/decision" => {
+            matches!(state, "issued" | "rectifying" | "pending_verification")
+        }
+        "production-stop" => matches!(state, "issued" | "rectifying"),
+        "assessment" | "resumption" => matches!(state, "rectifying" | "pending_verification"),
         _ => unreachable!(),
     }
 }
@@ -953,6 +973,20 @@ async fn every_action_by_every_role_in_every_state() {
         ("cancel", json!({"reason": "r"})),
         ("supervision-letter", json!({"time_limit": later})),
         ("public-criticism", json!({})),
+        (
+            "supervision-listing",
+            json!({"supervising_unit": "区应急管理局", "number": "区安督〔2026〕1号", "time_limit": later}),
+        ),
+        (
+            "production-stop",
+            json!({"mode": "stop_use", "date": today().to_string(), "scope": "一号熔炼炉", "interim_measures": "撤离人员，设置警戒"}),
+        ),
+        (
+            "assessment",
+            json!({"assessor_kind": "agency", "assessor": "某安全评价公司", "conclusion": "已消除", "eliminated": true, "document_ids": []}),
+        ),
+        ("resumption", json!({"comment": "申请复产"})),
+        ("resumption/decision", json!({"approve": true})),
     ];
     let roles: Vec<(&str, &str, bool)> = vec![
         ("inspector", p.insp.as_str(), true),
@@ -1019,7 +1053,7 @@ async fn every_action_by_every_role_in_every_state() {
             }
         }
     }
-    assert_eq!(checked, 5 * 7 * 10);
+    assert_eq!(checked, 5 * 7 * 15);
     // Nothing changed: every order is still in its state.
     for (state, order) in [
         ("issued", &issued),

@@ -14,8 +14,9 @@ async fn demo_files_upload_and_import_as_the_readme_says() {
     let photo = std::fs::read(out.join("demo_orient6.jpg")).unwrap();
     let xlsx = std::fs::read(out.join("反馈问题清单.xlsx")).unwrap();
     assert!(printed.contains("demo_orient6.jpg") && printed.contains("反馈问题清单.xlsx"));
-    assert!(printed.contains("demo_after.jpg"));
+    assert!(printed.contains("demo_after.jpg") && printed.contains("评估报告.pdf"));
     let after = std::fs::read(out.join("demo_after.jpg")).unwrap();
+    let report = std::fs::read(out.join("评估报告.pdf")).unwrap();
 
     // The photo: upright 1200x1600 from orientation 6, time with its
     // offset, GPS beside the README's enterprise, nothing flagged.
@@ -44,6 +45,16 @@ async fn demo_files_upload_and_import_as_the_readme_says() {
     let a: Value = r.json().await.unwrap();
     assert_eq!(a["flags"], json!([]), "{a}");
     assert_ne!(a["sha256"], p["sha256"]);
+    // The assessment report is a document the enterprise can attach: a
+    // one-page PDF that passes the document checks.
+    let r = crate::documents::upload_doc(&app, &ent, report, "评估报告.pdf").await;
+    assert_eq!(r.status(), 201);
+    let d: Value = r.json().await.unwrap();
+    assert_eq!(
+        (d["kind"].as_str(), d["page_count"].as_i64()),
+        (Some("pdf"), Some(1)),
+        "{d}"
+    );
 
     // The feedback list imports into a batch: one item for the enterprise
     // (by name), one for a park department.
