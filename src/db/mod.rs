@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod photos;
 mod pool;
 pub mod schema;
+pub mod self_rectifications;
 pub mod sessions;
 pub mod throttle;
 pub mod types;

@@ -548,6 +548,24 @@ table! {
     }
 }
 
+table! {
+    use diesel::sql_types::*;
+    use crate::db::types::sql_types::Uuid;
+    self_rectifications (finding_id) {
+        finding_id -> Uuid,
+        enterprise_id -> Uuid,
+        measures -> Text,
+        rectified_by -> Text,
+        accepted_by -> Text,
+        accepted_on -> Date,
+        photo_ids -> Text,
+        document_ids -> Text,
+        recorded_by -> Uuid,
+        recorded_at -> Timestamp,
+    }
+}
+
+joinable!(self_rectifications -> findings (finding_id));
 joinable!(major_hazard_files -> rectification_orders (order_id));
 joinable!(order_findings -> rectification_orders (order_id));
 joinable!(order_findings -> findings (finding_id));
@@ -566,6 +584,7 @@ joinable!(notifications -> outbox_messages (message_id));
 joinable!(deliveries -> outbox_messages (message_id));
 joinable!(deliveries -> webhooks (webhook_id));
 allow_tables_to_appear_in_same_query!(
+    self_rectifications,
     major_hazard_files,
     delivery_messages,
     notification_preferences,

@@ -22,6 +22,9 @@ pub enum DutyRule {
     IssuerVerifiesMajor,
     /// The verifier of a major hazard did not report it.
     ReporterVerifiesMajor,
+    /// An enterprise's own 验收 of a self-rectification is by someone other
+    /// than who rectified it.
+    OwnRectification,
 }
 
 impl DutyRule {
@@ -31,6 +34,7 @@ impl DutyRule {
             DutyRule::DepartmentTwoAccounts => "department_two_accounts",
             DutyRule::IssuerVerifiesMajor => "issuer_verifies_major",
             DutyRule::ReporterVerifiesMajor => "reporter_verifies_major",
+            DutyRule::OwnRectification => "own_rectification",
         }
     }
 
@@ -41,6 +45,7 @@ impl DutyRule {
             DutyRule::DepartmentTwoAccounts => "部门整改事项的提交与验收须由两名不同的安全办人员进行 / a department item needs two different safety-office accounts for submit and accept",
             DutyRule::IssuerVerifiesMajor => "重大隐患不能由下达整改通知书的人复查验收 / nobody verifies a major-hazard order they issued",
             DutyRule::ReporterVerifiesMajor => "重大隐患不能由其发现（上报）人复查 / the verifier of a major hazard is not its reporter",
+            DutyRule::OwnRectification => "企业自改自验的验收人不能是整改人本人 / the person accepting a self-rectification is not the one who did it",
         }
     }
 }
@@ -176,10 +181,12 @@ mod tests {
             DutyRule::DepartmentTwoAccounts,
             DutyRule::IssuerVerifiesMajor,
             DutyRule::ReporterVerifiesMajor,
+            DutyRule::OwnRectification,
         ];
         let mut names: Vec<_> = all.iter().map(|r| r.as_str()).collect();
+        names.sort();
         names.dedup();
-        assert_eq!(names.len(), 4);
+        assert_eq!(names.len(), 5);
         assert!(all.iter().all(|r| r.message().contains(" / ")));
     }
 }

@@ -19,6 +19,7 @@ pub mod password;
 pub mod photo_flags;
 pub mod principal;
 pub mod role;
+pub mod self_check;
 pub mod time;
 pub mod user;
 pub mod validation;

@@ -154,6 +154,9 @@ pub const NOT_MAJOR_HAZARD: &str = "not_major_hazard";
 pub const MAJOR_HAZARD_STEP_REFUSED: &str = "major_hazard_step_refused";
 /// 422: closing a major hazard before its assessment, report or 复产 approval.
 pub const MAJOR_HAZARD_PATH_INCOMPLETE: &str = "major_hazard_path_incomplete";
+/// 409: a finding the enterprise may not close itself (not its own
+/// self-inspection's, a major hazard, or no longer open).
+pub const SELF_RECTIFICATION_REFUSED: &str = "self_rectification_refused";
 /// 409: an extension request is already waiting for a decision.
 pub const EXTENSION_PENDING: &str = "extension_pending";
 /// 409: the extension request was already decided.
@@ -258,6 +261,7 @@ pub const ALL: &[&str] = &[
     NOT_MAJOR_HAZARD,
     MAJOR_HAZARD_STEP_REFUSED,
     MAJOR_HAZARD_PATH_INCOMPLETE,
+    SELF_RECTIFICATION_REFUSED,
     EXTENSION_PENDING,
     EXTENSION_DECIDED,
     NOT_OVERDUE,

@@ -17,7 +17,7 @@ use crate::domain::checklist::{ResponseType, Template};
 use crate::domain::enterprise::validate_location;
 use crate::domain::finding::FindingStatus;
 use crate::domain::inspection::{self as rules, Answer, InspectionKind, InspectionState};
-use crate::domain::{time, FieldErrors, Role};
+use crate::domain::{self_check, time, FieldErrors, Role};
 use crate::error::{codes, AppError, AppResult};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -450,7 +450,12 @@ pub async fn submit(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<Inspectio
                     }) {
                         continue;
                     }
-                    record(c, finding_of_failure(&row, &trow, &t, &o), now)?;
+                    let f = finding_of_failure(&row, &trow, &t, &o);
+                    let told = self_check::reported_to_park(f.source, f.level);
+                    let id = record(c, f, now)?;
+                    if told {
+                        crate::service::notify::major_self_reported(c, id)?;
+                    }
                 }
                 Ok(())
             })?;

@@ -25,6 +25,7 @@ pub mod pagination;
 pub mod password_hash;
 pub mod photos;
 pub mod preferences;
+pub mod self_rectification;
 pub mod spreadsheet;
 pub mod stats;
 pub mod sync;

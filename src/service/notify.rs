@@ -35,6 +35,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "order.assessed",
     "order.resumption_applied",
     "order.resumption_decided",
+    "finding.major_self_reported",
     "env_audit.imported",
     "delivery.dead",
 ];
@@ -220,6 +221,40 @@ pub(crate) fn verification_late(c: &mut DbConn, order: DbUuid) -> AppResult<()> 
             "status": row.status.as_str(),
             "submitted_at": row.submitted_at.map(|t| t.and_utc()),
             "verification_days": days,
+        }),
+        digest_at: None,
+    };
+    write(c, m, &to, true)
+}
+
+/// A major hazard an enterprise found in its own self-inspection: reported
+/// to the safety office at once (16号令 第十四条第二款), with a link to
+/// issue its order.
+pub(crate) fn major_self_reported(c: &mut DbConn, finding: DbUuid) -> AppResult<()> {
+    let f = db::findings::find(c, finding)?.ok_or_else(|| AppError::not_found("finding"))?;
+    let Some(e) = f.enterprise_id else {
+        return Ok(());
+    };
+    let name = db::enterprises::find(c, e)?
+        .map(|e| e.name)
+        .unwrap_or_default();
+    let to = ob::users_with_role(c, Role::SafetyOfficer)?;
+    let m = Message {
+        kind: "finding.major_self_reported",
+        mail_enterprise: false,
+        order: None,
+        enterprise: Some(e),
+        title: format!("企业自查上报重大事故隐患：{name}"),
+        body: format!(
+            "{name}在自查中发现重大事故隐患：{}。请下达整改通知书并跟踪治理。",
+            f.description
+        ),
+        link: format!("/orders/new?enterprise_id={}", e.0),
+        data: json!({
+            "finding_id": f.id.0,
+            "enterprise_id": e.0,
+            "description": f.description,
+            "major_criterion": f.major_criterion,
         }),
         digest_at: None,
     };

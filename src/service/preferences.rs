@@ -21,6 +21,7 @@ pub const ALWAYS_SENT: &[&str] = &[
     "order.supervision_letter",
     "order.public_criticism",
     "order.listed_for_supervision",
+    "finding.major_self_reported",
 ];
 
 /// The name users read for each kind of message.
@@ -44,6 +45,7 @@ pub fn event_label(event_type: &str) -> Label {
         "order.assessed" => ("重大隐患治理评估", "rectification assessed"),
         "order.resumption_applied" => ("复产申请", "resumption applied for"),
         "order.resumption_decided" => ("复产审查结果", "resumption decided"),
+        "finding.major_self_reported" => ("企业自查上报重大隐患", "major hazard self-reported"),
         "env_audit.imported" => ("督察反馈清单导入", "feedback list imported"),
         "delivery.dead" => ("消息投递失败", "delivery failed"),
         _ => ("其他消息", "other message"),

@@ -37,6 +37,9 @@ pub struct Overview {
     /// Orders with a verification that broke a separation-of-duties rule,
     /// let through by `allow_self_verification` (one-person office).
     pub self_verified_orders: i64,
+    /// General hazards of self-inspections closed by the enterprise itself
+    /// (自改自验), apart from those the park's orders closed.
+    pub self_rectified_findings: i64,
     #[schema(value_type = Object)]
     pub findings_by_status: Value,
     #[schema(value_type = Object)]
@@ -94,6 +97,7 @@ pub async fn overview(ctx: &Ctx, who: &Principal, q: StatsQuery) -> AppResult<Ov
                 supervision_letters: letters,
                 public_criticisms: criticisms,
                 self_verified_orders: db::orders::count_self_verified(c, only, from, to)?,
+                self_rectified_findings: db::self_rectifications::count(c, only, from, to)?,
                 findings_by_status: to_map(db::findings::count_by(
                     c,
                     db::findings::GroupBy::Status,
