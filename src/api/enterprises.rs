@@ -17,7 +17,30 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/enterprises/{id}")
             .route(web::get().to(get))
             .route(web::patch().to(update)),
-    );
+    )
+    .service(web::resource("/enterprises/{id}/hazard-ledger").route(web::get().to(hazard_ledger)));
+}
+
+/// The enterprise's 隐患排查治理台账 as XLSX: every finding at it, oldest first, with how it was dealt with (自改自验 or the park's order), who rectified and accepted it, and when; `source=self_inspection` for what it found itself. Its own users and the park; 404 for anyone else.
+#[utoipa::path(get, path = "/api/v1/enterprises/{id}/hazard-ledger", operation_id = "enterprise_hazard_ledger", tag = "enterprises", security(("bearer" = [])), params(("id" = Uuid, Path), crate::service::self_rectification::LedgerQuery), responses(
+    (status = 200, description = "the ledger (sent as an attachment)", body = super::openapi::Binary, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound, super::openapi::QueryRules,
+))]
+pub async fn hazard_ledger(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+    q: web::Query<crate::service::self_rectification::LedgerQuery>,
+) -> AppResult<HttpResponse> {
+    let l = crate::service::self_rectification::ledger(&ctx, &who, id.into_inner(), q.into_inner())
+        .await?;
+    Ok(super::orders::report_response(
+        crate::service::major_report::Report {
+            bytes: l.bytes,
+            file_name: l.file_name,
+            content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        },
+    ))
 }
 
 /// Register an enterprise (admin, safety_officer).

@@ -1,6 +1,7 @@
 use super::extract::Auth;
 use crate::error::{AppResult, Problem};
 use crate::service::findings::{self, FindingInput, FindingQuery, FindingView};
+use crate::service::self_rectification::{self, SelfRectificationBody, SelfRectificationView};
 use crate::service::{Ctx, Page};
 use actix_web::{web, HttpResponse};
 use uuid::Uuid;
@@ -11,7 +12,45 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/findings/{id}")
                 .route(web::put().to(put))
                 .route(web::get().to(get)),
+        )
+        .service(
+            web::resource("/findings/{id}/self-rectification")
+                .route(web::post().to(self_rectify))
+                .route(web::get().to(get_self_rectification)),
         );
+}
+
+/// 自改自验: the enterprise closes a general hazard its own self-inspection found — what was done, who did it, who accepted it (not the same person) and when, with at least one photo or document. A major hazard goes the park's order path (409 `self_rectification_refused`).
+#[utoipa::path(post, path = "/api/v1/findings/{id}/self-rectification", operation_id = "self_rectify_finding", tag = "findings", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = SelfRectificationBody, responses(
+    (status = 201, body = SelfRectificationView),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "not an enterprise user, or the acceptor is the rectifier (`separation_of_duties`)"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "`self_rectification_refused`"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "a field, or no evidence (`evidence_required`)"),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound, super::openapi::JsonBody,
+))]
+pub async fn self_rectify(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+    body: web::Json<SelfRectificationBody>,
+) -> AppResult<HttpResponse> {
+    let v = self_rectification::record(&ctx, &who, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(v))
+}
+
+/// The 自改自验 record of a finding its enterprise closed itself.
+#[utoipa::path(get, path = "/api/v1/findings/{id}/self-rectification", operation_id = "get_self_rectification", tag = "findings", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+    (status = 200, body = SelfRectificationView),
+    super::openapi::Authenticated, super::openapi::Malformed, super::openapi::NotFound,
+))]
+pub async fn get_self_rectification(
+    ctx: web::Data<Ctx>,
+    Auth(who): Auth,
+    id: web::Path<Uuid>,
+) -> AppResult<web::Json<SelfRectificationView>> {
+    Ok(web::Json(
+        self_rectification::get(&ctx, &who, id.into_inner()).await?,
+    ))
 }
 
 /// Report an ad-hoc finding under a phone-made id (201), replay it (200), or change it while open (200).
