@@ -249,6 +249,37 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("decide_by", "审查期限", "decide by"),
     ("needed_to_close", "销号尚缺", "Still needed to close"),
     (
+        "self_reported_major",
+        "企业自查上报的重大隐患（待下达整改通知书）",
+        "Major hazards reported by enterprises' self-inspections (no order yet)",
+    ),
+    ("found_on", "发现日期", "Found on"),
+    ("self_checks", "自查隐患", "Self-inspection"),
+    (
+        "self_checks_title",
+        "自查隐患与自改自验",
+        "Self-inspection findings and their rectification",
+    ),
+    ("self_rectify", "自改自验", "Rectify and accept"),
+    ("measures_done", "整改措施及完成情况", "What was done"),
+    ("rectified_by", "整改责任人", "Rectified by"),
+    ("accepted_by", "验收人", "Accepted by"),
+    ("accepted_on", "验收日期", "Accepted on"),
+    (
+        "reported_to_park",
+        "重大隐患，已报园区，按整改通知书整改",
+        "Major: reported to the park, closed through its order",
+    ),
+    ("in_park_order", "已进入园区整改通知书", "In a park order"),
+    ("status_open", "待整改", "Open"),
+    ("closed", "已销号", "Closed"),
+    ("cancelled", "已撤销", "Cancelled"),
+    (
+        "download_ledger",
+        "下载隐患排查治理台账（Excel）",
+        "Download the hazard ledger (Excel)",
+    ),
+    (
         "download_report",
         "下载重大事故隐患报告（PDF）",
         "Download the major-hazard report (PDF)",
@@ -357,6 +388,8 @@ pub struct Chrome {
     /// May keep the enterprise register / the accounts.
     pub registers: bool,
     pub accounts: bool,
+    /// An enterprise's user (its 自查隐患 page).
+    pub enterprise: bool,
 }
 
 impl Chrome {
@@ -383,6 +416,7 @@ impl Chrome {
             unread: s.map_or(0, |s| s.unread),
             registers: s.is_some_and(|s| s.who.role.manages_enterprises()),
             accounts: s.is_some_and(|s| s.who.role.manages_users()),
+            enterprise: s.is_some_and(|s| s.who.role == crate::domain::Role::Enterprise),
         }
     }
 
@@ -399,6 +433,7 @@ impl Chrome {
             unread: 0,
             registers: false,
             accounts: false,
+            enterprise: false,
         }
     }
 

@@ -8,6 +8,7 @@ mod inbox;
 mod orders;
 mod pages;
 mod registers;
+mod self_checks;
 mod session;
 mod workbench;
 
@@ -110,6 +111,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(inbox::settings_page))
                 .route(web::post().to(inbox::save_settings)),
         )
+        .service(web::resource("/self-checks").route(web::get().to(self_checks::page)))
+        .service(web::resource("/self-checks/ledger").route(web::get().to(self_checks::ledger)))
+        .service(web::resource("/self-checks/{id}").route(web::post().to(self_checks::rectify)))
         .service(web::resource("/orders").route(web::get().to(orders::list)))
         .service(
             web::resource("/orders/new")

@@ -463,7 +463,7 @@ fn parse_id(req: &HttpRequest, s: &str) -> Result<Uuid, ConsoleError> {
 
 /// A form's fields; files uploaded in it are ingested as photos and their
 /// ids listed under the field's name.
-struct Form {
+pub(super) struct Form {
     text: HashMap<String, String>,
     photos: HashMap<String, Vec<Uuid>>,
     /// Files from inputs named `documents…` (检测报告, 验收意见 …).
@@ -471,15 +471,15 @@ struct Form {
 }
 
 impl Form {
-    fn photos(&self, k: &str) -> Vec<Uuid> {
+    pub(super) fn photos(&self, k: &str) -> Vec<Uuid> {
         self.photos.get(k).cloned().unwrap_or_default()
     }
 
-    fn docs(&self, k: &str) -> Vec<Uuid> {
+    pub(super) fn docs(&self, k: &str) -> Vec<Uuid> {
         self.docs.get(k).cloned().unwrap_or_default()
     }
 
-    fn get(&self, k: &str) -> String {
+    pub(super) fn get(&self, k: &str) -> String {
         self.text.get(k).cloned().unwrap_or_default()
     }
 }
@@ -488,7 +488,7 @@ const TEXT_MAX: usize = 64 * 1024;
 
 /// Reads a urlencoded or multipart form. The CSRF field must come before
 /// any file: a file is never stored for a forged request.
-async fn read_form(
+pub(super) async fn read_form(
     ctx: &Ctx,
     req: &HttpRequest,
     s: &Session,
@@ -591,7 +591,7 @@ fn bad(lang: Lang, detail: String) -> ConsoleError {
     )
 }
 
-fn date_field(f: &Form, name: &str) -> Result<NaiveDate, AppError> {
+pub(super) fn date_field(f: &Form, name: &str) -> Result<NaiveDate, AppError> {
     f.get(name)
         .parse()
         .map_err(|_| AppError::field(name, "请填写日期 / enter a date"))

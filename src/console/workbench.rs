@@ -6,8 +6,12 @@ use super::orders::{row, Row};
 use super::pages::{html, PageResult};
 use super::session::{OrPage, Session};
 use crate::domain::checklist::HazardLevel;
+use crate::domain::finding::{FindingStatus, Source};
+use crate::domain::major_hazard::ResumptionStatus;
 use crate::domain::order::{Action, OrderStatus};
 use crate::domain::Role;
+use crate::service::enterprises;
+use crate::service::findings::{self, FindingQuery};
 use crate::service::orders::{self as svc, OrderQuery};
 use crate::service::stats::{self, StatsQuery};
 use crate::service::Ctx;
@@ -15,6 +19,15 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
 use askama::Template;
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+
+/// A major hazard an enterprise reported from its own self-inspection,
+/// waiting for the park's order.
+pub struct Reported {
+    pub enterprise_id: uuid::Uuid,
+    pub enterprise: String,
+    pub description: String,
+    pub found: String,
+}
 
 pub struct Waiting {
     pub r: Row,
@@ -29,6 +42,9 @@ struct Page {
     waiting: Vec<Waiting>,
     overdue: Vec<Row>,
     extensions: Vec<Row>,
+    /// 复产 applications waiting for the office's decision.
+    resumptions: Vec<Row>,
+    self_reported: Vec<Reported>,
     issued_month: i64,
     closed_month: i64,
     overdue_now: i64,
@@ -99,6 +115,18 @@ pub async fn page(ctx: web::Data<Ctx>, req: HttpRequest, s: Session) -> PageResu
         .filter(|o| o.allowed_actions.contains(&Action::ApproveExtension))
         .map(|o| row(lang, o))
         .collect();
+    // Shown to whoever may decide: the safety office.
+    let resumptions = open
+        .iter()
+        .filter(|o| {
+            o.major_hazard
+                .as_ref()
+                .and_then(|m| m.resumption.as_ref())
+                .is_some_and(|r| r.status == ResumptionStatus::Pending)
+        })
+        .map(|o| row(lang, o))
+        .collect();
+    let self_reported = self_reported(&ctx, &req, &s, lang).await?;
     // Six months of issued vs closed, this month last.
     let mut months = Vec::new();
     for back in (0..6).rev() {
@@ -145,6 +173,8 @@ pub async fn page(ctx: web::Data<Ctx>, req: HttpRequest, s: Session) -> PageResu
             waiting,
             overdue: overdue_list.iter().map(|o| row(lang, o)).collect(),
             extensions,
+            resumptions,
+            self_reported,
             issued_month: this.1,
             closed_month: this.2,
             overdue_now: overall.overdue,
@@ -152,6 +182,59 @@ pub async fn page(ctx: web::Data<Ctx>, req: HttpRequest, s: Session) -> PageResu
             level_svg: bar_chart(&open_by_level),
         },
     ))
+}
+
+/// Open major hazards from enterprises' self-inspections, oldest first:
+/// each waits for an order (16号令 第十四条第二款).
+async fn self_reported(
+    ctx: &Ctx,
+    req: &HttpRequest,
+    s: &Session,
+    lang: Lang,
+) -> Result<Vec<Reported>, super::session::ConsoleError> {
+    let found = findings::list(
+        ctx,
+        &s.who,
+        FindingQuery {
+            source: Some(Source::SelfInspection),
+            level: Some(HazardLevel::Major),
+            status: Some(FindingStatus::Open),
+            limit: Some(crate::service::pagination::MAX_LIMIT),
+            ..Default::default()
+        },
+    )
+    .await
+    .page(req)?
+    .items;
+    let names = enterprises::list(
+        ctx,
+        &s.who,
+        enterprises::EnterpriseQuery {
+            limit: Some(crate::service::pagination::MAX_LIMIT),
+            ..Default::default()
+        },
+    )
+    .await
+    .page(req)?
+    .items;
+    let mut out: Vec<Reported> = found
+        .into_iter()
+        .filter_map(|f| {
+            let e = f.enterprise_id?;
+            Some(Reported {
+                enterprise_id: e,
+                enterprise: names
+                    .iter()
+                    .find(|n| n.id == e)
+                    .map(|n| n.name.clone())
+                    .unwrap_or_default(),
+                description: f.description,
+                found: lang.date(crate::domain::time::park_today(f.created_at)),
+            })
+        })
+        .collect();
+    out.reverse();
+    Ok(out)
 }
 
 fn esc(s: &str) -> String {
