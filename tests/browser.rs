@@ -148,6 +148,22 @@ impl Walk {
         self.el("#order-status").await;
     }
 
+    /// The text at `css` once it holds `needle` (or as it is after 10 s):
+    /// the page a form's submit leads to may still be loading.
+    async fn text_with(&self, css: &str, needle: &str) -> String {
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            let seen = match self.c.find(Locator::Css(css)).await {
+                Ok(el) => el.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if seen.contains(needle) || Instant::now() > until {
+                return seen;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// The order's status once the page shows `want` (a click's navigation
     /// may still be under way: the old page's element goes stale).
     async fn status_becomes(&self, want: &str) -> String {
@@ -165,19 +181,45 @@ impl Walk {
     }
 }
 
-#[actix_web::test]
-async fn the_whole_case_in_a_real_browser() {
-    let started = Instant::now();
+/// chromedriver and Chromium driving the console at `app`; None (after the
+/// banner, or a failure under REQUIRE_BROWSER=1) when they are missing.
+async fn open_browser(app: &TestApp) -> Option<(Driver, Walk)> {
     let Some(driver_exe) = find_exe(&["chromedriver"]) else {
-        return skipped("chromedriver is not installed");
+        skipped("chromedriver is not installed");
+        return None;
     };
     let Some(chrome) = find_exe(&["chromium", "chromium-browser", "google-chrome"]) else {
-        return skipped("chromium is not installed");
+        skipped("chromium is not installed");
+        return None;
     };
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     eprintln!("browser screenshots: {}", shots.display());
+    let driver = start_driver(&driver_exe).await;
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({"binary": chrome, "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+               "--disable-dev-shm-usage", "--window-size=1100,1400", "--lang=zh-CN"]}),
+    );
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a WebDriver session");
+    Some((
+        driver,
+        Walk {
+            c,
+            base: app.base.clone(),
+            shots,
+        },
+    ))
+}
 
+#[actix_web::test]
+async fn the_whole_case_in_a_real_browser() {
+    let started = Instant::now();
     let app = TestApp::spawn().await;
     let e = app.create_enterprise("黔江铝业有限公司").await["id"]
         .as_str()
@@ -203,22 +245,8 @@ async fn the_whole_case_in_a_real_browser() {
     let evidence2 = app.dir.path().join("after2.jpg");
     std::fs::write(&evidence2, small_jpeg(4343)).unwrap();
 
-    let driver = start_driver(&driver_exe).await;
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({"binary": chrome, "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-               "--disable-dev-shm-usage", "--window-size=1100,1400", "--lang=zh-CN"]}),
-    );
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("a WebDriver session");
-    let w = Walk {
-        c,
-        base: app.base.clone(),
-        shots,
+    let Some((driver, w)) = open_browser(&app).await else {
+        return;
     };
 
     // The office issues the order from the open finding.
@@ -343,4 +371,116 @@ async fn the_whole_case_in_a_real_browser() {
     w.c.close().await.unwrap();
     drop(driver);
     eprintln!("browser walk took {:.1} s", started.elapsed().as_secs_f64());
+}
+
+#[actix_web::test]
+async fn the_major_hazard_path_in_a_real_browser() {
+    let app = TestApp::spawn().await;
+    let e = app.create_enterprise("黔江再生铝有限公司").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, insp) = app.user("inspector", None, &[]).await;
+    let (off, officer) = app.user("safety_officer", None, &[]).await;
+    let (ent, ent_token) = app.user("enterprise", Some(&e), &[]).await;
+    let fid = Uuid::new_v4();
+    let r = app
+        .put(
+            &format!("/api/v1/findings/{fid}"),
+            &insp,
+            &json!({"enterprise_id": e, "category": "safety", "level": "major",
+                    "description": "熔铝炉炉前未设置熔融金属应急储存设施"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let today = anhuan::domain::time::park_today(chrono::Utc::now());
+    let r = app
+        .post(
+            "/api/v1/rectification-orders",
+            &officer,
+            json!({"enterprise_id": e, "finding_ids": [fid], "requirements": "设置应急储存设施",
+                   "deadline": (today + chrono::Duration::days(20)).to_string(), "major_reason": "stop_production"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let order = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ack = app
+        .post(
+            &format!("/api/v1/rectification-orders/{order}/acknowledge"),
+            &ent_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(ack.status(), 200);
+    let report = app.dir.path().join("评估报告.pdf");
+    std::fs::write(&report, anhuan::service::demo::assessment_pdf().unwrap()).unwrap();
+    let name = |u: &Value| u["username"].as_str().unwrap().to_string();
+    let (off, ent) = (name(&off), name(&ent));
+    let Some((driver, w)) = open_browser(&app).await else {
+        return;
+    };
+
+    // The office lists it for supervision.
+    w.login(&off).await;
+    w.go(&format!("/orders/{order}")).await;
+    w.type_in("#ls-unit", "区应急管理局").await;
+    w.type_in("#ls-number", "区安督〔2026〕11号").await;
+    w.set(
+        "#ls-limit",
+        &(today + chrono::Duration::days(30)).to_string(),
+    )
+    .await;
+    w.click("#btn-listing").await;
+    let listing = w.text_with("#path-listing", "区安督").await;
+    assert!(listing.contains("区安督〔2026〕11号"), "{listing}");
+    w.logout().await;
+
+    // The enterprise records the stop and the assessment with its report.
+    w.login(&ent).await;
+    w.go(&format!("/orders/{order}")).await;
+    w.el("#st-mode option[value=partial_stop]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    w.set("#st-date", &today.to_string()).await;
+    w.type_in("#st-scope", "2号熔铝炉").await;
+    w.type_in("#st-measures", "停炉降温，设置警戒区").await;
+    w.click("#btn-stop").await;
+    let stop = w.text_with("#path-stop", "局部停产").await;
+    assert!(
+        stop.contains("局部停产") && stop.contains("2号熔铝炉"),
+        "{stop}"
+    );
+    // 评估 comes once rectification has begun: 签收 happened above.
+    w.type_in("#as-assessor", "市级专家组").await;
+    w.type_in("#as-conclusion", "应急储存设施容量满足要求，隐患已消除")
+        .await;
+    w.click("#as-eliminated").await;
+    w.el("#as-docs")
+        .await
+        .send_keys(report.to_str().unwrap())
+        .await
+        .unwrap();
+    w.click("#btn-assess").await;
+    let assessed = w.text_with("#path-assessment", "市级专家组").await;
+    assert!(assessed.contains("市级专家组"), "{assessed}");
+    w.type_in("#rs-comment", "申请恢复生产").await;
+    w.click("#btn-resumption").await;
+    let resumption = w.text_with("#path-resumption", "待审查").await;
+    assert!(resumption.contains("待审查"), "{resumption}");
+    w.shot("20-major-hazard-path").await;
+    w.c.set_window_size(360, 800).await.unwrap();
+    w.c.execute(
+        "document.querySelector('#major-path').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    w.shot("21-phone-major-hazard-path").await;
+    w.c.close().await.unwrap();
+    drop(driver);
 }

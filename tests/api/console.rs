@@ -1215,3 +1215,70 @@ async fn the_major_hazard_path_through_the_forms() {
         );
     }
 }
+
+#[actix_web::test]
+async fn self_inspection_findings_are_closed_on_the_enterprises_page_and_majors_wait_on_the_workbench(
+) {
+    let p = crate::self_check::plant().await;
+    let app = &p.app;
+    let ent = Web::login(app, &p.mine_name).await;
+    let office = Web::login(app, &p.officer_name).await;
+    // The office's worklist names the major one, with the way to order it.
+    let wb = office.page("/workbench").await;
+    let at = wb.find("id=\"self-reported\"").expect("the section");
+    let section = &wb[at..at + wb[at..].find("</section>").unwrap()];
+    assert!(section.contains("黔江再生铝有限公司"), "{section}");
+    assert!(section.contains(&format!("/orders/new?enterprise_id={}", p.e)));
+    // Only the enterprise has the page; the header links it.
+    assert_eq!(office.get("/self-checks").await.status(), 403);
+    let page = ent.page("/self-checks").await;
+    assert!(page.contains("href=\"/self-checks\""));
+    assert!(page.contains("重大隐患，已报园区"));
+    assert!(page.contains(&format!("id=\"form-self-{}\"", p.general)));
+    assert!(
+        !page.contains(&format!("id=\"form-self-{}\"", p.major)),
+        "no form for the major one"
+    );
+    // The form: evidence photo uploaded with it; the acceptor is someone else.
+    let path = format!("/self-checks/{}", p.general);
+    let send = |accepted_by: &'static str, csrf: String| {
+        let f = reqwest::multipart::Form::new()
+            .text("csrf", csrf)
+            .text("measures", "已修复防护罩并试机")
+            .text("rectified_by", "李工")
+            .text("accepted_by", accepted_by)
+            .text("accepted_on", today().to_string())
+            .part(
+                "photos",
+                reqwest::multipart::Part::bytes(small_jpeg(777))
+                    .file_name("after.jpg")
+                    .mime_str("image/jpeg")
+                    .unwrap(),
+            );
+        post_multipart(&ent, &path, f)
+    };
+    let r = send("李工", csrf_in(&page)).await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("验收人不能是整改人本人"));
+    let r = send("王经理", csrf_in(&page)).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let page = ent.page("/self-checks").await;
+    assert!(page.contains("已修复防护罩并试机") && page.contains("王经理"));
+    assert!(!page.contains(&format!("id=\"form-self-{}\"", p.general)));
+    // Another enterprise's user cannot post to it.
+    let other = Web::login(app, &p.theirs_name).await;
+    let their_page = other.page("/self-checks").await;
+    assert!(!their_page.contains("已修复防护罩并试机"));
+    let f = reqwest::multipart::Form::new()
+        .text("csrf", csrf_in(&their_page))
+        .text("measures", "x");
+    let r = post_multipart(&other, &format!("/self-checks/{}", p.major), f).await;
+    assert_eq!(r.status(), 404);
+    // The ledger downloads from the page.
+    let r = ent.get("/self-checks/ledger").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+}

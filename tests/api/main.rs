@@ -30,6 +30,7 @@ mod photo_exif;
 mod photos;
 mod revisions;
 mod roles;
+mod self_check;
 mod spreadsheet_bombs;
 mod sync;
 mod tokens;

@@ -480,7 +480,7 @@ async fn the_path_is_for_major_hazards_only_and_the_stop_may_be_corrected_until_
 }
 
 /// The Python that has openpyxl (scripts/test.sh installs it), or None.
-fn openpyxl_python() -> Option<String> {
+pub(crate) fn openpyxl_python() -> Option<String> {
     let found = std::env::var("ANHUAN_TEST_OPENPYXL_PYTHON")
         .ok()
         .filter(|p| !p.is_empty());
@@ -495,7 +495,7 @@ fn openpyxl_python() -> Option<String> {
 }
 
 /// Every cell's text of the report's first sheet, as openpyxl reads it.
-fn openpyxl_cells(python: &str, xlsx: &[u8]) -> Vec<String> {
+pub(crate) fn openpyxl_cells(python: &str, xlsx: &[u8]) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("report.xlsx");
     std::fs::write(&path, xlsx).unwrap();
