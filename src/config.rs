@@ -102,6 +102,10 @@ pub struct Settings {
     /// Days the safety office has to decide a 复产 (resumption) application
     /// of a major hazard (16号令 第二十三条: 10); later shows as overdue.
     pub resumption_review_days: u32,
+    /// Finding categories whose rectification must be shown by a photo (a
+    /// document alone is not proof there), comma-separated: safety,
+    /// stability, environment. Empty: a photo or a document will do.
+    pub photo_required_categories: String,
     /// Largest decoded image (width × height).
     pub photo_max_pixels: u64,
     /// Longest image side in pixels.
@@ -221,6 +225,7 @@ impl Default for Settings {
             upload_max_pending_bytes: 1024 * 1024 * 1024,
             allow_self_verification: false,
             resumption_review_days: 10,
+            photo_required_categories: String::new(),
             photo_max_pixels: 100_000_000,
             photo_max_side: 20_000,
             image_workers: None,
@@ -275,6 +280,20 @@ fn check_log_level(v: &str) -> Result<(), String> {
 const NOT_SETTINGS: &[&str] = &["CONFIG", "NEW_PASSWORD"];
 
 impl Settings {
+    /// The `photo_required_categories` setting as categories.
+    pub fn photo_required(&self) -> Result<Vec<crate::domain::checklist::Category>, String> {
+        self.photo_required_categories
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| {
+                crate::domain::checklist::Category::parse(c).ok_or_else(|| {
+                    format!("not a category: {c:?} (safety, stability, environment)")
+                })
+            })
+            .collect()
+    }
+
     /// The `trusted_proxies` setting as addresses.
     pub fn trusted_proxy_addrs(&self) -> Result<Vec<std::net::IpAddr>, String> {
         self.trusted_proxies
@@ -363,6 +382,9 @@ impl Settings {
         }
         if let Err(e) = self.trusted_proxy_addrs() {
             return Err(bad("trusted_proxies", e));
+        }
+        if let Err(e) = self.photo_required() {
+            return Err(bad("photo_required_categories", e));
         }
         if self.login_lockout_max_secs < self.login_lockout_secs {
             return Err(bad(
@@ -504,6 +526,32 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("database_url"));
+    }
+
+    #[test]
+    fn photo_required_categories_and_the_resumption_clock_are_checked() {
+        let s = Settings {
+            photo_required_categories: " safety, environment ".into(),
+            ..Settings::default()
+        };
+        s.validate().unwrap();
+        assert_eq!(s.photo_required().unwrap().len(), 2);
+        for bad in [
+            Settings {
+                photo_required_categories: "safety,fire".into(),
+                ..Settings::default()
+            },
+            Settings {
+                resumption_review_days: 0,
+                ..Settings::default()
+            },
+        ] {
+            let e = bad.validate().unwrap_err().to_string();
+            assert!(
+                e.contains("photo_required_categories") || e.contains("resumption_review_days"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -599,3 +599,34 @@ async fn a_submission_waiting_too_long_for_review_is_told_to_the_park_once() {
     assert_eq!(now["version"], o["version"]);
     assert_eq!(now["verification_late"], true);
 }
+
+#[actix_web::test]
+async fn where_the_park_says_so_a_photo_is_the_proof() {
+    let c = case_with(|s| s.photo_required_categories = "safety".into()).await;
+    let o = c.order(&c.insp, &c.officer, "general").await;
+    let fid = o["findings"][0]["id"].as_str().unwrap().to_string();
+    let (doc, _) = pdf_doc(&c.app, &c.ent_e).await;
+    let pr = assert_problem(
+        c.act(
+            &o,
+            "submit",
+            &c.ent_e,
+            json!({"items": [{"finding_id": fid, "description": "已整改", "document_ids": [doc]}]}),
+        )
+        .await,
+        422,
+        "evidence_required",
+    )
+    .await;
+    assert!(pr["detail"].as_str().unwrap().contains("照片"), "{pr}");
+    let photo = c.app.photo(&c.ent_e).await;
+    let o = c
+        .ok(
+            &o,
+            "submit",
+            &c.ent_e,
+            json!({"items": [{"finding_id": fid, "description": "已整改", "document_ids": [doc], "photo_ids": [photo]}]}),
+        )
+        .await;
+    assert_eq!(o["status"], "pending_verification");
+}

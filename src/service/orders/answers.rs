@@ -243,6 +243,33 @@ fn require_evidence(items: &[SubmitItem]) -> AppResult<()> {
     })
 }
 
+/// Where the park's setting makes a photo the proof (`photo_required_categories`),
+/// a document alone does not do.
+fn require_photos(
+    findings: &[FindingRow],
+    items: &[SubmitItem],
+    categories: &[crate::domain::checklist::Category],
+) -> AppResult<()> {
+    let bare: Vec<String> = items
+        .iter()
+        .filter(|it| it.photo_ids.is_empty())
+        .filter(|it| {
+            findings
+                .iter()
+                .any(|f| f.id.0 == it.finding_id && categories.contains(&f.category))
+        })
+        .map(|it| it.finding_id.to_string())
+        .collect();
+    if bare.is_empty() {
+        return Ok(());
+    }
+    let list = bare.join(", ");
+    Err(AppError::Unprocessable {
+        code: codes::EVIDENCE_REQUIRED,
+        detail: format!("隐患{list}的整改情况须附照片 / finding {list} needs a photo of the fix"),
+    })
+}
+
 pub(super) fn submit(a: &mut Act, b: &SubmitBody) -> AppResult<EventBody> {
     optional_text("comment", &b.comment, 4000)?;
     if a.row.level == HazardLevel::Major && a.row.plan.is_none() {
@@ -251,6 +278,11 @@ pub(super) fn submit(a: &mut Act, b: &SubmitBody) -> AppResult<EventBody> {
     let findings = db::orders::findings_of(a.c, a.row.id)?;
     check_items(&findings, &b.items)?;
     require_evidence(&b.items)?;
+    let categories = a
+        .settings
+        .photo_required()
+        .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+    require_photos(&findings, &b.items, &categories)?;
     let mut refs = Evidence::new();
     for (i, it) in b.items.iter().enumerate() {
         refs.add(&format!("items[{i}]."), &it.photo_ids, &it.document_ids);
