@@ -138,8 +138,14 @@ pub async fn rectify(
     let id: Uuid = path
         .parse()
         .map_err(|_| ConsoleError::app(AppError::not_found("隐患 finding"), &req))?;
-    // Scope first: another's finding answers 404 before a file is stored.
-    findings::get(&ctx, &s.who, id).await.page(&req)?;
+    // Scope and the finding's kind first: another's finding answers 404, and
+    // one the enterprise may not close 409, before a file is stored.
+    let f = findings::get(&ctx, &s.who, id).await.page(&req)?;
+    if let Err(r) = crate::domain::self_check::check_self_close(f.source, f.level, f.status, false)
+    {
+        let e = AppError::conflict(crate::error::codes::SELF_RECTIFICATION_REFUSED, r.message());
+        return Err(ConsoleError::app(e, &req));
+    }
     let form = read_form(&ctx, &req, &s, payload).await?;
     let body = (|| {
         Ok::<_, AppError>(SelfRectificationBody {

@@ -115,9 +115,12 @@ pub async fn page(ctx: web::Data<Ctx>, req: HttpRequest, s: Session) -> PageResu
         .filter(|o| o.allowed_actions.contains(&Action::ApproveExtension))
         .map(|o| row(lang, o))
         .collect();
-    // Shown to whoever may decide: the safety office.
+    // Shown to whoever may decide: the safety office; open cases only.
+    let decides = s.who.role == Role::SafetyOfficer;
     let resumptions = open
         .iter()
+        .filter(|_| decides)
+        .filter(|o| o.status.is_open())
         .filter(|o| {
             o.major_hazard
                 .as_ref()

@@ -20,6 +20,7 @@ pub struct MajorFileRow {
     pub stop_date: Option<NaiveDate>,
     pub stop_scope: Option<String>,
     pub interim_measures: Option<String>,
+    pub stop_by_office: bool,
     pub assessor_kind: Option<AssessorKind>,
     pub assessor_name: Option<String>,
     pub assessment_conclusion: Option<String>,
@@ -50,6 +51,7 @@ impl MajorFileRow {
             stop_date: None,
             stop_scope: None,
             interim_measures: None,
+            stop_by_office: false,
             assessor_kind: None,
             assessor_name: None,
             assessment_conclusion: None,
@@ -101,6 +103,7 @@ pub fn save(conn: &mut DbConn, row: &MajorFileRow, exists: bool) -> QueryResult<
             m::stop_date.eq(row.stop_date),
             m::stop_scope.eq(&row.stop_scope),
             m::interim_measures.eq(&row.interim_measures),
+            m::stop_by_office.eq(row.stop_by_office),
             m::updated_at.eq(row.updated_at),
         ))
         .execute(conn)?;

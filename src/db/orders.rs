@@ -713,7 +713,9 @@ pub fn count_self_verified(
     let mut q = o::table.into_boxed().filter(diesel::dsl::exists(
         ev::table
             .filter(ev::order_id.eq(o::id))
-            .filter(ev::data.like("%\"self_verification\"%")),
+            // The key, followed by its colon: text a user typed is a JSON
+            // string value, never followed by ':' (a quote inside it is escaped).
+            .filter(ev::data.like("%\"self_verification\":%")),
     ));
     if let Some(only) = only {
         q = q.filter(o::enterprise_id.eq_any(only.to_vec()));

@@ -532,6 +532,7 @@ table! {
         stop_date -> Nullable<Date>,
         stop_scope -> Nullable<Text>,
         interim_measures -> Nullable<Text>,
+        stop_by_office -> Bool,
         assessor_kind -> Nullable<Text>,
         assessor_name -> Nullable<Text>,
         assessment_conclusion -> Nullable<Text>,

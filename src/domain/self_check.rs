@@ -18,6 +18,9 @@ pub enum SelfCloseRefusal {
     MajorGoesToThePark,
     /// Already in an order, closed or cancelled.
     NotOpen,
+    /// The park put it into an order once (even one since cancelled): the
+    /// park's order path closes it.
+    OrderedByThePark,
 }
 
 impl SelfCloseRefusal {
@@ -26,14 +29,17 @@ impl SelfCloseRefusal {
             SelfCloseRefusal::NotSelfInspection => "只有企业自查发现的隐患可由企业自改自验 / only a finding of the enterprise's own self-inspection is closed by the enterprise",
             SelfCloseRefusal::MajorGoesToThePark => "重大事故隐患须报园区并按整改通知书整改销号，企业不能自行销号 / a major hazard is closed only through the park's order",
             SelfCloseRefusal::NotOpen => "该隐患已进入整改通知书、已销号或已撤销 / the finding is already in an order, closed or cancelled",
+            SelfCloseRefusal::OrderedByThePark => "该隐患已由园区下达过整改通知书，须按园区整改通知书销号 / the park has ordered this finding; it closes through the park's order",
         }
     }
 }
 
+/// `ever_ordered`: the finding was in a park order once.
 pub fn check_self_close(
     source: Source,
     level: HazardLevel,
     status: FindingStatus,
+    ever_ordered: bool,
 ) -> Result<(), SelfCloseRefusal> {
     if source != Source::SelfInspection {
         return Err(SelfCloseRefusal::NotSelfInspection);
@@ -43,6 +49,9 @@ pub fn check_self_close(
     }
     if status != FindingStatus::Open {
         return Err(SelfCloseRefusal::NotOpen);
+    }
+    if ever_ordered {
+        return Err(SelfCloseRefusal::OrderedByThePark);
     }
     Ok(())
 }
@@ -99,8 +108,17 @@ mod tests {
             (S::EnvAudit, L::General, St::Open, Err(R::NotSelfInspection)),
         ];
         for (s, l, st, want) in cases {
-            assert_eq!(check_self_close(s, l, st), want, "{s:?} {l:?} {st:?}");
+            assert_eq!(
+                check_self_close(s, l, st, false),
+                want,
+                "{s:?} {l:?} {st:?}"
+            );
         }
+        // Reopened by a cancelled park order: still the park's.
+        assert_eq!(
+            check_self_close(S::SelfInspection, L::General, St::Open, true),
+            Err(R::OrderedByThePark)
+        );
     }
 
     #[test]

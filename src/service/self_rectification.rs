@@ -133,6 +133,10 @@ pub async fn record(
     b: SelfRectificationBody,
 ) -> AppResult<SelfRectificationView> {
     let who = who.clone();
+    let photo_required = ctx
+        .settings
+        .photo_required()
+        .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
     ctx.db
         .run(move |c| {
             c.write_tx(|c| {
@@ -144,12 +148,20 @@ pub async fn record(
                         "自改自验由企业账号办理 / a self-rectification is recorded by the enterprise",
                     ));
                 }
-                self_check::check_self_close(f.source, f.level, f.status).map_err(refused)?;
+                let ordered = db::orders::ever_ordered(c, f.id)?;
+                self_check::check_self_close(f.source, f.level, f.status, ordered)
+                    .map_err(refused)?;
                 let Some(enterprise) = f.enterprise_id else {
                     return Err(refused(self_check::SelfCloseRefusal::NotSelfInspection));
                 };
                 let now = time::now();
                 check_body(&b, time::park_today(f.created_at.and_utc()), time::park_today(now))?;
+                if photo_required.contains(&f.category) && b.photo_ids.is_empty() {
+                    return Err(AppError::Unprocessable {
+                        code: codes::EVIDENCE_REQUIRED,
+                        detail: "此类隐患的整改须附照片 / this kind of hazard needs a photo of the fix".into(),
+                    });
+                }
                 let refs = Evidence::of("", &b.photo_ids, &b.document_ids);
                 evidence::attach(c, &who, &refs, Some(enterprise.0))?;
                 let row = SelfRectificationRow {
@@ -199,7 +211,8 @@ pub struct LedgerQuery {
     pub source: Option<Source>,
 }
 
-/// The most findings one ledger lists (years of a large plant).
+/// The most findings one ledger lists (years of a large plant); past it,
+/// the newest are listed.
 const LEDGER_MAX: i64 = 10_000;
 
 /// One line of the ledger: a finding and how it was (or is being) dealt with.
@@ -285,11 +298,21 @@ fn ledger_lines(
                 ..base
             }
         } else if let Some(o) = db::orders::order_of_finding(c, f.id)? {
+            let closed = o.status == crate::domain::order::OrderStatus::Closed;
+            let cancelled = o.status == crate::domain::order::OrderStatus::Cancelled;
             LedgerLine {
-                how: format!("整改通知书{}", o.number),
+                how: match cancelled {
+                    true => format!("整改通知书{}（已撤销）", o.number),
+                    false => format!("整改通知书{}", o.number),
+                },
                 measures: o.requirements.clone(),
                 responsible: o.responsible_name.clone().unwrap_or_default(),
-                accepted_by: "园区复查".into(),
+                // Only a closed order was accepted, by the park's 复查.
+                accepted_by: if closed {
+                    "园区复查".into()
+                } else {
+                    String::new()
+                },
                 closed_on: o
                     .closed_at
                     .map(|t| date_zh(time::park_today(t.and_utc())))

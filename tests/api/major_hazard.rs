@@ -402,7 +402,7 @@ async fn a_major_hazard_goes_from_listing_through_stop_assessment_and_resumption
 }
 
 #[actix_web::test]
-async fn the_path_is_for_major_hazards_only_and_the_stop_may_be_corrected_until_resumption() {
+async fn the_path_is_for_major_hazards_only_and_the_offices_stop_stands() {
     let c = case_with(|_| {}).await;
     let g = c.order(&c.insp, &c.officer, "general").await;
     assert!(g.get("major_hazard").is_none(), "{g}");
@@ -438,14 +438,28 @@ async fn the_path_is_for_major_hazards_only_and_the_stop_may_be_corrected_until_
     )
     .await;
 
-    // The office may record the stop it ordered; the enterprise corrects it.
+    // The enterprise corrects the stop it reported; once the office orders
+    // a stop, the enterprise cannot narrow it.
     let o = c.order(&c.insp, &c.officer, "major").await;
-    let o = c.ok(&o, "production-stop", &c.officer, json!({"mode": "stop_production", "date": today().to_string(), "scope": "全厂", "interim_measures": "全厂停产"})).await;
+    let o = c.ok(&o, "production-stop", &c.ent_e, json!({"mode": "stop_use", "date": today().to_string(), "scope": "1号抛光机", "interim_measures": "停用"})).await;
     let o = c.ok(&o, "production-stop", &c.ent_e, stop_body()).await;
     assert_eq!(
         o["major_hazard"]["production_stop"]["scope"],
         "打磨抛光工段及其除尘系统"
     );
+    let o = c.ok(&o, "production-stop", &c.officer, json!({"mode": "stop_production", "date": today().to_string(), "scope": "全厂", "interim_measures": "全厂停产"})).await;
+    let pr = refused(
+        &c,
+        &o,
+        "production-stop",
+        &c.ent_e,
+        stop_body(),
+        409,
+        "major_hazard_step_refused",
+    )
+    .await;
+    assert!(pr["detail"].as_str().unwrap().contains("安全办"), "{pr}");
+    assert_eq!(o["major_hazard"]["production_stop"]["scope"], "全厂");
     // Unknown fields and modes are refused before anything is written.
     let r = c.act(&o, "production-stop", &c.ent_e, json!({"mode": "paused", "date": today().to_string(), "scope": "x", "interim_measures": "y"})).await;
     assert!(r.status().is_client_error(), "{}", r.status());
@@ -639,4 +653,46 @@ async fn the_report_to_the_authority_holds_the_three_sections_in_xlsx_and_pdf() 
         "invalid_query",
     )
     .await;
+}
+
+#[actix_web::test]
+async fn a_failed_verification_after_resumption_was_granted_reopens_the_file() {
+    let c = case_with(|_| {}).await;
+    let o = c.order(&c.officer2, &c.officer, "major").await;
+    let o = c.ok(&o, "production-stop", &c.ent_e, stop_body()).await;
+    let o = c.submit(&o, &c.ent_e).await;
+    let o = c.assess(&o, true).await;
+    let o = c
+        .ok(&o, "resumption", &c.ent_e, json!({"comment": "申请复产"}))
+        .await;
+    let o = c
+        .ok(
+            &o,
+            "resumption/decision",
+            &c.officer3,
+            json!({"approve": true}),
+        )
+        .await;
+    assert!(needed(&o).is_empty());
+    // The 复查 finds the fix wanting: the grant falls with it.
+    let o = c
+        .ok(
+            &o,
+            "verify",
+            &c.officer3,
+            json!({"decision": "reject", "opinion": "泄爆片规格不符"}),
+        )
+        .await;
+    assert_eq!(o["status"], "rectifying");
+    let r = &o["major_hazard"]["resumption"];
+    assert_eq!(r["status"], "rejected");
+    assert!(
+        r["comment"].as_str().unwrap().contains("泄爆片规格不符"),
+        "{r}"
+    );
+    assert_eq!(needed(&o), ["resumption_approval"]);
+    // The file is open again: a new stop, assessment and application.
+    let o = c.ok(&o, "production-stop", &c.ent_e, stop_body()).await;
+    let o = c.assess(&o, true).await;
+    assert!(allowed(&o).contains(&"apply_resumption".to_string()));
 }

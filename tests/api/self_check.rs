@@ -400,3 +400,50 @@ async fn the_enterprise_closes_its_general_hazards_and_reports_its_major_ones() 
     )
     .await;
 }
+
+#[actix_web::test]
+async fn a_finding_the_park_once_ordered_is_not_the_enterprises_to_close() {
+    let p = plant().await;
+    let app = &p.app;
+    let r = app
+        .post(
+            "/api/v1/rectification-orders",
+            &p.officer,
+            json!({"enterprise_id": p.e, "finding_ids": [p.general], "requirements": "立即整改",
+                     "deadline": (today() + chrono::Duration::days(10)).to_string()}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let order: Value = r.json().await.unwrap();
+    let r = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/rectification-orders/{}/cancel",
+            order["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&p.officer)
+        .header("if-match", "*")
+        .json(&json!({"reason": "重新下达"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let f: Value = app
+        .get(&format!("/api/v1/findings/{}", p.general), &p.mine)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        f["status"], "open",
+        "a cancelled order releases its findings"
+    );
+    let photo = app.photo(&p.mine).await;
+    let pr = assert_problem(
+        p.rectify(&p.general, &p.mine, fix(&photo)).await,
+        409,
+        "self_rectification_refused",
+    )
+    .await;
+    assert!(pr["detail"].as_str().unwrap().contains("园区"), "{pr}");
+}

@@ -13,6 +13,8 @@ CREATE TABLE major_hazard_files (
     stop_date DATE,
     stop_scope TEXT,
     interim_measures TEXT,
+    -- The safety office ordered the stop: the enterprise cannot change it.
+    stop_by_office BOOLEAN NOT NULL DEFAULT false,
     assessor_kind TEXT CHECK (assessor_kind IN ('own_staff', 'experts', 'agency')),
     assessor_name TEXT,
     assessment_conclusion TEXT,

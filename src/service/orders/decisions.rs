@@ -147,6 +147,7 @@ pub(super) fn verify(a: &mut Act, b: &VerifyBody) -> AppResult<EventBody> {
     let waived = check_duties(a, rules::Action::Submit)?;
     if !accept {
         require_text("opinion", &b.opinion, 4000)?;
+        super::major::reopen_on_reject(a, &b.opinion)?;
     } else {
         super::major::check_closable(a)?;
     }

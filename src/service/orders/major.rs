@@ -13,6 +13,7 @@ use crate::domain::major_hazard::{
     self as path, AssessorKind, PathRefusal, PathState, ResumptionStatus, StopMode,
 };
 use crate::domain::order::Action;
+use crate::domain::Role;
 use crate::error::{codes, AppError, AppResult};
 use crate::service::evidence::Evidence;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -354,6 +355,13 @@ fn past_date(field: &str, d: NaiveDate, today: NaiveDate) -> AppResult<()> {
 pub(super) fn record_stop(a: &mut Act, b: &StopBody) -> AppResult<EventBody> {
     let (mut f, exists) = load(a)?;
     check(&f, path::check_file_open)?;
+    let by_office = a.who.role == Role::SafetyOfficer;
+    if f.stop_by_office && !by_office {
+        return Err(AppError::conflict(
+            codes::MAJOR_HAZARD_STEP_REFUSED,
+            "停产由安全办责令，企业不能更改 / the safety office ordered this stop; the enterprise cannot change it",
+        ));
+    }
     past_date("date", b.date, a.today())?;
     require_text("scope", &b.scope, 500)?;
     require_text("interim_measures", &b.interim_measures, 4000)?;
@@ -362,6 +370,7 @@ pub(super) fn record_stop(a: &mut Act, b: &StopBody) -> AppResult<EventBody> {
     f.stop_date = Some(b.date);
     f.stop_scope = Some(b.scope.trim().into());
     f.interim_measures = Some(b.interim_measures.trim().into());
+    f.stop_by_office = f.stop_by_office || by_office;
     db::major_hazards::save(a.c, &f, exists)?;
     let data = json!({"mode": b.mode, "date": b.date, "scope": f.stop_scope, "interim_measures": f.interim_measures});
     Ok(EventBody::new("", with_documents(data, &b.document_ids)).with_photos(b.photo_ids.clone()))
@@ -449,6 +458,31 @@ pub(super) fn decide_resumption(a: &mut Act, b: &ResumptionDecisionBody) -> AppR
         EventBody::new(&b.comment, with_documents(data, &b.document_ids))
             .with_photos(b.photo_ids.clone()),
     )
+}
+
+/// A failed 复查 of a major hazard: the hazard is not fixed, so a 复产
+/// application pending or granted on it falls (refused, with the opinion)
+/// and the file opens for a new stop, assessment and application.
+pub(super) fn reopen_on_reject(a: &mut Act, opinion: &str) -> AppResult<()> {
+    if a.row.level != HazardLevel::Major {
+        return Ok(());
+    }
+    let Some(mut f) = db::major_hazards::find(a.c, a.row.id)? else {
+        return Ok(());
+    };
+    if !matches!(
+        f.resumption_status,
+        Some(ResumptionStatus::Pending | ResumptionStatus::Approved)
+    ) {
+        return Ok(());
+    }
+    f.resumption_status = Some(ResumptionStatus::Rejected);
+    f.resumption_decided_at = Some(a.now.naive_utc());
+    f.resumption_decided_by = Some(crate::db::DbUuid(a.who.user_id));
+    f.resumption_comment = Some(format!("复查不通过：{}", opinion.trim()));
+    f.updated_at = a.now.naive_utc();
+    db::major_hazards::save(a.c, &f, true)?;
+    Ok(())
 }
 
 /// Is the step's order of the kind the path is for, and does the file let
