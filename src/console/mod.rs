@@ -4,6 +4,7 @@
 //! login (accounts, throttling, tokens); CSRF tokens are bound to the session.
 
 mod chrome;
+mod env_audits;
 mod inbox;
 mod orders;
 mod pages;
@@ -110,6 +111,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/inbox/settings")
                 .route(web::get().to(inbox::settings_page))
                 .route(web::post().to(inbox::save_settings)),
+        )
+        .service(
+            web::resource("/env-audits")
+                .route(web::get().to(env_audits::list))
+                .route(web::post().to(env_audits::create)),
+        )
+        .service(web::resource("/env-audits/{id}").route(web::get().to(env_audits::page)))
+        .service(web::resource("/env-audits/{id}/import").route(web::post().to(env_audits::import)))
+        .service(
+            web::resource("/env-audits/{id}/ledger.xlsx").route(web::get().to(env_audits::ledger)),
         )
         .service(web::resource("/self-checks").route(web::get().to(self_checks::page)))
         .service(web::resource("/self-checks/ledger").route(web::get().to(self_checks::ledger)))

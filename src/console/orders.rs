@@ -274,6 +274,8 @@ struct OrderPage {
     today: String,
     /// A major-hazard order's path so far.
     path: Option<PathCells>,
+    /// Carries 督察反馈问题: closing records their 验收 and 公示.
+    env_audit: bool,
 }
 
 impl OrderPage {
@@ -453,6 +455,12 @@ fn order_page(req: &HttpRequest, s: &Session, o: &OrderView) -> OrderPage {
             .is_some_and(|e| e.supervision_letter.is_some()),
         today: crate::domain::time::park_today(chrono::Utc::now()).to_string(),
         path: o.major_hazard.as_ref().map(|m| path_cells(lang, m)),
+        env_audit: o
+            .findings
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .any(|f| f.source == crate::domain::finding::Source::EnvAudit),
     }
 }
 
@@ -657,8 +665,21 @@ fn command(action: &str, o: &OrderView, f: &Form) -> Result<Command, AppError> {
             photo_ids: f.photos("photos"),
             document_ids: f.docs("documents"),
             internal_note: None,
-            acceptance: None,
-            disclosure: None,
+            // Sent when the form had them (an order of 督察反馈问题).
+            acceptance: match f.get("acceptance_date").as_str() {
+                "" => None,
+                _ => Some(svc::Acceptance {
+                    date: date_field(f, "acceptance_date")?,
+                    opinion: f.get("acceptance_opinion"),
+                }),
+            },
+            disclosure: match f.get("disclosure_date").as_str() {
+                "" => None,
+                _ => Some(svc::Disclosure {
+                    date: date_field(f, "disclosure_date")?,
+                    place: f.get("disclosure_place"),
+                }),
+            },
         }),
         "decide-extension" => Command::DecideExtension(
             uuid_field(f, "extension_id")?,

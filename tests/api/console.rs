@@ -412,6 +412,7 @@ async fn roles_and_scope_of_every_page() {
         "/orders/new",
         &format!("/orders/{id}"),
         &format!("/orders/{fo}"),
+        "/env-audits",
     ] {
         office.page(p).await;
     }
@@ -514,6 +515,11 @@ async fn every_form_refuses_without_a_valid_csrf_token() {
         "verify",
         "decide-extension",
         "cancel",
+        "list-for-supervision",
+        "record-stop",
+        "assess",
+        "apply-resumption",
+        "decide-resumption",
     ] {
         for token in [None, Some("0123456789abcdef0123456789abcdef")] {
             let body = match token {
@@ -558,6 +564,14 @@ async fn every_form_refuses_without_a_valid_csrf_token() {
         .post("/orders/new", form(&[("enterprise_id", &c.e)]))
         .await;
     assert_eq!(r.status(), 403);
+    let r = office
+        .post("/env-audits", form(&[("name", "x"), ("level", "central")]))
+        .await;
+    assert_eq!(r.status(), 403);
+    assert!(
+        !office.page("/env-audits").await.contains("<td"),
+        "no batch made"
+    );
     // Nothing happened.
     assert_eq!(ent.page(&format!("/orders/{id}")).await, before);
 }
@@ -1281,4 +1295,129 @@ async fn self_inspection_findings_are_closed_on_the_enterprises_page_and_majors_
         r.headers()["content-type"],
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     );
+}
+
+#[actix_web::test]
+async fn inspection_feedback_batches_import_ledger_and_closing_through_the_forms() {
+    let c = case().await;
+    let app = &c.app;
+    let office = Web::login(app, &c.officer_name).await;
+    let (second_u, _) = app.user("safety_officer", None, &[]).await;
+    let second = Web::login(app, second_u["username"].as_str().unwrap()).await;
+    let ent = Web::login(app, &c.ent_name).await;
+    assert_eq!(ent.get("/env-audits").await.status(), 403);
+    let page = office.page("/env-audits").await;
+    let r = office
+        .post(
+            "/env-audits",
+            form(&[
+                ("csrf", &csrf_in(&page)),
+                ("level", "central"),
+                ("name", "第二轮中央生态环境保护督察"),
+                ("document_number", "渝督改〔2026〕3号"),
+                ("received_date", &today().to_string()),
+                ("default_deadline", ""),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let batch = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(office
+        .page("/env-audits")
+        .await
+        .contains("渝督改〔2026〕3号"));
+
+    let upload = |web: &Web, csrf: String| {
+        let f = reqwest::multipart::Form::new().text("csrf", csrf).part(
+            "list",
+            reqwest::multipart::Part::bytes(anhuan::service::demo::feedback_xlsx().unwrap())
+                .file_name("反馈问题清单.xlsx"),
+        );
+        web.client
+            .post(format!("{}{batch}/import", web.base))
+            .header("cookie", &web.cookie)
+            .multipart(f)
+            .send()
+    };
+    // The list names an enterprise not yet registered: refused whole, row by row.
+    let page = office.page(&batch).await;
+    let r = upload(&office, csrf_in(&page)).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    let at = body.find("id=\"import-errors\"").expect("the error table");
+    let table = &body[at..at + body[at..].find("</section>").unwrap()];
+    assert!(table.contains("<td data-label=\"行\">2</td>"), "{table}");
+    assert!(table.contains("重庆黔江示例铝业有限公司"), "{table}");
+    assert!(
+        !office.page(&batch).await.contains("铝粉尘除尘系统"),
+        "nothing imported"
+    );
+    // A forged import is refused before its file is read.
+    assert_eq!(
+        upload(&office, "forged".into()).await.unwrap().status(),
+        403
+    );
+
+    app.create_enterprise("重庆黔江示例铝业有限公司").await;
+    let page = office.page(&batch).await;
+    let r = upload(&office, csrf_in(&page)).await.unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let page = office.page(&to).await;
+    assert!(page.contains("新增 2"), "the import's counts");
+    assert!(page.contains("铝粉尘除尘系统") && page.contains("园区安全环保办公室"));
+    let r = office.get(&format!("{batch}/ledger.xlsx")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+
+    // The department's item: the office answers it, another officer closes
+    // it with 验收 and 公示 on the order's page.
+    let marker = "<a href=\"/orders/";
+    let rows: Vec<&str> = page
+        .split("<tr")
+        .filter(|r| r.contains("园区安全环保办公室"))
+        .collect();
+    let row = rows
+        .iter()
+        .find(|r| r.contains(marker))
+        .expect("the department's order");
+    let at = row.find(marker).unwrap() + marker.len();
+    let id = row[at..at + 36].to_string();
+    let p = office.page(&format!("/orders/{id}")).await;
+    let r = office
+        .post(
+            &format!("/orders/{id}/acknowledge"),
+            form(&[("csrf", &csrf_in(&p))]),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = submit(&office, &id, Some(small_jpeg(9191))).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let p = second.page(&format!("/orders/{id}")).await;
+    assert!(
+        p.contains("id=\"v-closing\""),
+        "验收 and 公示 fields on an audit item"
+    );
+    let day = today().to_string();
+    let r = second
+        .post(
+            &format!("/orders/{id}/verify"),
+            form(&[
+                ("csrf", &csrf_in(&p)),
+                ("version", &version_in(&p)),
+                ("decision", "accept"),
+                ("opinion", "现场核查完成"),
+                ("acceptance_date", &day),
+                ("acceptance_opinion", "雨污分流改造完成，排口水质达标"),
+                ("disclosure_date", &day),
+                ("disclosure_place", "园区公示栏"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let page = office.page(&batch).await;
+    assert!(page.contains("园区公示栏") && page.contains("雨污分流改造完成"));
 }
