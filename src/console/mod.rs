@@ -106,6 +106,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(registers::users_page))
                 .route(web::post().to(registers::create_user)),
         )
+        .service(
+            web::resource("/registers/enterprises/{id}")
+                .route(web::get().to(registers::enterprise_page))
+                .route(web::post().to(registers::update_enterprise)),
+        )
+        .service(
+            web::resource("/registers/users/{id}")
+                .route(web::get().to(registers::user_page))
+                .route(web::post().to(registers::update_user)),
+        )
         .service(web::resource("/inbox/read").route(web::post().to(inbox::read)))
         .service(
             web::resource("/inbox/settings")

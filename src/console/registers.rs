@@ -25,6 +25,7 @@ fn label(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
 }
 
 struct EnterpriseRow {
+    id: Uuid,
     name: String,
     credit_code: String,
     industry: &'static str,
@@ -87,6 +88,7 @@ pub async fn enterprises_page(
                 })
                 .collect::<Vec<_>>()
                 .join("；"),
+            id: e.id,
             name: e.name,
             credit_code: e.credit_code,
             address: e.address,
@@ -181,6 +183,7 @@ pub async fn create_enterprise(
 }
 
 struct UserRow {
+    id: Uuid,
     username: String,
     display_name: String,
     role: &'static str,
@@ -233,6 +236,7 @@ pub async fn users_page(
         .items
         .into_iter()
         .map(|u| UserRow {
+            id: u.id,
             enterprise: name_of(u.enterprise_id),
             role: label(lang, u.role.label_zh(), u.role.as_str()),
             username: u.username,
@@ -301,4 +305,247 @@ pub async fn create_user(
         .await
         .map_err(|e| ConsoleError::app(e, &req))?;
     Ok(see_other("/registers/users"))
+}
+
+struct Assignable {
+    id: Uuid,
+    name: String,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct UserPage {
+    c: Chrome,
+    id: Uuid,
+    username: String,
+    display_name: String,
+    role: &'static str,
+    enterprise: String,
+    disabled: bool,
+    third_party: bool,
+    enterprises: Vec<Assignable>,
+}
+
+fn user_id(req: &HttpRequest, s: &str) -> Result<Uuid, ConsoleError> {
+    s.parse()
+        .map_err(|_| ConsoleError::app(AppError::not_found("账号 user"), req))
+}
+
+/// `GET /registers/users/{id}` (admin): 编辑账号 — name, disable, reset the
+/// password, a third-party agency's enterprises.
+pub async fn user_page(
+    ctx: web::Data<Ctx>,
+    req: HttpRequest,
+    s: Session,
+    path: web::Path<String>,
+) -> PageResult {
+    s.who.require(Role::manages_users).page(&req)?;
+    let lang = Lang::of(&req);
+    let id = user_id(&req, &path)?;
+    let u = users::get(&ctx, &s.who, id).await.page(&req)?;
+    let all = EnterpriseQuery {
+        limit: Some(crate::service::pagination::MAX_LIMIT),
+        ..Default::default()
+    };
+    let ents = enterprises::list(&ctx, &s.who, all).await.page(&req)?.items;
+    let page = UserPage {
+        c: Chrome::new(&req, Some(&s)),
+        id: u.id,
+        username: u.username,
+        display_name: u.display_name,
+        role: label(lang, u.role.label_zh(), u.role.as_str()),
+        enterprise: u
+            .enterprise_id
+            .and_then(|e| ents.iter().find(|x| x.id == e))
+            .map(|e| e.name.clone())
+            .unwrap_or_default(),
+        disabled: u.disabled,
+        third_party: u.role == Role::ThirdParty,
+        enterprises: ents
+            .iter()
+            .map(|e| Assignable {
+                id: e.id,
+                name: e.name.clone(),
+                selected: u.assigned_enterprise_ids.contains(&e.id),
+            })
+            .collect(),
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+/// `POST /registers/users/{id}` (admin): the edit form, then back to the list.
+pub async fn update_user(
+    ctx: web::Data<Ctx>,
+    req: HttpRequest,
+    s: Session,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> PageResult {
+    let id = user_id(&req, &path)?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|e| {
+        ConsoleError::app(
+            AppError::bad_request(crate::error::codes::BAD_BODY, e.to_string()),
+            &req,
+        )
+    })?;
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    s.check_csrf(&req, &get("csrf"))?;
+    s.who.require(Role::manages_users).page(&req)?;
+    let u = users::get(&ctx, &s.who, id).await.page(&req)?;
+    let assigned = (u.role == Role::ThirdParty).then(|| {
+        pairs
+            .iter()
+            .filter(|(n, _)| n == "assigned")
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect()
+    });
+    let patch = users::UserPatch {
+        display_name: Some(get("display_name").trim().to_string()),
+        role: None,
+        enterprise_id: None,
+        disabled: Some(get("disabled") == "true"),
+        // As typed: a password is never trimmed.
+        password: Some(get("password")).filter(|p| !p.is_empty()),
+        assigned_enterprise_ids: assigned,
+    };
+    users::update(&ctx, Some(&s.who), id, patch)
+        .await
+        .page(&req)?;
+    Ok(see_other("/registers/users"))
+}
+
+struct IndustryChoice {
+    code: &'static str,
+    label: &'static str,
+    primary: bool,
+    other: bool,
+}
+
+#[derive(Template)]
+#[template(path = "enterprise.html")]
+struct EnterprisePage {
+    c: Chrome,
+    id: Uuid,
+    name: String,
+    credit_code: String,
+    industries: Vec<IndustryChoice>,
+    address: String,
+    lat: String,
+    lon: String,
+    contact_name: String,
+    contact_phone: String,
+    contact_email: String,
+}
+
+fn enterprise_id(req: &HttpRequest, s: &str) -> Result<Uuid, ConsoleError> {
+    s.parse()
+        .map_err(|_| ConsoleError::app(AppError::not_found("企业 enterprise"), req))
+}
+
+/// `GET /registers/enterprises/{id}`: 编辑企业 — name, industries, address,
+/// position and the contact who receives its orders.
+pub async fn enterprise_page(
+    ctx: web::Data<Ctx>,
+    req: HttpRequest,
+    s: Session,
+    path: web::Path<String>,
+) -> PageResult {
+    s.who.require(Role::manages_enterprises).page(&req)?;
+    let lang = Lang::of(&req);
+    let id = enterprise_id(&req, &path)?;
+    let e = enterprises::get(&ctx, &s.who, id).await.page(&req)?;
+    let first = e.contacts.first();
+    let page = EnterprisePage {
+        c: Chrome::new(&req, Some(&s)),
+        id: e.id,
+        industries: Industry::ALL
+            .iter()
+            .map(|i| IndustryChoice {
+                code: i.as_str(),
+                label: label(lang, i.label_zh(), i.label_en()),
+                primary: *i == e.industry,
+                other: *i != e.industry && e.industries.contains(i),
+            })
+            .collect(),
+        address: e.address,
+        lat: e.lat.map(|v| v.to_string()).unwrap_or_default(),
+        lon: e.lon.map(|v| v.to_string()).unwrap_or_default(),
+        contact_name: first.map(|k| k.name.clone()).unwrap_or_default(),
+        contact_phone: first.and_then(|k| k.phone.clone()).unwrap_or_default(),
+        contact_email: first.and_then(|k| k.email.clone()).unwrap_or_default(),
+        name: e.name,
+        credit_code: e.credit_code,
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+/// `POST /registers/enterprises/{id}`: the edit form, then the register.
+/// The first contact is the form's; any others stay as they were.
+pub async fn update_enterprise(
+    ctx: web::Data<Ctx>,
+    req: HttpRequest,
+    s: Session,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> PageResult {
+    let id = enterprise_id(&req, &path)?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|e| {
+        ConsoleError::app(
+            AppError::bad_request(crate::error::codes::BAD_BODY, e.to_string()),
+            &req,
+        )
+    })?;
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    s.check_csrf(&req, &get("csrf"))?;
+    s.who.require(Role::manages_enterprises).page(&req)?;
+    let cur = enterprises::get(&ctx, &s.who, id).await.page(&req)?;
+    let primary = get("industry");
+    let mut industries = vec![primary.clone()];
+    for (_, v) in pairs.iter().filter(|(n, _)| n == "also") {
+        if !industries.contains(v) {
+            industries.push(v.clone());
+        }
+    }
+    let mut contacts: Vec<Contact> = cur.contacts.into_iter().skip(1).collect();
+    if let Some(name) = some(&get("contact_name")) {
+        contacts.insert(
+            0,
+            Contact {
+                name,
+                title: None,
+                phone: some(&get("contact_phone")),
+                email: some(&get("contact_email")),
+            },
+        );
+    }
+    let patch = (|| {
+        Ok::<_, AppError>(enterprises::EnterprisePatch {
+            name: Some(get("name").trim().to_string()),
+            credit_code: None,
+            industry: None,
+            industries: Some(industries),
+            address: Some(get("address").trim().to_string()),
+            lat: Some(coordinate("lat", &get("lat"))?),
+            lon: Some(coordinate("lon", &get("lon"))?),
+            contacts: Some(contacts),
+        })
+    })()
+    .page(&req)?;
+    enterprises::update(&ctx, &s.who, id, patch)
+        .await
+        .page(&req)?;
+    Ok(see_other("/registers/enterprises"))
 }

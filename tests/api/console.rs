@@ -1421,3 +1421,136 @@ async fn inspection_feedback_batches_import_ledger_and_closing_through_the_forms
     let page = office.page(&batch).await;
     assert!(page.contains("园区公示栏") && page.contains("雨污分流改造完成"));
 }
+
+#[actix_web::test]
+async fn the_admin_disables_resets_and_assigns_accounts_through_the_form() {
+    let c = case().await;
+    let app = &c.app;
+    let mut admin = Web::new(app);
+    let r = admin.try_login("admin", ADMIN_PASSWORD).await;
+    assert_eq!(r.status(), 303);
+    admin.cookie = set_cookie(&r, "ah_session").unwrap();
+    let (agency, _) = app.user("third_party", None, &[]).await;
+    let agency_id = agency["id"].as_str().unwrap().to_string();
+    let agency_name = agency["username"].as_str().unwrap().to_string();
+    let before = Web::login(app, &agency_name).await;
+    before.page("/orders").await;
+    let office = Web::login(app, &c.officer_name).await;
+    assert_eq!(
+        office
+            .get(&format!("/registers/users/{agency_id}"))
+            .await
+            .status(),
+        403
+    );
+    let list = admin.page("/registers/users").await;
+    assert!(list.contains(&format!("/registers/users/{agency_id}")));
+    let page = admin.page(&format!("/registers/users/{agency_id}")).await;
+    assert!(
+        page.contains("id=\"eu-assigned\""),
+        "an agency's enterprises"
+    );
+    // Assign it to enterprise e, reset its password.
+    let new_pw = "another-long-password";
+    let r = admin
+        .post(
+            &format!("/registers/users/{agency_id}"),
+            form(&[
+                ("csrf", &csrf_in(&page)),
+                ("display_name", "黔江安全评价公司"),
+                ("password", new_pw),
+                ("assigned", &c.e),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let v: Value = app
+        .get(&format!("/api/v1/users/{agency_id}"), &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["assigned_enterprise_ids"], json!([c.e]));
+    assert_eq!(v["display_name"], "黔江安全评价公司");
+    // The reset ends its sessions; the new password works, the old does not.
+    assert_eq!(before.get("/orders").await.status(), 303, "logged out");
+    let mut w = Web::new(app);
+    assert_ne!(w.try_login(&agency_name, PASSWORD).await.status(), 303);
+    let mut w2 = Web::new(app);
+    assert_eq!(w2.try_login(&agency_name, new_pw).await.status(), 303);
+    // Disabled: no login at all; a forged form changes nothing.
+    let page = admin.page(&format!("/registers/users/{agency_id}")).await;
+    let r = admin
+        .post(
+            &format!("/registers/users/{agency_id}"),
+            form(&[("display_name", "x"), ("disabled", "true")]),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = admin
+        .post(
+            &format!("/registers/users/{agency_id}"),
+            form(&[
+                ("csrf", &csrf_in(&page)),
+                ("display_name", "黔江安全评价公司"),
+                ("disabled", "true"),
+                ("assigned", &c.e),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(admin
+        .page(&format!("/registers/users/{agency_id}"))
+        .await
+        .contains("已停用"));
+    let mut w3 = Web::new(app);
+    assert_ne!(w3.try_login(&agency_name, new_pw).await.status(), 303);
+}
+
+#[actix_web::test]
+async fn the_office_edits_an_enterprise_its_industries_and_contact() {
+    let c = case().await;
+    let app = &c.app;
+    let office = Web::login(app, &c.officer_name).await;
+    let ent = Web::login(app, &c.ent_name).await;
+    assert_eq!(ent.get(&format!("/registers/enterprises/{}", c.e)).await.status(), 403);
+    let list = office.page("/registers/enterprises").await;
+    assert!(list.contains(&format!("/registers/enterprises/{}", c.e)));
+    let page = office.page(&format!("/registers/enterprises/{}", c.e)).await;
+    assert!(page.contains("黔江铝业有限公司"));
+    let r = office
+        .post(
+            &format!("/registers/enterprises/{}", c.e),
+            form(&[
+                ("csrf", &csrf_in(&page)),
+                ("name", "黔江铝业有限公司"),
+                ("industry", "aluminium"),
+                ("also", "gas_power"),
+                ("also", "aluminium"),
+                ("address", "黔江区正阳工业园区3号"),
+                ("lat", "29.53"),
+                ("lon", "108.77"),
+                ("contact_name", "王建国"),
+                ("contact_phone", "13800000000"),
+                ("contact_email", "wang@example.cn"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let v: Value = app.get(&format!("/api/v1/enterprises/{}", c.e), &c.officer).await.json().await.unwrap();
+    assert_eq!(v["industries"], json!(["aluminium", "gas_power"]));
+    assert_eq!(v["address"], "黔江区正阳工业园区3号");
+    assert_eq!(v["contacts"][0]["email"], "wang@example.cn");
+    // A bad value is refused naming the field; nothing changes.
+    let page = office.page(&format!("/registers/enterprises/{}", c.e)).await;
+    let r = office
+        .post(
+            &format!("/registers/enterprises/{}", c.e),
+            form(&[("csrf", &csrf_in(&page)), ("name", "黔江铝业有限公司"), ("industry", "aluminium"), ("lat", "north")]),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("lat"));
+    let again: Value = app.get(&format!("/api/v1/enterprises/{}", c.e), &c.officer).await.json().await.unwrap();
+    assert_eq!(again["updated_at"], v["updated_at"]);
+}
