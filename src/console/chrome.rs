@@ -274,6 +274,13 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("status_open", "待整改", "Open"),
     ("edit_user", "编辑账号", "Edit account"),
     ("edit_enterprise", "编辑企业", "Edit enterprise"),
+    ("import_enterprises", "批量导入企业（CSV）", "Import enterprises (CSV)"),
+    ("enterprise_csv", "企业名录CSV（UTF-8或GB18030）", "Enterprise list, CSV (UTF-8 or GB18030)"),
+    (
+        "enterprise_csv_hint",
+        "表头：企业名称、统一社会信用代码、行业、地址、纬度、经度、联系人、职务、电话、邮箱；已登记的信用代码更新该企业，同一文件再次导入不变",
+        "Headers: 企业名称, 统一社会信用代码, 行业, 地址, 纬度, 经度, 联系人, 职务, 电话, 邮箱; a registered credit code updates that enterprise; the same file again changes nothing",
+    ),
     ("primary_industry", "主行业", "Main industry"),
     ("other_industries", "其他行业（各带其检查表）", "Other industries (each brings its checklist)"),
     ("disable_account", "停用此账号（立即退出所有登录）", "Disable this account (ends its sessions at once)"),

@@ -139,10 +139,10 @@ struct Line {
     overdue: bool,
 }
 
-struct RowError {
-    row: String,
-    column: String,
-    message: String,
+pub(super) struct RowError {
+    pub row: String,
+    pub column: String,
+    pub message: String,
 }
 
 #[derive(Template)]
@@ -185,7 +185,7 @@ fn line(lang: Lang, r: LedgerRow) -> Line {
 }
 
 /// `row 3.deadline` → (3, deadline); anything else is the whole file's.
-fn row_error(field: &str, message: String) -> RowError {
+pub(super) fn row_error(field: &str, message: String) -> RowError {
     let (row, column) = match field.strip_prefix("row ").and_then(|r| r.split_once('.')) {
         Some((row, column)) => (row.to_string(), column.to_string()),
         None => (String::new(), field.to_string()),
@@ -261,13 +261,29 @@ pub async fn page(
     Ok(html(StatusCode::OK, &page))
 }
 
-/// The list file and the `update` box of the import form; the CSRF field
-/// comes first, so a forged request is refused before its file is read.
+/// The list file and the `update` box of the import form.
 async fn read_import(
     req: &HttpRequest,
     s: &Session,
     payload: web::Payload,
 ) -> Result<(Vec<u8>, bool), ConsoleError> {
+    let (bytes, fields) = read_upload(req, s, payload, "list", MAX_LIST_BYTES).await?;
+    Ok((
+        bytes,
+        fields.get("update").map(String::as_str) == Some("true"),
+    ))
+}
+
+/// A form with one file (`file_field`, at most `cap` bytes) and short text
+/// fields. The CSRF field comes first, so a forged request is refused
+/// before its file is read.
+pub(super) async fn read_upload(
+    req: &HttpRequest,
+    s: &Session,
+    payload: web::Payload,
+    file_field: &str,
+    cap: usize,
+) -> Result<(Vec<u8>, std::collections::HashMap<String, String>), ConsoleError> {
     let lang = Lang::of(req);
     let bad = |d: String| {
         ConsoleError::App(
@@ -277,7 +293,8 @@ async fn read_import(
         )
     };
     let mut mp = Multipart::new(req.headers(), payload);
-    let (mut csrf_ok, mut bytes, mut update) = (false, Vec::new(), false);
+    let (mut csrf_ok, mut bytes, mut fields) =
+        (false, Vec::new(), std::collections::HashMap::new());
     while let Some(field) = mp.next().await {
         let mut field = field.map_err(|e| bad(e.to_string()))?;
         let name = field
@@ -285,36 +302,38 @@ async fn read_import(
             .and_then(|d| d.get_name())
             .unwrap_or("")
             .to_string();
-        if name == "list" && !csrf_ok {
+        let is_file = name == file_field;
+        if is_file && !csrf_ok {
             return Err(ConsoleError::Csrf(lang));
         }
+        let limit = if is_file { cap } else { 4096 };
         let mut value = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|e| bad(e.to_string()))?;
-            let cap = if name == "list" { MAX_LIST_BYTES } else { 4096 };
-            if value.len() + chunk.len() > cap {
+            if value.len() + chunk.len() > limit {
                 let e = AppError::PayloadTooLarge {
                     code: codes::BODY_TOO_LARGE,
-                    detail: format!("文件超过{}MiB / file too large", MAX_LIST_BYTES >> 20),
+                    detail: format!("文件超过{}MiB / file too large", cap >> 20),
                 };
                 return Err(ConsoleError::app(e, req));
             }
             value.extend_from_slice(&chunk);
         }
-        match name.as_str() {
-            "csrf" => {
-                s.check_csrf(req, &String::from_utf8_lossy(&value))?;
-                csrf_ok = true;
-            }
-            "list" => bytes = value,
-            "update" => update = value == b"true",
-            _ => {}
+        if is_file {
+            bytes = value;
+            continue;
         }
+        let text = String::from_utf8_lossy(&value).to_string();
+        if name == "csrf" {
+            s.check_csrf(req, &text)?;
+            csrf_ok = true;
+        }
+        fields.insert(name, text);
     }
     if !csrf_ok {
         return Err(ConsoleError::Csrf(lang));
     }
-    Ok((bytes, update))
+    Ok((bytes, fields))
 }
 
 /// `POST /env-audits/{id}/import`: all or nothing; refused rows are shown

@@ -107,6 +107,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(registers::create_user)),
         )
         .service(
+            web::resource("/registers/enterprises/import")
+                .route(web::post().to(registers::import_enterprises)),
+        )
+        .service(
             web::resource("/registers/enterprises/{id}")
                 .route(web::get().to(registers::enterprise_page))
                 .route(web::post().to(registers::update_enterprise)),

@@ -3,11 +3,13 @@
 //! `service` calls as `/api/v1/enterprises` and `/api/v1/users`.
 
 use super::chrome::{Chrome, Lang};
+use super::env_audits::{read_upload, row_error, RowError};
 use super::pages::{html, see_other, PageResult};
 use super::session::{ConsoleError, OrPage, Session};
 use crate::domain::enterprise::Contact;
 use crate::domain::{Industry, Role};
 use crate::error::AppError;
+use crate::service::enterprise_import;
 use crate::service::enterprises::{self, EnterpriseQuery, NewEnterprise};
 use crate::service::users::{self, NewUser, UserQuery};
 use crate::service::Ctx;
@@ -41,12 +43,18 @@ struct EnterprisesPage {
     q: String,
     industries: Vec<(&'static str, &'static str)>,
     more: Option<String>,
+    /// After a CSV import: its counts, or its refused rows.
+    imported: String,
+    import_errors: Vec<RowError>,
 }
 
 #[derive(Deserialize)]
 pub struct ListParams {
     q: Option<String>,
     cursor: Option<String>,
+    created: Option<usize>,
+    updated: Option<usize>,
+    unchanged: Option<usize>,
 }
 
 /// `GET /registers/enterprises`.
@@ -56,9 +64,32 @@ pub async fn enterprises_page(
     s: Session,
     p: web::Query<ListParams>,
 ) -> PageResult {
-    s.who.require(Role::manages_enterprises).page(&req)?;
-    let lang = Lang::of(&req);
-    let p = p.into_inner();
+    let page = register(&ctx, &req, &s, p.into_inner(), Vec::new()).await?;
+    Ok(html(StatusCode::OK, &page))
+}
+
+/// The register page: a page of enterprises, and an import's outcome.
+async fn register(
+    ctx: &Ctx,
+    req: &HttpRequest,
+    s: &Session,
+    p: ListParams,
+    import_errors: Vec<RowError>,
+) -> Result<EnterprisesPage, ConsoleError> {
+    s.who.require(Role::manages_enterprises).page(req)?;
+    let lang = Lang::of(req);
+    let imported = match (p.created, p.updated, p.unchanged) {
+        (Some(c), u, n) => format!(
+            "{}：{} {c} · {} {} · {} {}",
+            lang.t("imported"),
+            lang.t("created_n"),
+            lang.t("updated_n"),
+            u.unwrap_or(0),
+            lang.t("unchanged_n"),
+            n.unwrap_or(0)
+        ),
+        _ => String::new(),
+    };
     let text = p.q.unwrap_or_default().trim().to_string();
     let query = EnterpriseQuery {
         q: Some(text.clone()).filter(|t| !t.is_empty()),
@@ -66,7 +97,7 @@ pub async fn enterprises_page(
         limit: Some(50),
         ..Default::default()
     };
-    let page = enterprises::list(&ctx, &s.who, query).await.page(&req)?;
+    let page = enterprises::list(ctx, &s.who, query).await.page(req)?;
     let rows = page
         .items
         .into_iter()
@@ -100,8 +131,8 @@ pub async fn enterprises_page(
             super::chrome::url_encode(&text)
         )
     });
-    let page = EnterprisesPage {
-        c: Chrome::new(&req, Some(&s)),
+    Ok(EnterprisesPage {
+        c: Chrome::new(req, Some(s)),
         rows,
         q: text,
         industries: Industry::ALL
@@ -109,8 +140,46 @@ pub async fn enterprises_page(
             .map(|i| (i.as_str(), label(lang, i.label_zh(), i.label_en())))
             .collect(),
         more,
+        imported,
+        import_errors,
+    })
+}
+
+/// The largest enterprise list a form may send.
+const MAX_CSV_BYTES: usize = 10 * 1024 * 1024;
+
+/// `POST /registers/enterprises/import`: 批量导入 from CSV, all or nothing;
+/// refused rows come back as a table on the register page.
+pub async fn import_enterprises(
+    ctx: web::Data<Ctx>,
+    req: HttpRequest,
+    s: Session,
+    payload: web::Payload,
+) -> PageResult {
+    s.who.require(Role::manages_enterprises).page(&req)?;
+    let (bytes, _) = read_upload(&req, &s, payload, "csv", MAX_CSV_BYTES).await?;
+    let none = || ListParams {
+        q: None,
+        cursor: None,
+        created: None,
+        updated: None,
+        unchanged: None,
     };
-    Ok(html(StatusCode::OK, &page))
+    match enterprise_import::import_csv_as(&ctx, &s.who, bytes).await {
+        Ok(r) => Ok(see_other(&format!(
+            "/registers/enterprises?created={}&updated={}&unchanged={}",
+            r.created, r.updated, r.unchanged
+        ))),
+        Err(AppError::Validation(errs)) => {
+            let errors = errs
+                .into_iter()
+                .map(|e| row_error(&e.field, e.message))
+                .collect();
+            let page = register(&ctx, &req, &s, none(), errors).await?;
+            Ok(html(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(ConsoleError::app(e, &req)),
+    }
 }
 
 #[derive(Deserialize)]

@@ -209,6 +209,16 @@ pub fn parse(bytes: &[u8]) -> Result<(String, Vec<EnterpriseFields>), Vec<FieldE
     }
 }
 
+/// `import_csv` for a signed-in user: the enterprise register's keepers only.
+pub async fn import_csv_as(
+    ctx: &Ctx,
+    who: &super::Principal,
+    bytes: Vec<u8>,
+) -> AppResult<ImportReport> {
+    who.require(crate::domain::Role::manages_enterprises)?;
+    import_csv(ctx, bytes).await
+}
+
 pub async fn import_csv(ctx: &Ctx, bytes: Vec<u8>) -> AppResult<ImportReport> {
     let (encoding, rows) = parse(&bytes).map_err(AppError::Validation)?;
     ctx.db

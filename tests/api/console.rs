@@ -1513,10 +1513,17 @@ async fn the_office_edits_an_enterprise_its_industries_and_contact() {
     let app = &c.app;
     let office = Web::login(app, &c.officer_name).await;
     let ent = Web::login(app, &c.ent_name).await;
-    assert_eq!(ent.get(&format!("/registers/enterprises/{}", c.e)).await.status(), 403);
+    assert_eq!(
+        ent.get(&format!("/registers/enterprises/{}", c.e))
+            .await
+            .status(),
+        403
+    );
     let list = office.page("/registers/enterprises").await;
     assert!(list.contains(&format!("/registers/enterprises/{}", c.e)));
-    let page = office.page(&format!("/registers/enterprises/{}", c.e)).await;
+    let page = office
+        .page(&format!("/registers/enterprises/{}", c.e))
+        .await;
     assert!(page.contains("黔江铝业有限公司"));
     let r = office
         .post(
@@ -1537,20 +1544,97 @@ async fn the_office_edits_an_enterprise_its_industries_and_contact() {
         )
         .await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
-    let v: Value = app.get(&format!("/api/v1/enterprises/{}", c.e), &c.officer).await.json().await.unwrap();
+    let v: Value = app
+        .get(&format!("/api/v1/enterprises/{}", c.e), &c.officer)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v["industries"], json!(["aluminium", "gas_power"]));
     assert_eq!(v["address"], "黔江区正阳工业园区3号");
     assert_eq!(v["contacts"][0]["email"], "wang@example.cn");
     // A bad value is refused naming the field; nothing changes.
-    let page = office.page(&format!("/registers/enterprises/{}", c.e)).await;
+    let page = office
+        .page(&format!("/registers/enterprises/{}", c.e))
+        .await;
     let r = office
         .post(
             &format!("/registers/enterprises/{}", c.e),
-            form(&[("csrf", &csrf_in(&page)), ("name", "黔江铝业有限公司"), ("industry", "aluminium"), ("lat", "north")]),
+            form(&[
+                ("csrf", &csrf_in(&page)),
+                ("name", "黔江铝业有限公司"),
+                ("industry", "aluminium"),
+                ("lat", "north"),
+            ]),
         )
         .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("lat"));
-    let again: Value = app.get(&format!("/api/v1/enterprises/{}", c.e), &c.officer).await.json().await.unwrap();
+    let again: Value = app
+        .get(&format!("/api/v1/enterprises/{}", c.e), &c.officer)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(again["updated_at"], v["updated_at"]);
+}
+
+#[actix_web::test]
+async fn the_register_imports_a_csv_all_or_nothing_with_its_rows_refused_in_a_table() {
+    let c = case().await;
+    let app = &c.app;
+    let office = Web::login(app, &c.officer_name).await;
+    let ent = Web::login(app, &c.ent_name).await;
+    let send = |web: &Web, csrf: String, csv: String| {
+        let f = reqwest::multipart::Form::new().text("csrf", csrf).part(
+            "csv",
+            reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("企业名录.csv"),
+        );
+        web.client
+            .post(format!("{}/registers/enterprises/import", web.base))
+            .header("cookie", &web.cookie)
+            .multipart(f)
+            .send()
+    };
+    let (a, b) = (credit_code(), credit_code());
+    let bad = format!("企业名称,统一社会信用代码,行业\n黔江示例食品有限公司,{a},food\n黔江示例玻纤有限公司,915001140000000000,glass_fibre\n");
+    let page = office.page("/registers/enterprises").await;
+    let r = send(&office, csrf_in(&page), bad).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    let at = body.find("id=\"import-errors\"").expect("the error table");
+    let table = &body[at..at + body[at..].find("</section>").unwrap()];
+    assert!(
+        table.contains("<td data-label=\"行\">3</td>") && table.contains("credit_code"),
+        "{table}"
+    );
+    assert!(
+        !office
+            .page("/registers/enterprises")
+            .await
+            .contains("黔江示例食品有限公司"),
+        "nothing imported"
+    );
+    let good = format!("企业名称,统一社会信用代码,行业\n黔江示例食品有限公司,{a},food\n黔江示例玻纤有限公司,{b},glass_fibre\n");
+    let r = send(&office, csrf_in(&page), good).await.unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let page = office.page(&to).await;
+    assert!(page.contains("新增 2") && page.contains("黔江示例玻纤有限公司"));
+    // Not the enterprise's to use; not without the token.
+    let own = ent.page("/orders").await;
+    assert_eq!(
+        send(&ent, csrf_in(&own), "x".into())
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        send(&office, "forged".into(), "x".into())
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
 }
