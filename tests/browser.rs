@@ -287,20 +287,51 @@ async fn the_whole_case_in_a_real_browser() {
     .unwrap();
     w.shot("04a-phone-acknowledge-form").await;
     w.click("#btn-acknowledge").await;
-    let errors = w.el("ul.errors").await.text().await.unwrap();
+    // Refused in place: the form says why at its top and beside the field,
+    // and keeps what was typed.
+    let errors = w
+        .el("#errors-acknowledge ul.errors")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(errors.contains("responsible_person.phone"), "{errors}");
     assert!(
         errors.contains("整改责任人电话"),
         "the field's label: {errors}"
     );
+    let beside = w
+        .el("#err-responsible_person-phone")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(beside.contains("电话号码"), "{beside}");
+    let kept = w
+        .el("#ack-responsible_name")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(kept, "王建国", "what was typed stays");
+    // Focus (and the view) moved to why.
+    let focused =
+        w.c.execute(
+            "return [document.activeElement && document.activeElement.id, window.scrollY]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(focused[0], "errors-acknowledge", "{focused:?}");
+    assert!(
+        focused[1].as_f64().unwrap_or(0.0) > 0.0,
+        "scrolled to it: {focused:?}"
+    );
     w.shot("04b-phone-acknowledge-refused").await;
-    // Back to the order, to put it right.
-    w.click("#back").await;
-    w.el("#form-acknowledge").await;
     w.c.set_window_size(width as u32, height as u32)
         .await
         .unwrap();
-    w.set("#ack-responsible_name", "王建国").await;
     w.set("#ack-responsible_phone", "138 2345 6789").await;
     w.click("#btn-acknowledge").await;
     w.el("#form-submit").await;

@@ -6,6 +6,7 @@
 
 use super::chrome::{Chrome, Lang};
 use super::pages::{html, see_other, PageResult};
+use super::refusal::{shown_in_form, Refusal};
 use super::session::{ConsoleError, OrPage, Session};
 use crate::domain::env_audit::AuditLevel;
 use crate::domain::Role;
@@ -53,6 +54,19 @@ struct ListPage {
     batches: Vec<Batch>,
     may_create: bool,
     today: String,
+    refusal: Option<Refusal>,
+}
+
+impl ListPage {
+    fn refused(&self, form: &str) -> String {
+        Refusal::box_for(self.refusal.as_ref(), form)
+    }
+    fn fe(&self, form: &str, field: &str) -> String {
+        Refusal::field_for(self.refusal.as_ref(), form, field)
+    }
+    fn v(&self, form: &str, name: &str) -> &str {
+        Refusal::value_for(self.refusal.as_ref(), form, name)
+    }
 }
 
 fn today() -> String {
@@ -61,8 +75,13 @@ fn today() -> String {
 
 /// `GET /env-audits`.
 pub async fn list(ctx: web::Data<Ctx>, req: HttpRequest, s: Session) -> PageResult {
-    let lang = Lang::of(&req);
-    let all = svc::list(&ctx, &s.who).await.page(&req)?;
+    let page = batches(&ctx, &req, &s).await?;
+    Ok(html(StatusCode::OK, &page))
+}
+
+async fn batches(ctx: &Ctx, req: &HttpRequest, s: &Session) -> Result<ListPage, ConsoleError> {
+    let lang = Lang::of(req);
+    let all = svc::list(ctx, &s.who).await.page(req)?;
     let batches = all
         .into_iter()
         .map(|a| Batch {
@@ -76,15 +95,13 @@ pub async fn list(ctx: web::Data<Ctx>, req: HttpRequest, s: Session) -> PageResu
             name: a.name,
         })
         .collect();
-    Ok(html(
-        StatusCode::OK,
-        &ListPage {
-            c: Chrome::new(&req, Some(&s)),
-            batches,
-            may_create: s.who.role.handles_env_audits(),
-            today: today(),
-        },
-    ))
+    Ok(ListPage {
+        c: Chrome::new(req, Some(s)),
+        batches,
+        may_create: s.who.role.handles_env_audits(),
+        today: today(),
+        refusal: None,
+    })
 }
 
 /// `POST /env-audits`: a new batch, then its page.
@@ -121,10 +138,24 @@ pub async fn create(
                 })?),
             },
         })
-    })()
-    .page(&req)?;
-    let a = svc::create(&ctx, &s.who, input).await.page(&req)?;
-    Ok(see_other(&format!("/env-audits/{}", a.id)))
+    })();
+    let made = match input {
+        Ok(input) => svc::create(&ctx, &s.who, input).await,
+        Err(e) => Err(e),
+    };
+    match made {
+        Ok(a) => Ok(see_other(&format!("/env-audits/{}", a.id))),
+        Err(e) if shown_in_form(&e) => {
+            let mut page = batches(&ctx, &req, &s).await?;
+            let values = pairs.into_iter().collect();
+            page.refusal = Some(Refusal::of(Lang::of(&req), "new-audit", &e, values));
+            Ok(Refusal::respond(
+                html(Refusal::status(&e), &page),
+                "new-audit",
+            ))
+        }
+        Err(e) => Err(ConsoleError::app(e, &req)),
+    }
 }
 
 struct Line {

@@ -8,6 +8,7 @@ mod env_audits;
 mod inbox;
 mod orders;
 mod pages;
+mod refusal;
 mod registers;
 mod self_checks;
 mod session;
@@ -66,7 +67,7 @@ pub async fn security_headers(
 const HTMX: &[u8] = include_bytes!("../../static/htmx.min.js");
 const CSS: &[u8] = include_bytes!("../../static/console.css");
 /// Bumped when a static file changes: the URLs are cached for a year.
-pub const ASSET_VERSION: &str = "2";
+pub const ASSET_VERSION: &str = "3";
 
 async fn asset(path: web::Path<(String, String)>) -> HttpResponse {
     let (ver, name) = path.into_inner();

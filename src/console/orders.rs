@@ -3,6 +3,7 @@
 
 use super::chrome::{Chrome, Lang};
 use super::pages::{html, see_other, PageResult};
+use super::refusal::{shown_in_form, Refusal};
 use super::session::{ConsoleError, OrPage, Session};
 use crate::domain::checklist::HazardLevel;
 use crate::domain::finding::FindingStatus;
@@ -276,11 +277,25 @@ struct OrderPage {
     path: Option<PathCells>,
     /// Carries 督察反馈问题: closing records their 验收 and 公示.
     env_audit: bool,
+    /// The form just refused, if any.
+    refusal: Option<Refusal>,
 }
 
 impl OrderPage {
     fn may(&self, action: &str) -> bool {
         self.can.contains(&action)
+    }
+
+    fn refused(&self, form: &str) -> String {
+        Refusal::box_for(self.refusal.as_ref(), form)
+    }
+
+    fn fe(&self, form: &str, field: &str) -> String {
+        Refusal::field_for(self.refusal.as_ref(), form, field)
+    }
+
+    fn v(&self, form: &str, name: &str) -> &str {
+        Refusal::value_for(self.refusal.as_ref(), form, name)
     }
 }
 
@@ -455,6 +470,7 @@ fn order_page(req: &HttpRequest, s: &Session, o: &OrderView) -> OrderPage {
             .is_some_and(|e| e.supervision_letter.is_some()),
         today: crate::domain::time::park_today(chrono::Utc::now()).to_string(),
         path: o.major_hazard.as_ref().map(|m| path_cells(lang, m)),
+        refusal: None,
         env_audit: o
             .findings
             .as_deref()
@@ -485,6 +501,11 @@ impl Form {
 
     pub(super) fn docs(&self, k: &str) -> Vec<Uuid> {
         self.docs.get(k).cloned().unwrap_or_default()
+    }
+
+    /// The text fields, for a refused form to be filled in again.
+    pub(super) fn text_fields(&self) -> HashMap<String, String> {
+        self.text.clone()
     }
 
     pub(super) fn get(&self, k: &str) -> String {
@@ -746,11 +767,31 @@ pub async fn act(
     // Scope first: an order outside it answers 404 before the body is read.
     let o = svc::get(&ctx, &s.who, id).await.page(&req)?;
     let form = read_form(&ctx, &req, &s, payload).await?;
-    let cmd = command(&action, &o, &form).page(&req)?;
-    let version: i32 = form.get("version").parse().unwrap_or(o.version);
-    let if_match = Some(svc::etag(id, version));
-    svc::act(&ctx, &s.who, id, cmd, if_match).await.page(&req)?;
-    Ok(see_other(&format!("/orders/{id}")))
+    let done = match command(&action, &o, &form) {
+        Ok(cmd) => {
+            let version: i32 = form.get("version").parse().unwrap_or(o.version);
+            let if_match = Some(svc::etag(id, version));
+            svc::act(&ctx, &s.who, id, cmd, if_match).await.map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(()) => Ok(see_other(&format!("/orders/{id}"))),
+        Err(e) if shown_in_form(&e) => {
+            // The order as it now is, with the refused form filled in again.
+            let now = svc::get(&ctx, &s.who, id).await.page(&req)?;
+            let mut page = order_page(&req, &s, &now);
+            let values = form
+                .text
+                .into_iter()
+                .filter(|(k, _)| k != "csrf" && k != "version")
+                .collect();
+            page.refusal = Some(Refusal::of(Lang::of(&req), &action, &e, values));
+            let status = Refusal::status(&e);
+            Ok(Refusal::respond(html(status, &page), &action))
+        }
+        Err(e) => Err(ConsoleError::app(e, &req)),
+    }
 }
 
 pub struct Choice {

@@ -56,7 +56,7 @@ struct FieldCell {
 
 /// The form label of an API field name: `responsible_person.phone` is
 /// labelled `responsible_person_phone`, `contacts[0].phone` by `phone`.
-fn field_label(lang: Lang, field: &str) -> &'static str {
+pub(super) fn field_label(lang: Lang, field: &str) -> &'static str {
     let whole = field.replace('.', "_");
     let last = field.rsplit('.').next().unwrap_or(field);
     lang.label(&whole)

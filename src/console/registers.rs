@@ -5,6 +5,7 @@
 use super::chrome::{Chrome, Lang};
 use super::env_audits::{read_upload, row_error, RowError};
 use super::pages::{html, see_other, PageResult};
+use super::refusal::{shown_in_form, Refusal};
 use super::session::{ConsoleError, OrPage, Session};
 use crate::domain::enterprise::Contact;
 use crate::domain::{Industry, Role};
@@ -17,6 +18,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
 use askama::Template;
 use serde::Deserialize;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 fn label(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
@@ -46,6 +48,36 @@ struct EnterprisesPage {
     /// After a CSV import: its counts, or its refused rows.
     imported: String,
     import_errors: Vec<RowError>,
+    /// The add form, refused.
+    refusal: Option<Refusal>,
+}
+
+/// The refused-form helpers every register page offers its template.
+macro_rules! refusal_methods {
+    ($page:ty) => {
+        impl $page {
+            fn refused(&self, form: &str) -> String {
+                Refusal::box_for(self.refusal.as_ref(), form)
+            }
+            fn fe(&self, form: &str, field: &str) -> String {
+                Refusal::field_for(self.refusal.as_ref(), form, field)
+            }
+            // The edit pages put typed values into their own fields instead.
+            #[allow(dead_code)]
+            fn v(&self, form: &str, name: &str) -> &str {
+                Refusal::value_for(self.refusal.as_ref(), form, name)
+            }
+        }
+    };
+}
+refusal_methods!(EnterprisesPage);
+
+/// A urlencoded form as name → value (the last of a repeated name).
+fn form_values(body: &[u8]) -> HashMap<String, String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -142,6 +174,7 @@ async fn register(
         more,
         imported,
         import_errors,
+        refusal: None,
     })
 }
 
@@ -221,10 +254,15 @@ pub async fn create_enterprise(
     ctx: web::Data<Ctx>,
     req: HttpRequest,
     s: Session,
-    f: web::Form<EnterpriseForm>,
+    body: web::Bytes,
 ) -> PageResult {
+    let f: EnterpriseForm = serde_urlencoded::from_bytes(&body).map_err(|e| {
+        ConsoleError::app(
+            AppError::bad_request(crate::error::codes::BAD_BODY, e.to_string()),
+            &req,
+        )
+    })?;
     s.check_csrf(&req, &f.csrf)?;
-    let f = f.into_inner();
     let input = (|| {
         let contacts = match some(&f.contact_name) {
             Some(name) => vec![Contact {
@@ -245,10 +283,28 @@ pub async fn create_enterprise(
             lon: coordinate("lon", &f.lon)?,
             contacts,
         })
-    })()
-    .page(&req)?;
-    enterprises::create(&ctx, &s.who, input).await.page(&req)?;
-    Ok(see_other("/registers/enterprises"))
+    })();
+    let done = match input {
+        Ok(input) => enterprises::create(&ctx, &s.who, input).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(()) => Ok(see_other("/registers/enterprises")),
+        Err(e) if shown_in_form(&e) => {
+            let none = ListParams {
+                q: None,
+                cursor: None,
+                created: None,
+                updated: None,
+                unchanged: None,
+            };
+            let mut page = register(&ctx, &req, &s, none, Vec::new()).await?;
+            let form = "add-enterprise";
+            page.refusal = Some(Refusal::of(Lang::of(&req), form, &e, form_values(&body)));
+            Ok(Refusal::respond(html(Refusal::status(&e), &page), form))
+        }
+        Err(e) => Err(ConsoleError::app(e, &req)),
+    }
 }
 
 struct UserRow {
@@ -269,7 +325,9 @@ struct UsersPage {
     /// Enterprises to bind an enterprise account to: (id, name).
     enterprises: Vec<(Uuid, String)>,
     more: Option<String>,
+    refusal: Option<Refusal>,
 }
+refusal_methods!(UsersPage);
 
 #[derive(Deserialize)]
 pub struct UserParams {
@@ -283,19 +341,29 @@ pub async fn users_page(
     s: Session,
     p: web::Query<UserParams>,
 ) -> PageResult {
-    s.who.require(Role::manages_users).page(&req)?;
-    let lang = Lang::of(&req);
+    let page = accounts(&ctx, &req, &s, p.into_inner().cursor).await?;
+    Ok(html(StatusCode::OK, &page))
+}
+
+async fn accounts(
+    ctx: &Ctx,
+    req: &HttpRequest,
+    s: &Session,
+    cursor: Option<String>,
+) -> Result<UsersPage, ConsoleError> {
+    s.who.require(Role::manages_users).page(req)?;
+    let lang = Lang::of(req);
     let query = UserQuery {
-        cursor: p.into_inner().cursor,
+        cursor,
         limit: Some(50),
         ..Default::default()
     };
-    let page = users::list(&ctx, &s.who, query).await.page(&req)?;
+    let page = users::list(ctx, &s.who, query).await.page(req)?;
     let all = EnterpriseQuery {
         limit: Some(crate::service::pagination::MAX_LIMIT),
         ..Default::default()
     };
-    let ents = enterprises::list(&ctx, &s.who, all).await.page(&req)?.items;
+    let ents = enterprises::list(ctx, &s.who, all).await.page(req)?.items;
     let name_of = |id: Option<Uuid>| {
         id.and_then(|id| ents.iter().find(|e| e.id == id))
             .map(|e| e.name.clone())
@@ -316,8 +384,8 @@ pub async fn users_page(
     let more = page
         .next_cursor
         .map(|cur| format!("/registers/users?cursor={cur}"));
-    let page = UsersPage {
-        c: Chrome::new(&req, Some(&s)),
+    Ok(UsersPage {
+        c: Chrome::new(req, Some(s)),
         rows,
         roles: Role::ALL
             .iter()
@@ -325,8 +393,8 @@ pub async fn users_page(
             .collect(),
         enterprises: ents.iter().map(|e| (e.id, e.name.clone())).collect(),
         more,
-    };
-    Ok(html(StatusCode::OK, &page))
+        refusal: None,
+    })
 }
 
 #[derive(Deserialize)]
@@ -346,10 +414,15 @@ pub async fn create_user(
     ctx: web::Data<Ctx>,
     req: HttpRequest,
     s: Session,
-    f: web::Form<UserForm>,
+    body: web::Bytes,
 ) -> PageResult {
+    let f: UserForm = serde_urlencoded::from_bytes(&body).map_err(|e| {
+        ConsoleError::app(
+            AppError::bad_request(crate::error::codes::BAD_BODY, e.to_string()),
+            &req,
+        )
+    })?;
     s.check_csrf(&req, &f.csrf)?;
-    let f = f.into_inner();
     let input = (|| {
         let role = Role::parse(&f.role)
             .ok_or_else(|| AppError::field("role", "请选择角色 / choose a role"))?;
@@ -368,12 +441,21 @@ pub async fn create_user(
             enterprise_id,
             assigned_enterprise_ids: Vec::new(),
         })
-    })()
-    .page(&req)?;
-    users::create(&ctx, Some(&s.who), input)
-        .await
-        .map_err(|e| ConsoleError::app(e, &req))?;
-    Ok(see_other("/registers/users"))
+    })();
+    let done = match input {
+        Ok(input) => users::create(&ctx, Some(&s.who), input).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(()) => Ok(see_other("/registers/users")),
+        Err(e) if shown_in_form(&e) => {
+            let mut page = accounts(&ctx, &req, &s, None).await?;
+            let form = "add-user";
+            page.refusal = Some(Refusal::of(Lang::of(&req), form, &e, form_values(&body)));
+            Ok(Refusal::respond(html(Refusal::status(&e), &page), form))
+        }
+        Err(e) => Err(ConsoleError::app(e, &req)),
+    }
 }
 
 struct Assignable {
@@ -394,7 +476,9 @@ struct UserPage {
     disabled: bool,
     third_party: bool,
     enterprises: Vec<Assignable>,
+    refusal: Option<Refusal>,
 }
+refusal_methods!(UserPage);
 
 fn user_id(req: &HttpRequest, s: &str) -> Result<Uuid, ConsoleError> {
     s.parse()
@@ -409,17 +493,27 @@ pub async fn user_page(
     s: Session,
     path: web::Path<String>,
 ) -> PageResult {
-    s.who.require(Role::manages_users).page(&req)?;
-    let lang = Lang::of(&req);
     let id = user_id(&req, &path)?;
-    let u = users::get(&ctx, &s.who, id).await.page(&req)?;
+    let page = account(&ctx, &req, &s, id).await?;
+    Ok(html(StatusCode::OK, &page))
+}
+
+async fn account(
+    ctx: &Ctx,
+    req: &HttpRequest,
+    s: &Session,
+    id: Uuid,
+) -> Result<UserPage, ConsoleError> {
+    s.who.require(Role::manages_users).page(req)?;
+    let lang = Lang::of(req);
+    let u = users::get(ctx, &s.who, id).await.page(req)?;
     let all = EnterpriseQuery {
         limit: Some(crate::service::pagination::MAX_LIMIT),
         ..Default::default()
     };
-    let ents = enterprises::list(&ctx, &s.who, all).await.page(&req)?.items;
-    let page = UserPage {
-        c: Chrome::new(&req, Some(&s)),
+    let ents = enterprises::list(ctx, &s.who, all).await.page(req)?.items;
+    Ok(UserPage {
+        c: Chrome::new(req, Some(s)),
         id: u.id,
         username: u.username,
         display_name: u.display_name,
@@ -439,8 +533,8 @@ pub async fn user_page(
                 selected: u.assigned_enterprise_ids.contains(&e.id),
             })
             .collect(),
-    };
-    Ok(html(StatusCode::OK, &page))
+        refusal: None,
+    })
 }
 
 /// `POST /registers/users/{id}` (admin): the edit form, then back to the list.
@@ -484,10 +578,17 @@ pub async fn update_user(
         password: Some(get("password")).filter(|p| !p.is_empty()),
         assigned_enterprise_ids: assigned,
     };
-    users::update(&ctx, Some(&s.who), id, patch)
-        .await
-        .page(&req)?;
-    Ok(see_other("/registers/users"))
+    match users::update(&ctx, Some(&s.who), id, patch).await {
+        Ok(_) => Ok(see_other("/registers/users")),
+        Err(e) if shown_in_form(&e) => {
+            let mut page = account(&ctx, &req, &s, id).await?;
+            page.display_name = get("display_name");
+            let form = "edit-user";
+            page.refusal = Some(Refusal::of(Lang::of(&req), form, &e, form_values(&body)));
+            Ok(Refusal::respond(html(Refusal::status(&e), &page), form))
+        }
+        Err(e) => Err(ConsoleError::app(e, &req)),
+    }
 }
 
 struct IndustryChoice {
@@ -511,7 +612,9 @@ struct EnterprisePage {
     contact_name: String,
     contact_phone: String,
     contact_email: String,
+    refusal: Option<Refusal>,
 }
+refusal_methods!(EnterprisePage);
 
 fn enterprise_id(req: &HttpRequest, s: &str) -> Result<Uuid, ConsoleError> {
     s.parse()
@@ -526,13 +629,23 @@ pub async fn enterprise_page(
     s: Session,
     path: web::Path<String>,
 ) -> PageResult {
-    s.who.require(Role::manages_enterprises).page(&req)?;
-    let lang = Lang::of(&req);
     let id = enterprise_id(&req, &path)?;
-    let e = enterprises::get(&ctx, &s.who, id).await.page(&req)?;
+    let page = enterprise_form(&ctx, &req, &s, id).await?;
+    Ok(html(StatusCode::OK, &page))
+}
+
+async fn enterprise_form(
+    ctx: &Ctx,
+    req: &HttpRequest,
+    s: &Session,
+    id: Uuid,
+) -> Result<EnterprisePage, ConsoleError> {
+    s.who.require(Role::manages_enterprises).page(req)?;
+    let lang = Lang::of(req);
+    let e = enterprises::get(ctx, &s.who, id).await.page(req)?;
     let first = e.contacts.first();
-    let page = EnterprisePage {
-        c: Chrome::new(&req, Some(&s)),
+    Ok(EnterprisePage {
+        c: Chrome::new(req, Some(s)),
         id: e.id,
         industries: Industry::ALL
             .iter()
@@ -551,8 +664,8 @@ pub async fn enterprise_page(
         contact_email: first.and_then(|k| k.email.clone()).unwrap_or_default(),
         name: e.name,
         credit_code: e.credit_code,
-    };
-    Ok(html(StatusCode::OK, &page))
+        refusal: None,
+    })
 }
 
 /// `POST /registers/enterprises/{id}`: the edit form, then the register.
@@ -611,10 +724,29 @@ pub async fn update_enterprise(
             lon: Some(coordinate("lon", &get("lon"))?),
             contacts: Some(contacts),
         })
-    })()
-    .page(&req)?;
-    enterprises::update(&ctx, &s.who, id, patch)
-        .await
-        .page(&req)?;
-    Ok(see_other("/registers/enterprises"))
+    })();
+    let done = match patch {
+        Ok(patch) => enterprises::update(&ctx, &s.who, id, patch)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(()) => Ok(see_other("/registers/enterprises")),
+        Err(e) if shown_in_form(&e) => {
+            let mut page = enterprise_form(&ctx, &req, &s, id).await?;
+            // What was typed, not what is stored, goes back into the form.
+            page.name = get("name");
+            page.address = get("address");
+            page.lat = get("lat");
+            page.lon = get("lon");
+            page.contact_name = get("contact_name");
+            page.contact_phone = get("contact_phone");
+            page.contact_email = get("contact_email");
+            let form = "edit-enterprise";
+            page.refusal = Some(Refusal::of(Lang::of(&req), form, &e, form_values(&body)));
+            Ok(Refusal::respond(html(Refusal::status(&e), &page), form))
+        }
+        Err(e) => Err(ConsoleError::app(e, &req)),
+    }
 }

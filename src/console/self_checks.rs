@@ -6,6 +6,7 @@
 use super::chrome::{Chrome, Lang};
 use super::orders::{date_field, read_form};
 use super::pages::{html, see_other, PageResult};
+use super::refusal::{shown_in_form, Refusal};
 use super::session::{ConsoleError, OrPage, Session};
 use crate::domain::checklist::HazardLevel;
 use crate::domain::finding::{FindingStatus, Source};
@@ -39,6 +40,19 @@ struct Page {
     c: Chrome,
     items: Vec<Item>,
     today: String,
+    refusal: Option<Refusal>,
+}
+
+impl Page {
+    fn refused(&self, form: &str) -> String {
+        Refusal::box_for(self.refusal.as_ref(), form)
+    }
+    fn fe(&self, form: &str, field: &str) -> String {
+        Refusal::field_for(self.refusal.as_ref(), form, field)
+    }
+    fn v(&self, form: &str, name: &str) -> &str {
+        Refusal::value_for(self.refusal.as_ref(), form, name)
+    }
 }
 
 /// The enterprise of an enterprise user; everyone else is refused.
@@ -97,10 +111,15 @@ async fn item(ctx: &Ctx, s: &Session, lang: Lang, f: FindingView) -> Item {
 
 /// `GET /self-checks`.
 pub async fn page(ctx: web::Data<Ctx>, req: HttpRequest, s: Session) -> PageResult {
-    let e = own_enterprise(&req, &s)?;
-    let lang = Lang::of(&req);
+    let page = checks(&ctx, &req, &s).await?;
+    Ok(html(StatusCode::OK, &page))
+}
+
+async fn checks(ctx: &Ctx, req: &HttpRequest, s: &Session) -> Result<Page, ConsoleError> {
+    let e = own_enterprise(req, s)?;
+    let lang = Lang::of(req);
     let found = findings::list(
-        &ctx,
+        ctx,
         &s.who,
         FindingQuery {
             enterprise_id: Some(e),
@@ -110,20 +129,18 @@ pub async fn page(ctx: web::Data<Ctx>, req: HttpRequest, s: Session) -> PageResu
         },
     )
     .await
-    .page(&req)?
+    .page(req)?
     .items;
     let mut items = Vec::with_capacity(found.len());
     for f in found {
-        items.push(item(&ctx, &s, lang, f).await);
+        items.push(item(ctx, s, lang, f).await);
     }
-    Ok(html(
-        StatusCode::OK,
-        &Page {
-            c: Chrome::new(&req, Some(&s)),
-            items,
-            today: crate::domain::time::park_today(chrono::Utc::now()).to_string(),
-        },
-    ))
+    Ok(Page {
+        c: Chrome::new(req, Some(s)),
+        items,
+        today: crate::domain::time::park_today(chrono::Utc::now()).to_string(),
+        refusal: None,
+    })
 }
 
 /// `POST /self-checks/{id}`: the 自改自验 form.
@@ -156,10 +173,21 @@ pub async fn rectify(
             photo_ids: form.photos("photos"),
             document_ids: form.docs("documents"),
         })
-    })()
-    .page(&req)?;
-    svc::record(&ctx, &s.who, id, body).await.page(&req)?;
-    Ok(see_other("/self-checks"))
+    })();
+    let done = match body {
+        Ok(body) => svc::record(&ctx, &s.who, id, body).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(()) => Ok(see_other("/self-checks")),
+        Err(e) if shown_in_form(&e) => {
+            let mut page = checks(&ctx, &req, &s).await?;
+            let name = format!("self-{id}");
+            page.refusal = Some(Refusal::of(Lang::of(&req), &name, &e, form.text_fields()));
+            Ok(Refusal::respond(html(Refusal::status(&e), &page), &name))
+        }
+        Err(e) => Err(ConsoleError::app(e, &req)),
+    }
 }
 
 /// `GET /self-checks/ledger`: the enterprise's ledger as XLSX.

@@ -1273,7 +1273,16 @@ async fn self_inspection_findings_are_closed_on_the_enterprises_page_and_majors_
     };
     let r = send("李工", csrf_in(&page)).await;
     assert_eq!(r.status(), 403);
-    assert!(r.text().await.unwrap().contains("验收人不能是整改人本人"));
+    let body = r.text().await.unwrap();
+    assert!(body.contains("验收人不能是整改人本人"));
+    assert!(
+        body.contains(&format!("id=\"errors-self-{}\"", p.general)),
+        "in the form"
+    );
+    assert!(
+        body.contains(">已修复防护罩并试机</textarea>"),
+        "what was typed stays"
+    );
     let r = send("王经理", csrf_in(&page)).await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
     let page = ent.page("/self-checks").await;
@@ -1322,6 +1331,26 @@ async fn inspection_feedback_batches_import_ledger_and_closing_through_the_forms
         .await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
     let batch = r.headers()["location"].to_str().unwrap().to_string();
+    // A batch without its 文号: refused in the form, the name kept.
+    let r = office
+        .post(
+            "/env-audits",
+            form(&[
+                ("csrf", &csrf_in(&page)),
+                ("level", "municipal"),
+                ("name", "市级督察第三轮"),
+                ("document_number", " "),
+                ("received_date", &today().to_string()),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("id=\"errors-new-audit\"") && body.contains("id=\"err-document_number\""),
+        "{body}"
+    );
+    assert!(body.contains("value=\"市级督察第三轮\""));
     assert!(office
         .page("/env-audits")
         .await
@@ -1450,6 +1479,26 @@ async fn the_admin_disables_resets_and_assigns_accounts_through_the_form() {
         page.contains("id=\"eu-assigned\""),
         "an agency's enterprises"
     );
+    // A refused new account: the reason beside the field, the password not echoed.
+    let r = admin
+        .post(
+            "/registers/users",
+            form(&[
+                ("csrf", &csrf_in(&list)),
+                ("username", "wang.xinren"),
+                ("password", "short"),
+                ("role", "inspector"),
+                ("display_name", "王新人"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("id=\"errors-add-user\"") && body.contains("id=\"err-password\""),
+        "{body}"
+    );
+    assert!(body.contains("value=\"wang.xinren\"") && !body.contains("value=\"short\""));
     // Assign it to enterprise e, reset its password.
     let new_pw = "another-long-password";
     let r = admin
@@ -1569,7 +1618,13 @@ async fn the_office_edits_an_enterprise_its_industries_and_contact() {
         )
         .await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("lat"));
+    let body = r.text().await.unwrap();
+    // Refused in the form: at its top, beside the field, with what was typed.
+    assert!(
+        body.contains("id=\"errors-edit-enterprise\"") && body.contains("id=\"err-lat\""),
+        "{body}"
+    );
+    assert!(body.contains("value=\"north\""), "the typed value stays");
     let again: Value = app
         .get(&format!("/api/v1/enterprises/{}", c.e), &c.officer)
         .await
