@@ -379,6 +379,35 @@ async fn the_whole_case_in_a_real_browser() {
     assert_eq!(w.status_becomes("已销号").await, "已销号");
     assert!(w.source().await.contains("暂存间未设防渗地面"));
     w.shot("07-closed").await;
+    // 下载整改通知书 from the page, with the browser's own session: a PDF
+    // whose text carries the order's number.
+    let b64 = w
+        .c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(document.querySelector('#download-notice').href)
+               .then(r => r.arrayBuffer())
+               .then(buf => { const b = new Uint8Array(buf); let s = '';
+                 for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode.apply(null, b.subarray(i, i + 0x8000));
+                 done(btoa(s)); });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    use base64::Engine;
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(b64.as_str().unwrap())
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let doc = lopdf::Document::load_mem(&pdf).expect("the PDF parses");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let text: String = doc
+        .extract_text(&pages)
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(text.contains(&number), "{number} in the PDF's text");
     w.c.set_window_size(360, 800).await.unwrap();
     w.go("/orders").await;
     w.shot("08-phone-list").await;

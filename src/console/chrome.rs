@@ -273,6 +273,8 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("in_park_order", "已进入园区整改通知书", "In a park order"),
     ("status_open", "待整改", "Open"),
     ("edit_user", "编辑账号", "Edit account"),
+    ("supervision_letter", "下达督办函", "Issue a supervision letter"),
+    ("public_criticism", "通报批评", "Public criticism"),
     ("edit_enterprise", "编辑企业", "Edit enterprise"),
     ("import_enterprises", "批量导入企业（CSV）", "Import enterprises (CSV)"),
     ("enterprise_csv", "企业名录CSV（UTF-8或GB18030）", "Enterprise list, CSV (UTF-8 or GB18030)"),

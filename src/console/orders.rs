@@ -745,6 +745,13 @@ fn command(action: &str, o: &OrderView, f: &Form) -> Result<Command, AppError> {
             document_ids: f.docs("documents"),
             photo_ids: f.photos("photos"),
         }),
+        "supervision-letter" => Command::SupervisionLetter(svc::SupervisionBody {
+            time_limit: date_field(f, "time_limit")?,
+            comment: f.get("comment"),
+        }),
+        "public-criticism" => Command::PublicCriticism(svc::CommentBody {
+            comment: f.get("comment"),
+        }),
         "cancel" => Command::Cancel(svc::CancelBody {
             reason: f.get("reason"),
             internal_note: None,

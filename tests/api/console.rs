@@ -1693,3 +1693,92 @@ async fn the_register_imports_a_csv_all_or_nothing_with_its_rows_refused_in_a_ta
         403
     );
 }
+
+#[actix_web::test]
+async fn an_overdue_order_gets_its_supervision_letter_then_public_criticism_through_the_forms() {
+    let c = case().await;
+    let app = &c.app;
+    let office = Web::login(app, &c.officer_name).await;
+    let ent = Web::login(app, &c.ent_name).await;
+    let id = issue(&c, &office).await;
+    let page = office.page(&format!("/orders/{id}")).await;
+    assert!(
+        !page.contains("id=\"form-supervision-letter\""),
+        "not overdue yet"
+    );
+    let yesterday = (today() - chrono::Duration::days(1)).to_string();
+    app.sql(&format!(
+        "UPDATE rectification_orders SET deadline = '{yesterday}', effective_deadline = '{yesterday}' WHERE id = '{id}'"
+    ));
+    let page = office.page(&format!("/orders/{id}")).await;
+    assert!(page.contains("id=\"form-supervision-letter\""));
+    assert!(!ent
+        .page(&format!("/orders/{id}"))
+        .await
+        .contains("id=\"form-supervision-letter\""));
+    // A time limit in the past is refused in the form.
+    let r = office
+        .post(
+            &format!("/orders/{id}/supervision-letter"),
+            form(&[
+                ("csrf", &csrf_in(&page)),
+                ("version", &version_in(&page)),
+                ("time_limit", &yesterday),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("id=\"err-time_limit\""));
+    let limit = (today() + chrono::Duration::days(5)).to_string();
+    let r = office
+        .post(
+            &format!("/orders/{id}/supervision-letter"),
+            form(&[
+                ("csrf", &csrf_in(&page)),
+                ("version", &version_in(&page)),
+                ("time_limit", &limit),
+                ("comment", "请限期完成"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let page = ent.page(&format!("/orders/{id}")).await;
+    assert!(
+        page.contains("id=\"download-letter\""),
+        "the letter is the enterprise's to download"
+    );
+    assert_eq!(
+        ent.get(&format!("/orders/{id}/pdf/supervision-letter"))
+            .await
+            .status(),
+        200
+    );
+    // When the letter's time limit has passed too: 通报批评.
+    app.sql(&format!(
+        "UPDATE rectification_orders SET supervision_letter_time_limit = '{yesterday}' WHERE id = '{id}'"
+    ));
+    let page = office.page(&format!("/orders/{id}")).await;
+    let r = office
+        .post(
+            &format!("/orders/{id}/public-criticism"),
+            form(&[
+                ("csrf", &csrf_in(&page)),
+                ("version", &version_in(&page)),
+                ("comment", "逾期未整改"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let page = ent.page(&format!("/orders/{id}")).await;
+    assert!(
+        page.contains("督办函") && page.contains("通报批评"),
+        "both on the timeline"
+    );
+    assert!(
+        !office
+            .page(&format!("/orders/{id}"))
+            .await
+            .contains("id=\"form-public-criticism\""),
+        "once"
+    );
+}

@@ -642,6 +642,15 @@ async fn the_report_to_the_authority_holds_the_three_sections_in_xlsx_and_pdf() 
     let pdf = r.bytes().await.unwrap();
     assert!(pdf.starts_with(b"%PDF-"), "a PDF");
     assert!(pdf.len() < 200_000, "{} bytes", pdf.len());
+    let text = crate::notice_pdf::pdf_text(&pdf);
+    for want in [
+        "一、隐患的现状及其产生原因",
+        "二、隐患的危害程度和整改难易程度分析",
+        "三、隐患的治理方案",
+        "区安督〔2026〕9号",
+    ] {
+        assert!(text.contains(want), "{want} in the PDF's text");
+    }
     assert_problem(
         c.app
             .get(

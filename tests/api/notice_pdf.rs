@@ -114,7 +114,7 @@ impl Park {
 
 /// The text of every page, with the gaps a text extractor may put between
 /// glyphs removed.
-fn pdf_text(bytes: &[u8]) -> String {
+pub(crate) fn pdf_text(bytes: &[u8]) -> String {
     let doc = lopdf::Document::load_mem(bytes).expect("the PDF parses");
     let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
     assert!(!pages.is_empty());
