@@ -106,6 +106,9 @@ pub struct Settings {
     /// document alone is not proof there), comma-separated: safety,
     /// stability, environment. Empty: a photo or a document will do.
     pub photo_required_categories: String,
+    /// The park office that issues orders, as the console and every
+    /// document (整改通知书, 督办函, 重大事故隐患报告) name it.
+    pub issuing_office: String,
     /// Largest decoded image (width × height).
     pub photo_max_pixels: u64,
     /// Longest image side in pixels.
@@ -226,6 +229,7 @@ impl Default for Settings {
             allow_self_verification: false,
             resumption_review_days: 10,
             photo_required_categories: String::new(),
+            issuing_office: "园区安全环保监督管理办公室".into(),
             photo_max_pixels: 100_000_000,
             photo_max_side: 20_000,
             image_workers: None,
@@ -382,6 +386,10 @@ impl Settings {
         }
         if let Err(e) = self.trusted_proxy_addrs() {
             return Err(bad("trusted_proxies", e));
+        }
+        let office = self.issuing_office.trim().chars().count();
+        if office == 0 || office > 100 {
+            return Err(bad("issuing_office", "must be 1 to 100 characters".into()));
         }
         if let Err(e) = self.photo_required() {
             return Err(bad("photo_required_categories", e));

@@ -146,11 +146,6 @@ pub const LABELS: &[(&str, &str, &str)] = &[
     ("general", "一般", "General"),
     ("issued_at", "下达日期", "Issued on"),
     ("issuer", "下达单位", "Issued by"),
-    (
-        "issuer_name",
-        "园区安全生产委员会办公室",
-        "Park work-safety office",
-    ),
     ("findings", "隐患", "Findings"),
     ("location", "位置", "Location"),
     ("basis", "依据", "Legal basis"),

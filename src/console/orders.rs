@@ -279,6 +279,8 @@ struct OrderPage {
     env_audit: bool,
     /// The form just refused, if any.
     refusal: Option<Refusal>,
+    /// The issuing office (`issuing_office`), as the documents print it.
+    office: String,
 }
 
 impl OrderPage {
@@ -315,7 +317,7 @@ pub async fn page(
 ) -> PageResult {
     let id = parse_id(&req, &path)?;
     let o = svc::get(&ctx, &s.who, id).await.page(&req)?;
-    Ok(html(StatusCode::OK, &order_page(&req, &s, &o)))
+    Ok(html(StatusCode::OK, &order_page(&ctx, &req, &s, &o)))
 }
 
 /// 下载整改通知书 / 督办函: the same PDFs as the API, for the page's reader.
@@ -349,7 +351,7 @@ pub async fn download(
     Ok(crate::api::orders::pdf_response(pdf))
 }
 
-fn order_page(req: &HttpRequest, s: &Session, o: &OrderView) -> OrderPage {
+fn order_page(ctx: &Ctx, req: &HttpRequest, s: &Session, o: &OrderView) -> OrderPage {
     let lang = Lang::of(req);
     let events = o.events.as_deref().unwrap_or_default();
     // The latest submission: what was done per finding, with its flags.
@@ -471,6 +473,7 @@ fn order_page(req: &HttpRequest, s: &Session, o: &OrderView) -> OrderPage {
         today: crate::domain::time::park_today(chrono::Utc::now()).to_string(),
         path: o.major_hazard.as_ref().map(|m| path_cells(lang, m)),
         refusal: None,
+        office: ctx.settings.issuing_office.trim().to_string(),
         env_audit: o
             .findings
             .as_deref()
@@ -787,7 +790,7 @@ pub async fn act(
         Err(e) if shown_in_form(&e) => {
             // The order as it now is, with the refused form filled in again.
             let now = svc::get(&ctx, &s.who, id).await.page(&req)?;
-            let mut page = order_page(&req, &s, &now);
+            let mut page = order_page(&ctx, &req, &s, &now);
             let values = form
                 .text
                 .into_iter()

@@ -5,7 +5,7 @@
 //! plan, with the order's major-hazard path as it stands. As XLSX (a sheet
 //! of sections) or PDF; both read the same sections.
 
-use super::notice_pdf::{self, date_zh, ReportSection, ISSUING_OFFICE};
+use super::notice_pdf::{self, date_zh, ReportSection};
 use super::orders::{self, MajorHazardView, OrderView, Plan};
 use super::{Ctx, Principal};
 use crate::db::{self, enterprises::EnterpriseRow, DbUuid};
@@ -262,10 +262,10 @@ fn sections(src: &ReportSource) -> Vec<ReportSection> {
 
 const TITLE: &str = "重大事故隐患报告";
 
-fn notes(o: &OrderView) -> Vec<String> {
+fn notes(o: &OrderView, office: &str) -> Vec<String> {
     vec![
         format!(
-            "依据《安全生产事故隐患排查治理暂行规定》第十四条第二款编制；报送单位：{ISSUING_OFFICE}。"
+            "依据《安全生产事故隐患排查治理暂行规定》第十四条第二款编制；报送单位：{office}。"
         ),
         format!(
             "生成于{}，整改通知书第{}版；以系统中的事件链为准（GET /api/v1/rectification-orders/{}/events/verify）。",
@@ -280,7 +280,7 @@ fn notes(o: &OrderView) -> Vec<String> {
 pub async fn report(ctx: &Ctx, who: &Principal, id: Uuid, q: ReportQuery) -> AppResult<Report> {
     let src = load(ctx, who, id).await?;
     let secs = sections(&src);
-    let notes = notes(&src.order);
+    let notes = notes(&src.order, ctx.settings.issuing_office.trim());
     let number = src.order.number.clone();
     let base = format!("重大事故隐患报告-{number}");
     match q.format.unwrap_or_default() {

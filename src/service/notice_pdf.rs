@@ -23,8 +23,6 @@ use krilla::Document;
 use std::sync::LazyLock;
 use uuid::Uuid;
 
-/// The park office that issues orders and letters (printed as 签发单位).
-pub const ISSUING_OFFICE: &str = "园区安全环保监督管理办公室";
 /// Photos printed per finding: the PDF stays small and a page holds them.
 const PHOTOS_PER_FINDING: usize = 3;
 
@@ -40,6 +38,8 @@ const PHOTO_W: f32 = 150.0;
 
 /// Everything a document shows, read in one database call.
 struct Source {
+    /// The issuing office (`issuing_office`), printed as 签发单位.
+    office: String,
     order: OrderRow,
     enterprise: Option<EnterpriseRow>,
     issuer: Option<String>,
@@ -54,6 +54,7 @@ fn not_found() -> AppError {
 
 async fn load(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<Source> {
     let who = who.clone();
+    let office = ctx.settings.issuing_office.trim().to_string();
     ctx.db
         .run(move |c| {
             let order = db::orders::find(c, DbUuid(id))?
@@ -79,6 +80,7 @@ async fn load(ctx: &Ctx, who: &Principal, id: Uuid) -> AppResult<Source> {
             let events = db::orders::events_of(c, order.id)?;
             let chain_head = events.last().map(|e| e.hash.clone()).unwrap_or_default();
             Ok(Source {
+                office,
                 order,
                 enterprise,
                 issuer,
@@ -285,7 +287,7 @@ fn notice_blocks(src: &Source, photos: Vec<Vec<Bytes>>) -> Vec<Block> {
     b.push(Block::Para(format!(
         "请于{}前完成整改，并将整改情况报送{}复查。",
         date_zh(o.effective_deadline),
-        ISSUING_OFFICE
+        src.office
     )));
     if o.effective_deadline != o.deadline {
         b.push(Block::Small(format!(
@@ -341,7 +343,7 @@ fn letter_blocks(src: &Source, number: &str, limit: NaiveDate, at: DateTime<Utc>
 
 fn signature(b: &mut Vec<Block>, src: &Source, date: NaiveDate) {
     b.push(Block::Gap(16.0));
-    b.push(Block::Para(format!("签发单位：{ISSUING_OFFICE}")));
+    b.push(Block::Para(format!("签发单位：{}", src.office)));
     if let Some(name) = &src.issuer {
         b.push(Block::Para(format!("签发人：{name}")));
     }

@@ -630,3 +630,23 @@ async fn where_the_park_says_so_a_photo_is_the_proof() {
         .await;
     assert_eq!(o["status"], "pending_verification");
 }
+
+#[actix_web::test]
+async fn the_issuing_office_is_the_parks_own_on_every_document() {
+    let office = "黔江区正阳工业园区管理委员会安全环保科";
+    let c = case_with(|s| s.issuing_office = office.into()).await;
+    let o = c.order(&c.insp, &c.officer, "major").await;
+    let id = o["id"].as_str().unwrap();
+    for path in ["notice.pdf", "major-hazard-report"] {
+        let r = c
+            .app
+            .get(
+                &format!("/api/v1/rectification-orders/{id}/{path}"),
+                &c.ent_e,
+            )
+            .await;
+        assert_eq!(r.status(), 200, "{path}");
+        let text = crate::notice_pdf::pdf_text(&r.bytes().await.unwrap());
+        assert!(text.contains(office), "{path}: {text}");
+    }
+}

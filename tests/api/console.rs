@@ -583,7 +583,7 @@ async fn the_whole_case_through_the_forms() {
     let office = Web::login(&c.app, &c.officer_name).await;
     let id = issue(&c, &office).await;
     let page = ent.page(&format!("/orders/{id}")).await;
-    assert!(page.contains("已下达") && page.contains("园区安全生产委员会办公室"));
+    assert!(page.contains("已下达") && page.contains("园区安全环保监督管理办公室"));
     assert!(page.contains("id=\"btn-acknowledge\""));
     assert!(!page.contains("id=\"btn-submit\""), "not before 签收");
     assert!(!page.contains("id=\"form-verify\""));
