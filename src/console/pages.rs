@@ -337,3 +337,41 @@ pub async fn document(
     let doc = documents::content(&ctx, &s.who, id).await.page(&req)?;
     crate::api::documents::content_response(&req, doc).page(&req)
 }
+
+/// A urlencoded form's fields in the order sent (a name may repeat, as
+/// checkboxes do).
+pub struct Pairs(Vec<(String, String)>);
+
+impl Pairs {
+    /// The body of a form post; 400 for one that is not urlencoded.
+    pub fn parse(req: &HttpRequest, body: &[u8]) -> Result<Pairs, ConsoleError> {
+        serde_urlencoded::from_bytes(body).map(Pairs).map_err(|e| {
+            ConsoleError::app(
+                AppError::bad_request(crate::error::codes::BAD_BODY, e.to_string()),
+                req,
+            )
+        })
+    }
+
+    /// The fields of a body already read (none when it does not parse).
+    pub fn of(body: &[u8]) -> Pairs {
+        Pairs(serde_urlencoded::from_bytes(body).unwrap_or_default())
+    }
+
+    /// The first value of `name`, as sent; empty when absent.
+    pub fn get(&self, name: &str) -> String {
+        self.all(name).next().unwrap_or_default().to_string()
+    }
+
+    /// Every value of `name`.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn into_map(self) -> std::collections::HashMap<String, String> {
+        self.0.into_iter().collect()
+    }
+}

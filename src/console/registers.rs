@@ -4,7 +4,7 @@
 
 use super::chrome::{Chrome, Lang};
 use super::env_audits::{read_upload, row_error, RowError};
-use super::pages::{html, see_other, PageResult};
+use super::pages::{html, see_other, PageResult, Pairs};
 use super::refusal::{shown_in_form, Refusal};
 use super::session::{ConsoleError, OrPage, Session};
 use crate::domain::enterprise::Contact;
@@ -74,10 +74,7 @@ refusal_methods!(EnterprisesPage);
 
 /// A urlencoded form as name → value (the last of a repeated name).
 fn form_values(body: &[u8]) -> HashMap<String, String> {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
-        .unwrap_or_default()
-        .into_iter()
-        .collect()
+    Pairs::of(body).into_map()
 }
 
 #[derive(Deserialize)]
@@ -546,27 +543,15 @@ pub async fn update_user(
     body: web::Bytes,
 ) -> PageResult {
     let id = user_id(&req, &path)?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|e| {
-        ConsoleError::app(
-            AppError::bad_request(crate::error::codes::BAD_BODY, e.to_string()),
-            &req,
-        )
-    })?;
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let pairs = Pairs::parse(&req, &body)?;
+    let get = |k: &str| pairs.get(k);
     s.check_csrf(&req, &get("csrf"))?;
     s.who.require(Role::manages_users).page(&req)?;
     let u = users::get(&ctx, &s.who, id).await.page(&req)?;
     let assigned = (u.role == Role::ThirdParty).then(|| {
         pairs
-            .iter()
-            .filter(|(n, _)| n == "assigned")
-            .filter_map(|(_, v)| v.parse().ok())
+            .all("assigned")
+            .filter_map(|v| v.parse().ok())
             .collect()
     });
     let patch = users::UserPatch {
@@ -678,27 +663,16 @@ pub async fn update_enterprise(
     body: web::Bytes,
 ) -> PageResult {
     let id = enterprise_id(&req, &path)?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|e| {
-        ConsoleError::app(
-            AppError::bad_request(crate::error::codes::BAD_BODY, e.to_string()),
-            &req,
-        )
-    })?;
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let pairs = Pairs::parse(&req, &body)?;
+    let get = |k: &str| pairs.get(k);
     s.check_csrf(&req, &get("csrf"))?;
     s.who.require(Role::manages_enterprises).page(&req)?;
     let cur = enterprises::get(&ctx, &s.who, id).await.page(&req)?;
     let primary = get("industry");
     let mut industries = vec![primary.clone()];
-    for (_, v) in pairs.iter().filter(|(n, _)| n == "also") {
-        if !industries.contains(v) {
-            industries.push(v.clone());
+    for v in pairs.all("also") {
+        if !industries.iter().any(|i| i == v) {
+            industries.push(v.to_string());
         }
     }
     let mut contacts: Vec<Contact> = cur.contacts.into_iter().skip(1).collect();
